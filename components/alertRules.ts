@@ -1,0 +1,111 @@
+/**
+ * The platform's alerts, as data: each names the runbook entry that handles it and the ops
+ * command to start with. The runbook book is generated from the same names, so an alert can
+ * never point at a missing entry without a test failing.
+ */
+export interface AlertRule {
+    alert: string;
+    /** PromQL; `$NS` is replaced by the platform namespace. */
+    expr: string;
+    for: string;
+    severity: "critical" | "warning";
+    summary: string;
+    description: string;
+    /** Anchor of the runbook entry in docs/runbook.md. */
+    runbook: string;
+    /** The first command an on-call engineer runs. */
+    command: string;
+}
+
+export const ALERT_RULES: readonly AlertRule[] = [
+    {
+        alert: "McpHighErrorRate",
+        expr: 'sum by (service) (rate(http_requests_total{namespace="$NS", code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total{namespace="$NS"}[5m])) > 0.05',
+        for: "5m",
+        severity: "critical",
+        summary: "{{ $labels.service }} answers more than 5% of requests with 5xx",
+        description: "Error rate {{ $value | humanizePercentage }} for 5 minutes. Check for a recent change and roll back if one matches.",
+        runbook: "high-error-rate",
+        command: "mcp-ops history && mcp-ops rollback --last-good",
+    },
+    {
+        alert: "McpHighLatencyP95",
+        expr: 'histogram_quantile(0.95, sum by (le, service) (rate(http_request_duration_seconds_bucket{namespace="$NS"}[5m]))) > 2',
+        for: "5m",
+        severity: "warning",
+        summary: "{{ $labels.service }} p95 latency above 2s",
+        description: "p95 latency {{ $value | humanizeDuration }} for 5 minutes. Scale out, or check the stores.",
+        runbook: "high-latency",
+        command: "mcp-ops scale {{ $labels.service }} --min <n> --max <m>",
+    },
+    {
+        alert: "McpHighMemory",
+        expr: 'max by (pod, container) (container_memory_working_set_bytes{namespace="$NS", container!=""}) / max by (pod, container) (kube_pod_container_resource_limits{namespace="$NS", resource="memory"}) > 0.9',
+        for: "10m",
+        severity: "warning",
+        summary: "{{ $labels.container }} in {{ $labels.pod }} uses more than 90% of its memory limit",
+        description: "Working set at {{ $value | humanizePercentage }} of the limit for 10 minutes; the container is close to being OOM-killed.",
+        runbook: "high-memory",
+        command: "mcp-ops resources <service> --memory <limit>",
+    },
+    {
+        alert: "McpCrashLooping",
+        expr: 'increase(kube_pod_container_status_restarts_total{namespace="$NS"}[15m]) > 3',
+        for: "5m",
+        severity: "critical",
+        summary: "{{ $labels.container }} in {{ $labels.pod }} is crash looping",
+        description: "More than 3 restarts in 15 minutes.",
+        runbook: "service-unavailable",
+        command: "mcp-ops status && mcp-ops rollback --last-good",
+    },
+    {
+        alert: "McpServerDown",
+        expr: 'up{namespace="$NS"} == 0',
+        for: "2m",
+        severity: "critical",
+        summary: "{{ $labels.service }} does not answer scrapes",
+        description: "Prometheus has not reached {{ $labels.instance }} for 2 minutes.",
+        runbook: "service-unavailable",
+        command: "mcp-ops health",
+    },
+    {
+        alert: "McpServerDegraded",
+        expr: 'max by (server) (mcp_server_health_status{namespace="$NS", status="degraded"}) == 1',
+        for: "10m",
+        severity: "warning",
+        summary: "MCP server {{ $labels.server }} is degraded",
+        description: "One of its REST or MCP checks fails, or it is slow. The gateway exports mcp_server_health_status from its upstream checks.",
+        runbook: "mcp-health",
+        command: "mcp-ops health",
+    },
+    {
+        alert: "McpToolsMissing",
+        expr: 'max by (server) (mcp_server_expected_tools_missing{namespace="$NS"}) > 0',
+        for: "5m",
+        severity: "warning",
+        summary: "MCP server {{ $labels.server }} lacks {{ $value }} expected tools",
+        description: "tools/list does not return every tool in the server's expected list.",
+        runbook: "mcp-tools-missing",
+        command: "mcp-ops health --json",
+    },
+    {
+        alert: "McpCertificateExpiringSoon",
+        expr: 'certmanager_certificate_expiration_timestamp_seconds{namespace="$NS"} - time() < 14 * 24 * 3600',
+        for: "1h",
+        severity: "warning",
+        summary: "Certificate {{ $labels.name }} expires within 14 days",
+        description: "cert-manager has not renewed it; check the issuer, then force a renewal.",
+        runbook: "certificate-renewal",
+        command: "mcp-ops cert renew",
+    },
+    {
+        alert: "McpBackupStale",
+        expr: 'time() - max by (cronjob) (kube_cronjob_status_last_successful_time{namespace="$NS", cronjob=~".*-backup"}) > 26 * 3600',
+        for: "15m",
+        severity: "critical",
+        summary: "No successful {{ $labels.cronjob }} for more than 26 hours",
+        description: "The last successful backup is older than a day and a schedule's slack.",
+        runbook: "backups",
+        command: "mcp-ops backup now <redis|postgres>",
+    },
+];

@@ -1,0 +1,56 @@
+/**
+ * Shell scripts the backup CronJobs run, mounted from a ConfigMap. Credentials come from the
+ * environment (REDISCLI_AUTH, PGPASSWORD), never from the command line.
+ */
+
+/**
+ * Redis: BGSAVE, then wait until LASTSAVE moves past its value before the save and the last
+ * save reports ok; a save already in progress is waited for instead of failing. Then the
+ * snapshot is copied over the replication protocol (the only way to read it from another pod).
+ */
+export const REDIS_BACKUP_SCRIPT = `#!/bin/sh
+set -eu
+cli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }
+before=$(cli LASTSAVE)
+reply=$(cli BGSAVE 2>&1 || true)
+case "$reply" in
+  *"Background saving started"*|*"already in progress"*|*"scheduled"*) ;;
+  *) echo "BGSAVE refused: $reply" >&2; exit 1 ;;
+esac
+deadline=$(( $(date +%s) + \${BGSAVE_TIMEOUT_SECONDS:-900} ))
+while [ "$(cli LASTSAVE)" = "$before" ] || cli INFO persistence | grep -q '^rdb_bgsave_in_progress:1'; do
+  if [ "$(date +%s)" -ge "$deadline" ]; then echo "BGSAVE did not finish within \${BGSAVE_TIMEOUT_SECONDS:-900}s" >&2; exit 1; fi
+  sleep 1
+done
+status=$(cli INFO persistence | tr -d '\\r' | sed -n 's/^rdb_last_bgsave_status://p')
+if [ "$status" != "ok" ]; then echo "BGSAVE failed: rdb_last_bgsave_status=$status" >&2; exit 1; fi
+file="$OUT_DIR/redis-$(date -u +%Y%m%dT%H%M%SZ).rdb"
+cli --rdb "$file"
+test -s "$file"
+echo "redis backup written: $file ($(wc -c < "$file") bytes)"
+`;
+
+/** PostgreSQL: a compressed custom-format dump, restorable with pg_restore. */
+export const POSTGRES_BACKUP_SCRIPT = `#!/bin/sh
+set -eu
+file="$OUT_DIR/postgres-$(date -u +%Y%m%dT%H%M%SZ).dump"
+pg_dump -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" --format=custom --compress=6 --file="$file"
+test -s "$file"
+echo "postgres backup written: $file ($(wc -c < "$file") bytes)"
+`;
+
+/** Uploads what the dump step wrote; retention is the bucket's lifecycle rule. */
+export const S3_UPLOAD_SCRIPT = `#!/bin/sh
+set -eu
+for file in "$OUT_DIR"/*; do
+  aws s3 cp --only-show-errors "$file" "s3://$BUCKET/$PREFIX/$(basename "$file")"
+  echo "uploaded s3://$BUCKET/$PREFIX/$(basename "$file")"
+done
+`;
+
+/** Volume destination: keeps the new file and deletes those older than the retention. */
+export const VOLUME_PRUNE_SCRIPT = `#!/bin/sh
+set -eu
+find "$OUT_DIR" -type f -mtime +"$RETENTION_DAYS" -print -delete
+echo "kept $(find "$OUT_DIR" -type f | wc -l) backups in $OUT_DIR"
+`;

@@ -1,0 +1,184 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { BackupsConfig } from "../config/schema";
+import { POSTGRES_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
+import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
+import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
+import { SecretRef } from "./secretRef";
+import { BACKUP_WORKLOAD, TrafficRules } from "./traffic";
+
+/** A store to back up: where it is, which image has its client, and its credential. */
+export interface BackupSource {
+    host: pulumi.Input<string>;
+    port: number;
+    /** Image providing redis-cli or pg_dump (the store's own image). */
+    image: pulumi.Input<string>;
+    password: SecretRef;
+}
+
+export type BackupDestination =
+    | { kind: "volume"; size: string }
+    | { kind: "s3"; bucketName: pulumi.Input<string>; roleArn: pulumi.Input<string>; region: string };
+
+export interface BackupsArgs {
+    namespace: pulumi.Input<string>;
+    /** The validated `mcp:backups` config (schedules, retention, deadlines, uploader image). */
+    config: BackupsConfig;
+    redis?: BackupSource;
+    postgres?: BackupSource & { database: string; user: string };
+    destination: BackupDestination;
+    traffic: TrafficRules;
+}
+
+/** The backup jobs' ServiceAccount; the S3 role trusts exactly this name. */
+export const BACKUP_SERVICE_ACCOUNT = "backup";
+
+const jobResources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "512Mi" } };
+
+/**
+ * Scheduled backups: a CronJob per store (Forbid concurrency, deadlines, bounded history) that
+ * dumps the store and then uploads to S3 or prunes the backup volume to the retention.
+ * `mcp-ops backup now` creates a Job from these CronJobs.
+ */
+export class Backups extends pulumi.ComponentResource {
+    /** CronJob names by store, for `mcp-ops backup now`. */
+    readonly cronJobs: Record<string, pulumi.Output<string>> = {};
+
+    constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp:backup:Backups", name, {}, opts);
+        const { config, destination } = args;
+        const labels = workloadLabels(BACKUP_WORKLOAD, "backup");
+        const metadata = (objectName: string) => ({ name: objectName, namespace: args.namespace, labels });
+
+        const serviceAccount = new k8s.core.v1.ServiceAccount(
+            `${name}-sa`,
+            {
+                metadata: {
+                    ...metadata(BACKUP_SERVICE_ACCOUNT),
+                    annotations: destination.kind === "s3" ? { "eks.amazonaws.com/role-arn": destination.roleArn } : undefined,
+                },
+                automountServiceAccountToken: false,
+            },
+            { parent: this },
+        );
+
+        const scripts = {
+            "redis-backup.sh": REDIS_BACKUP_SCRIPT,
+            "postgres-backup.sh": POSTGRES_BACKUP_SCRIPT,
+            "s3-upload.sh": S3_UPLOAD_SCRIPT,
+            "volume-prune.sh": VOLUME_PRUNE_SCRIPT,
+        };
+        const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: metadata("backup-scripts"), data: scripts }, { parent: this });
+
+        let backupVolume: k8s.types.input.core.v1.Volume;
+        if (destination.kind === "volume") {
+            const claim = new k8s.core.v1.PersistentVolumeClaim(
+                `${name}-volume`,
+                { metadata: metadata("backups"), spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: destination.size } } } },
+                { parent: this, protect: false },
+            );
+            backupVolume = { name: "out", persistentVolumeClaim: { claimName: claim.metadata.name } };
+        } else {
+            backupVolume = { name: "out", emptyDir: { sizeLimit: "20Gi" } };
+        }
+
+        new k8s.networking.v1.NetworkPolicy(
+            `${name}-netpol`,
+            {
+                metadata: metadata(BACKUP_WORKLOAD),
+                spec: { podSelector: { matchLabels: selectorLabels(BACKUP_WORKLOAD) }, policyTypes: ["Ingress", "Egress"], ingress: args.traffic.ingress, egress: args.traffic.egress },
+            },
+            { parent: this },
+        );
+
+        const cronJob = (store: "redis" | "postgres", schedule: string, source: BackupSource, dumpEnv: k8s.types.input.core.v1.EnvVar[]) => {
+            const outDir = destination.kind === "volume" ? `/backups/${store}` : "/backups";
+            const finish =
+                destination.kind === "s3"
+                    ? {
+                          name: "upload",
+                          image: config.uploaderImage,
+                          command: ["sh", "/scripts/s3-upload.sh"],
+                          env: [
+                              { name: "BUCKET", value: destination.bucketName },
+                              { name: "PREFIX", value: store },
+                              { name: "AWS_REGION", value: destination.region },
+                              { name: "HOME", value: "/tmp" },
+                          ],
+                      }
+                    : {
+                          name: "prune",
+                          image: source.image,
+                          command: ["sh", "/scripts/volume-prune.sh"],
+                          env: [{ name: "RETENTION_DAYS", value: String(config.retentionDays) }],
+                      };
+            const mounts = [{ name: "out", mountPath: "/backups" }, { name: "scripts", mountPath: "/scripts", readOnly: true }, tmpMount];
+            const container = (spec: { name: string; image: pulumi.Input<string>; command: string[]; env: k8s.types.input.core.v1.EnvVar[] }) => ({
+                ...spec,
+                env: [...spec.env, { name: "OUT_DIR", value: outDir }],
+                resources: jobResources,
+                securityContext: restrictedContainerSecurityContext,
+                volumeMounts: mounts,
+            });
+            const job = new k8s.batch.v1.CronJob(
+                `${name}-${store}`,
+                {
+                    metadata: metadata(`${store}-backup`),
+                    spec: {
+                        schedule,
+                        concurrencyPolicy: "Forbid",
+                        startingDeadlineSeconds: config.startingDeadlineSeconds,
+                        successfulJobsHistoryLimit: 3,
+                        failedJobsHistoryLimit: 3,
+                        jobTemplate: {
+                            metadata: { labels },
+                            spec: {
+                                backoffLimit: 1,
+                                activeDeadlineSeconds: config.activeDeadlineSeconds,
+                                ttlSecondsAfterFinished: 7 * 24 * 3600,
+                                template: {
+                                    metadata: { labels, annotations: { [ANNOTATIONS.secretsChecksum]: source.password.checksum } },
+                                    spec: {
+                                        restartPolicy: "Never",
+                                        serviceAccountName: serviceAccount.metadata.name,
+                                        automountServiceAccountToken: false,
+                                        securityContext: restrictedPodSecurityContext(SERVICE_UID),
+                                        initContainers: [
+                                            container({ name: "dump", image: source.image, command: ["sh", `/scripts/${store}-backup.sh`], env: [...dumpEnv, { name: "HOME", value: "/tmp" }] }),
+                                        ],
+                                        containers: [container(finish)],
+                                        volumes: [backupVolume, { name: "scripts", configMap: { name: scriptsMap.metadata.name } }, tmpVolume],
+                                    },
+                                },
+                            },
+                        },
+                    },
+                },
+                { parent: this },
+            );
+            this.cronJobs[store] = job.metadata.name;
+        };
+
+        const secretEnv = (envName: string, ref: SecretRef) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
+        if (args.redis) {
+            const r = args.redis;
+            cronJob("redis", config.redisSchedule, r, [
+                { name: "REDIS_HOST", value: r.host },
+                { name: "REDIS_PORT", value: String(r.port) },
+                secretEnv("REDISCLI_AUTH", r.password),
+            ]);
+        }
+        if (args.postgres) {
+            const p = args.postgres;
+            cronJob("postgres", config.postgresSchedule, p, [
+                { name: "PGHOST", value: p.host },
+                { name: "PGPORT", value: String(p.port) },
+                { name: "PGDATABASE", value: p.database },
+                { name: "PGUSER", value: p.user },
+                secretEnv("PGPASSWORD", p.password),
+            ]);
+        }
+
+        this.registerOutputs({ cronJobs: this.cronJobs });
+    }
+}

@@ -1,0 +1,41 @@
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { checksum } from "./checksum";
+import { PART_OF } from "./labels";
+import { SecretRef } from "./secretRef";
+
+export interface ExternalSecretArgs {
+    namespace: pulumi.Input<string>;
+    /** The credential, from a secret config key (e.g. mcp:redisPassword). */
+    value: pulumi.Output<string>;
+    /** Key inside the Kubernetes Secret. Default "value". */
+    key?: string;
+}
+
+/**
+ * A credential issued elsewhere (a managed database's password) made available to pods the
+ * same way as a RotatedSecret. Its checksum is derived from the value, so it stays a secret
+ * output: a hash of a human-chosen password could be guessed.
+ */
+export class ExternalSecret extends pulumi.ComponentResource implements SecretRef {
+    readonly secretName: pulumi.Output<string>;
+    readonly key: string;
+    readonly checksum: pulumi.Output<string>;
+
+    constructor(name: string, args: ExternalSecretArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp:secrets:ExternalSecret", name, {}, opts);
+        this.key = args.key ?? "value";
+        const secret = new k8s.core.v1.Secret(
+            `${name}-secret`,
+            {
+                metadata: { name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, "mcp.platform/secret": name } },
+                type: "Opaque",
+                stringData: { [this.key]: pulumi.secret(args.value) },
+            },
+            { parent: this },
+        );
+        this.secretName = secret.metadata.name;
+        this.checksum = pulumi.secret(args.value.apply((v) => checksum({ name, value: v })));
+        this.registerOutputs({ secretName: this.secretName });
+    }
+}

@@ -1,0 +1,59 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { PostgresConfig } from "../config/schema";
+import { SecretRef } from "./secretRef";
+import { declareStatefulStore } from "./statefulStore";
+import { STORE_PORTS, TrafficRules } from "./traffic";
+
+export interface PostgresArgs {
+    namespace: pulumi.Input<string>;
+    /** The validated `mcp:postgres` config. */
+    config: PostgresConfig;
+    password: SecretRef;
+    traffic: TrafficRules;
+}
+
+/** The alpine PostgreSQL image's "postgres" user. */
+const POSTGRES_UID = 70;
+
+/** PostgreSQL: an in-cluster StatefulSet with a persistent volume, or an external endpoint. */
+export class Postgres extends pulumi.ComponentResource {
+    readonly host: pulumi.Output<string>;
+    readonly port: number;
+    readonly database: string;
+    readonly user: string;
+
+    constructor(name: string, args: PostgresArgs, opts?: pulumi.ComponentResourceOptions) {
+        super("mcp:data:Postgres", name, {}, opts);
+        const config = args.config;
+        this.database = config.database;
+        this.user = config.user;
+        if (config.mode === "external" && config.external) {
+            this.host = pulumi.output(config.external.host);
+            this.port = config.external.port;
+        } else {
+            this.port = STORE_PORTS.postgres;
+            this.host = declareStatefulStore(this, name, {
+                namespace: args.namespace,
+                image: config.image,
+                port: this.port,
+                uid: POSTGRES_UID,
+                dataPath: "/var/lib/postgresql/data",
+                storage: config.storage,
+                storageClass: config.storageClass,
+                resources: config.resources,
+                env: [
+                    { name: "POSTGRES_USER", value: config.user },
+                    { name: "POSTGRES_DB", value: config.database },
+                    { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: args.password.secretName, key: args.password.key } } },
+                    // A subdirectory, because the volume's root holds lost+found on many storage classes.
+                    { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
+                ],
+                probeCommand: ["pg_isready", "-h", "127.0.0.1", "-U", config.user, "-d", config.database],
+                scratchPaths: ["/var/run/postgresql"],
+                password: args.password,
+                traffic: args.traffic,
+            });
+        }
+        this.registerOutputs({ host: this.host, port: this.port });
+    }
+}

@@ -1,0 +1,76 @@
+import * as k8s from "@pulumi/kubernetes";
+import { PlatformConfig, STORES, StoreName } from "../config/schema";
+import { selectorLabels } from "./labels";
+
+type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
+type EgressRule = k8s.types.input.networking.v1.NetworkPolicyEgressRule;
+type Peer = k8s.types.input.networking.v1.NetworkPolicyPeer;
+
+/** What one workload may receive and send. DNS egress is allowed once, by the namespace baseline. */
+export interface TrafficRules {
+    ingress: IngressRule[];
+    egress: EgressRule[];
+}
+
+export const STORE_PORTS: Record<StoreName, number> = { redis: 6379, postgres: 5432 };
+
+/** Name of the backup jobs' pods, as selected by the stores' policies. */
+export const BACKUP_WORKLOAD = "backup";
+
+const podsOf = (name: string): Peer => ({ podSelector: { matchLabels: selectorLabels(name) } });
+const namespaceNamed = (name: string): Peer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
+const anyAddress: Peer = { ipBlock: { cidr: "0.0.0.0/0" } };
+const tcp = (port: number) => [{ protocol: "TCP", port }];
+
+/** Services that name `target` in their `calls`. */
+export function callersOf(config: PlatformConfig, target: string): string[] {
+    return Object.entries(config.services)
+        .filter(([, service]) => service.calls.includes(target))
+        .map(([name]) => name)
+        .sort();
+}
+
+/** Ingress only from declared callers (plus, for the gateway, the configured sources); egress only to declared callees. */
+export function serviceTraffic(config: PlatformConfig, name: string): TrafficRules {
+    const service = config.services[name];
+    const ingress: IngressRule[] = [];
+    const callers = callersOf(config, name);
+    if (callers.length > 0) ingress.push({ from: callers.map(podsOf), ports: tcp(service.port) });
+    if (name === "gateway") {
+        const { namespaces, cidrs } = config.security.gatewayIngress;
+        const from = [...namespaces.map(namespaceNamed), ...cidrs.map((cidr) => ({ ipBlock: { cidr } }))];
+        if (from.length > 0) ingress.push({ from, ports: tcp(service.port) });
+    }
+    if (config.monitoring.enabled && service.metricsPort !== undefined) {
+        ingress.push({ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(service.metricsPort) });
+    }
+    const egress = service.calls.map((callee) => egressTo(config, callee));
+    return { ingress: config.security.lockdown ? [] : ingress, egress };
+}
+
+/** A store admits its callers and the backup jobs. */
+export function storeTraffic(config: PlatformConfig, store: StoreName): TrafficRules {
+    const from = callersOf(config, store).map(podsOf);
+    if (config.backups.enabled) from.push(podsOf(BACKUP_WORKLOAD));
+    const ingress = from.length > 0 ? [{ from, ports: tcp(STORE_PORTS[store]) }] : [];
+    return { ingress: config.security.lockdown ? [] : ingress, egress: [] };
+}
+
+/** Backup jobs reach the stores and, for S3, HTTPS endpoints. */
+export function backupTraffic(config: PlatformConfig): TrafficRules {
+    const egress = STORES.map((store) => egressTo(config, store));
+    if (config.backups.destination === "s3") egress.push({ to: [anyAddress], ports: tcp(443) });
+    return { ingress: [], egress };
+}
+
+function egressTo(config: PlatformConfig, callee: string): EgressRule {
+    if (callee === "redis" || callee === "postgres") {
+        const store = config[callee];
+        if (store.mode === "external" && store.external) {
+            // A NetworkPolicy cannot name a host, so external stores are reached by port.
+            return { to: [anyAddress], ports: tcp(store.external.port) };
+        }
+        return { to: [podsOf(callee)], ports: tcp(STORE_PORTS[callee]) };
+    }
+    return { to: [podsOf(callee)], ports: tcp(config.services[callee].port) };
+}

@@ -1,0 +1,287 @@
+import { z } from "zod";
+
+/**
+ * The one schema for every `mcp:` stack config key. Shape and single-field rules live here;
+ * rules that relate two fields or two sections live in `semantics.ts` so that every problem can
+ * be reported in one pass. Defaults are declared once, here.
+ */
+
+const dnsLabel = z
+    .string()
+    .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS label (lower-case letters, digits, '-', starting with a letter, at most 63 characters)" });
+
+const port = z.int().min(1).max(65535);
+
+/** Kubernetes CPU quantity: "500m", "2", "1.5". */
+const cpuQuantity = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, { error: 'must be a CPU quantity such as "250m" or "2"' });
+
+/** Kubernetes memory quantity: "512Mi", "2Gi", "1G", "1000000". */
+const memoryQuantity = z
+    .string()
+    .regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a memory quantity such as "256Mi" or "2Gi"' });
+
+/** Go duration as cert-manager reads it: "2160h", "720h30m", "90m". */
+const goDuration = z.string().regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, { error: 'must be a duration such as "2160h" or "720h30m"' });
+
+/** Five-field cron expression, as CronJob schedules take. */
+const cronSchedule = z
+    .string()
+    .regex(/^(\S+\s+){4}\S+$/, { error: 'must be a five-field cron schedule such as "0 */6 * * *"' })
+    .refine((s) => s.split(/\s+/).every((f) => /^[\d*/,\-A-Za-z?]+$/.test(f)), {
+        error: 'must be a five-field cron schedule such as "0 */6 * * *"',
+    });
+
+const httpPath = z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'must be an HTTP path starting with "/"' });
+
+const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a valid environment variable name" });
+
+const cidr = z
+    .string()
+    .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, { error: 'must be a CIDR such as "10.0.0.0/8"' });
+
+/** An image reference; pinning (tag or digest, never latest) is checked in semantics.ts. */
+const imageRef = z.string().min(1);
+
+const quantities = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
+
+export const resourcesSchema = z.strictObject({
+    requests: quantities,
+    limits: quantities,
+});
+
+const defaultResources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu: "500m", memory: "256Mi" } };
+
+const tuningSchema = z.strictObject({
+    /** Upstream connection pool size. Default 100. */
+    connectionPoolSize: z.int().min(1).max(10000).default(100),
+    /** Idle connections kept in the pool. Default 50. */
+    maxIdleConnections: z.int().min(0).max(10000).default(50),
+    /** Connect timeout in seconds. Default 30. */
+    connectionTimeoutSeconds: z.int().min(1).max(600).default(30),
+    /** HTTP keep-alive. Default true. */
+    keepAliveEnabled: z.boolean().default(true),
+    /** Keep-alive idle timeout in seconds. Default 90. */
+    keepAliveTimeoutSeconds: z.int().min(1).max(3600).default(90),
+    /** Further settings passed verbatim into the service's ConfigMap. */
+    extra: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: "must be a ConfigMap key" }), z.string()).default({}),
+});
+
+export const serviceSchema = z.strictObject({
+    /** Container image, pinned by tag or digest. */
+    image: imageRef,
+    /** Port the service listens on. */
+    port,
+    /** Port serving Prometheus metrics; unset means the service exposes none. */
+    metricsPort: port.optional(),
+    /** Fixed replica count; mutually exclusive with minReplicas/maxReplicas (HPA). */
+    replicas: z.int().min(0).max(1000).optional(),
+    /** HPA lower bound. Setting min/maxReplicas hands replica ownership to the HPA. */
+    minReplicas: z.int().min(1).max(1000).optional(),
+    /** HPA upper bound. */
+    maxReplicas: z.int().min(1).max(1000).optional(),
+    /** HPA CPU utilisation target in percent of requests. Default 70. */
+    targetCpuUtilization: z.int().min(1).max(100).default(70),
+    /** HPA memory utilisation target in percent of requests; unset means CPU only. */
+    targetMemoryUtilization: z.int().min(1).max(100).optional(),
+    /** Seconds the HPA waits before scaling down. Default 300. */
+    scaleDownStabilizationSeconds: z.int().min(0).max(3600).default(300),
+    /** Requests and limits. */
+    resources: resourcesSchema.default(defaultResources),
+    /** Health endpoints used by the probes and by `mcp-ops health`. */
+    health: z
+        .strictObject({
+            path: httpPath.default("/health"),
+            readinessPath: httpPath.optional(),
+        })
+        .default({ path: "/health" }),
+    /** Plain environment variables. */
+    env: z.record(envName, z.string()).default({}),
+    /** Environment variables taken from rotated secrets: ENV_NAME -> secret name. */
+    secretEnv: z.record(envName, z.string()).default({}),
+    /** MCP tools the server must expose (checked by `mcp-ops health`). */
+    tools: z.array(z.string().min(1)).default([]),
+    /** Services and stores ("redis", "postgres") this service may call. */
+    calls: z.array(z.string()).default([]),
+    /** Connection tuning written into the service's ConfigMap. */
+    tuning: tuningSchema.default(tuningSchema.parse({})),
+    /** Bumped by `mcp-ops restart`: a change rolls the pods and nothing else. */
+    restartEpoch: z.int().min(0).default(0),
+});
+
+const externalEndpoint = z.strictObject({
+    host: z.string().min(1),
+    port,
+    tls: z.boolean().default(true),
+});
+
+const storeResources = z.strictObject({
+    /** Persistent volume size. */
+    storage: memoryQuantity.default("8Gi"),
+    /** StorageClass; unset means the cluster default. */
+    storageClass: z.string().optional(),
+    resources: resourcesSchema.default({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } }),
+});
+
+export const redisSchema = z.strictObject({
+    /** "in-cluster" runs a StatefulSet; "external" points at a managed endpoint. Default in-cluster. */
+    mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
+    image: imageRef.default("redis:7.4.2-alpine"),
+    ...storeResources.shape,
+    /** Redis maxmemory, e.g. "768mb"; keep it below the memory limit. Default "768mb". */
+    maxmemory: z.string().regex(/^[0-9]+(kb|mb|gb)?$/i, { error: 'must be a Redis size such as "768mb"' }).default("768mb"),
+    maxmemoryPolicy: z
+        .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"])
+        .default("allkeys-lru"),
+    appendonly: z.boolean().default(true),
+    /** Used when mode is "external"; the password comes from the secret config key mcp:redisPassword. */
+    external: externalEndpoint.optional(),
+});
+
+export const postgresSchema = z.strictObject({
+    mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
+    image: imageRef.default("postgres:16.6-alpine"),
+    ...storeResources.shape,
+    database: dnsLabel.default("mcp"),
+    user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL role name" }).default("mcp"),
+    /** Used when mode is "external"; the password comes from the secret config key mcp:postgresPassword. */
+    external: externalEndpoint.optional(),
+});
+
+export const backupsSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    /** "s3" needs mcp:aws.enabled; "volume" keeps backups on a PersistentVolume. Default volume. */
+    destination: z.enum(["s3", "volume"]).default("volume"),
+    redisSchedule: cronSchedule.default("0 */6 * * *"),
+    postgresSchedule: cronSchedule.default("30 2 * * *"),
+    /** Days a backup is kept (bucket lifecycle or volume pruning). Default 14. */
+    retentionDays: z.int().min(1).max(3650).default(14),
+    /** Size of the backup volume when destination is "volume". Default 20Gi. */
+    volumeSize: memoryQuantity.default("20Gi"),
+    /** Image with the AWS CLI for uploads. */
+    uploaderImage: imageRef.default("amazon/aws-cli:2.22.35"),
+    /** Seconds a backup Job may run before it is killed. Default 3600. */
+    activeDeadlineSeconds: z.int().min(60).max(86400).default(3600),
+    /** Seconds after its schedule a missed run may still start. Default 600. */
+    startingDeadlineSeconds: z.int().min(10).max(86400).default(600),
+});
+
+export const awsSchema = z.strictObject({
+    /** Declares the AWS parts (backup bucket, IAM role). Must be false on the local stack. */
+    enabled: z.boolean().default(false),
+    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' }).optional(),
+    /** Explicit bucket name; unset lets Pulumi name it. */
+    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be a valid S3 bucket name" }).optional(),
+    /** The cluster's IAM OIDC provider, for the backup job's service account role. */
+    oidcProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/.+$/, { error: "must be an IAM OIDC provider ARN" }).optional(),
+    /** The OIDC issuer host and path without scheme, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC. */
+    oidcIssuer: z.string().regex(/^[^:/]+\/.+$/, { error: "must be the issuer host and path without https://" }).optional(),
+});
+
+export const tlsSchema = z.strictObject({
+    enabled: z.boolean().default(true),
+    /** selfSigned or ca for local and staging, acme for production. */
+    issuer: z.enum(["selfSigned", "ca", "acme"]).default("selfSigned"),
+    dnsNames: z.array(z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "must be a DNS name" })).default([]),
+    duration: goDuration.default("2160h"),
+    renewBefore: goDuration.default("360h"),
+    /** ACME account and solver; required when issuer is "acme". */
+    acme: z
+        .strictObject({
+            email: z.email({ error: "must be an e-mail address" }),
+            server: z.url({ error: "must be a URL" }).default("https://acme-v02.api.letsencrypt.org/directory"),
+            ingressClassName: z.string().default("nginx"),
+        })
+        .optional(),
+});
+
+export const secretSchema = z.strictObject({
+    /** Length of the generated value. Default 32. */
+    length: z.int().min(16).max(128).default(32),
+    /** Bumped by `mcp-ops rotate`: a new value is generated and consumers roll. */
+    rotationEpoch: z.int().min(0).default(0),
+});
+
+export const securitySchema = z.strictObject({
+    /** Emergency lockdown: only trusted sources reach any pod. */
+    lockdown: z.boolean().default(false),
+    /** CIDRs treated as trusted during lockdown (pods labelled mcp.platform/trusted=true always are). */
+    trustedCidrs: z.array(cidr).default([]),
+    /** Who may reach the gateway: namespaces (e.g. the ingress controller's) and CIDRs. */
+    gatewayIngress: z
+        .strictObject({
+            namespaces: z.array(dnsLabel).default([]),
+            cidrs: z.array(cidr).default([]),
+        })
+        .default({ namespaces: [], cidrs: [] }),
+    rateLimit: z
+        .strictObject({
+            enabled: z.boolean().default(true),
+            rps: z.int().min(1).max(1_000_000).default(100),
+            burst: z.int().min(1).max(1_000_000).default(200),
+        })
+        .default({ enabled: true, rps: 100, burst: 200 }),
+    circuitBreaker: z
+        .strictObject({
+            enabled: z.boolean().default(true),
+            errorThresholdPercent: z.int().min(1).max(100).default(50),
+            openSeconds: z.int().min(1).max(3600).default(30),
+            halfOpenRequests: z.int().min(1).max(1000).default(5),
+        })
+        .default({ enabled: true, errorThresholdPercent: 50, openSeconds: 30, halfOpenRequests: 5 }),
+});
+
+export const monitoringSchema = z.strictObject({
+    /** PrometheusRule and ServiceMonitors; switch off where the Prometheus operator is absent. */
+    enabled: z.boolean().default(true),
+    /** Namespace Prometheus scrapes from; its pods may reach metrics ports. */
+    prometheusNamespace: dnsLabel.default("monitoring"),
+    /** Base of the runbook links in alert annotations. */
+    runbookBaseUrl: z.string().min(1).default("docs/runbook.md"),
+});
+
+/** Upper bounds ops commands refuse to exceed. */
+export const guardrailsSchema = z.strictObject({
+    maxReplicas: z.int().min(1).max(1000).default(50),
+    maxCpu: cpuQuantity.default("8"),
+    maxMemory: memoryQuantity.default("32Gi"),
+});
+
+export const platformConfigSchema = z.strictObject({
+    /** Which kind of stack this is; production asks for stronger confirmation in ops. */
+    environment: z.enum(["local", "staging", "production"]),
+    namespace: dnsLabel.default("mcp-system"),
+    services: z.record(dnsLabel, serviceSchema),
+    redis: redisSchema.default(redisSchema.parse({})),
+    postgres: postgresSchema.default(postgresSchema.parse({})),
+    backups: backupsSchema.default(backupsSchema.parse({})),
+    aws: awsSchema.default(awsSchema.parse({})),
+    tls: tlsSchema.default(tlsSchema.parse({})),
+    secrets: z.record(dnsLabel, secretSchema).default({}),
+    security: securitySchema.default(securitySchema.parse({})),
+    monitoring: monitoringSchema.default(monitoringSchema.parse({})),
+    guardrails: guardrailsSchema.default(guardrailsSchema.parse({})),
+    /** Writers (services that call a store) run zero replicas while on, e.g. for a restore. */
+    maintenance: z.boolean().default(false),
+});
+
+export type PlatformConfig = z.infer<typeof platformConfigSchema>;
+export type ServiceConfig = z.infer<typeof serviceSchema>;
+export type RedisConfig = z.infer<typeof redisSchema>;
+export type PostgresConfig = z.infer<typeof postgresSchema>;
+export type BackupsConfig = z.infer<typeof backupsSchema>;
+export type AwsConfig = z.infer<typeof awsSchema>;
+export type TlsConfig = z.infer<typeof tlsSchema>;
+export type SecretConfig = z.infer<typeof secretSchema>;
+export type SecurityConfig = z.infer<typeof securitySchema>;
+export type MonitoringConfig = z.infer<typeof monitoringSchema>;
+export type Resources = z.infer<typeof resourcesSchema>;
+
+/** The stores a service may name in `calls`. */
+export const STORES = ["redis", "postgres"] as const;
+export type StoreName = (typeof STORES)[number];
+
+/** Secrets every platform has; config may set their length and epoch. */
+export const BUILT_IN_SECRETS = ["redis-password", "postgres-password", "gateway-jwt-signing-key"] as const;
+
+/** Secret config keys, read with requireSecret and never parsed with the plain config. */
+export const SECRET_CONFIG_KEYS = ["redisPassword", "postgresPassword"] as const;

@@ -1,0 +1,191 @@
+import { isPinnedImage } from "./images";
+import { cpuCores, durationSeconds, memoryBytes, redisBytes } from "./quantities";
+import { BUILT_IN_SECRETS, STORES } from "./schema";
+
+/** A problem found in the stack config: a dot path below `mcp:` and what is wrong and how to fix it. */
+export interface ConfigProblem {
+    path: string;
+    message: string;
+}
+
+type Raw = Record<string, unknown>;
+
+const record = (value: unknown): Raw | undefined =>
+    typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Raw) : undefined;
+const int = (value: unknown): number | undefined => (typeof value === "number" ? value : undefined);
+const text = (value: unknown): string | undefined => (typeof value === "string" ? value : undefined);
+const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
+
+const REQUIRED_SERVICES = ["gateway", "router"] as const;
+
+/**
+ * Rules that relate fields to each other. They read the raw config defensively, so they run
+ * even when the schema found shape errors elsewhere, and every problem is reported in one pass.
+ */
+export function semanticProblems(raw: Raw): ConfigProblem[] {
+    const problems: ConfigProblem[] = [];
+    const report = (path: string, message: string) => problems.push({ path, message });
+
+    const services = record(raw.services) ?? {};
+    const secrets = record(raw.secrets) ?? {};
+    const guardrails = record(raw.guardrails) ?? {};
+    const maxReplicasAllowed = int(guardrails.maxReplicas) ?? 50;
+    const maxCpu = cpuCores(guardrails.maxCpu ?? "8");
+    const maxMemory = memoryBytes(guardrails.maxMemory ?? "32Gi");
+    const serviceNames = Object.keys(services);
+    const callable = [...serviceNames, ...STORES];
+    const secretNames = [...new Set([...Object.keys(secrets), ...BUILT_IN_SECRETS])];
+
+    if (record(raw.services)) {
+        for (const required of REQUIRED_SERVICES) {
+            if (!(required in services)) {
+                report(`services.${required}`, `is required; declare the ${required} service with at least image and port`);
+            }
+        }
+    }
+
+    for (const [name, value] of Object.entries(services)) {
+        const service = record(value);
+        if (!service) continue;
+        const at = `services.${name}`;
+        checkImage(report, `${at}.image`, service.image);
+        checkReplicas(report, at, service, maxReplicasAllowed);
+        checkResources(report, `${at}.resources`, record(service.resources), maxCpu, maxMemory);
+
+        if (int(service.metricsPort) !== undefined && service.metricsPort === service.port) {
+            report(`${at}.metricsPort`, `(${service.metricsPort}) must differ from port; serve metrics on a port of their own`);
+        }
+        list(service.calls).forEach((callee, i) => {
+            if (typeof callee !== "string") return;
+            if (callee === name) {
+                report(`${at}.calls[${i}]`, `names the service itself; remove "${callee}"`);
+            } else if (!callable.includes(callee)) {
+                report(`${at}.calls[${i}]`, `"${callee}" is neither a service nor a store; use one of: ${callable.filter((c) => c !== name).join(", ")}`);
+            }
+        });
+        const env = record(service.env) ?? {};
+        for (const [envName, secret] of Object.entries(record(service.secretEnv) ?? {})) {
+            if (typeof secret === "string" && !secretNames.includes(secret)) {
+                report(`${at}.secretEnv.${envName}`, `names secret "${secret}", which is not declared; add it under mcp:secrets or use one of: ${secretNames.join(", ")}`);
+            }
+            if (envName in env) {
+                report(`${at}.secretEnv.${envName}`, `is also set in env; keep it in one of env or secretEnv`);
+            }
+        }
+        const tools = list(service.tools).filter((t): t is string => typeof t === "string");
+        const duplicate = tools.find((tool, i) => tools.indexOf(tool) !== i);
+        if (duplicate !== undefined) report(`${at}.tools`, `lists "${duplicate}" twice; list each expected tool once`);
+    }
+
+    const environment = text(raw.environment);
+    const aws = record(raw.aws) ?? {};
+    const awsEnabled = aws.enabled === true;
+    if (awsEnabled && environment === "local") {
+        report("aws.enabled", "must be false on the local stack: the local cluster has no AWS account; set it to false");
+    }
+    if (awsEnabled) {
+        for (const key of ["region", "oidcProviderArn", "oidcIssuer"]) {
+            if (aws[key] === undefined) report(`aws.${key}`, `is required when aws.enabled is true; set it (see Pulumi.yaml)`);
+        }
+    }
+
+    const backups = record(raw.backups) ?? {};
+    if (backups.enabled !== false && backups.destination === "s3" && !awsEnabled) {
+        report("backups.destination", `is "s3" but mcp:aws.enabled is not true; enable AWS or set the destination to "volume"`);
+    }
+
+    for (const store of STORES) {
+        const config = record(raw[store]) ?? {};
+        const mode = config.mode ?? "in-cluster";
+        if (mode === "external" && config.external === undefined) {
+            report(`${store}.external`, `is required when ${store}.mode is "external"; set host and port`);
+        }
+        if (mode === "in-cluster" && config.external !== undefined) {
+            report(`${store}.external`, `is only read when ${store}.mode is "external"; remove it or set the mode to "external"`);
+        }
+        if (mode === "in-cluster" && config.image !== undefined) checkImage(report, `${store}.image`, config.image);
+        checkResources(report, `${store}.resources`, record(config.resources), maxCpu, maxMemory);
+    }
+    checkImage(report, "backups.uploaderImage", backups.uploaderImage);
+
+    const redis = record(raw.redis) ?? {};
+    const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? "1Gi");
+    const maxmemory = redisBytes(redis.maxmemory ?? "768mb");
+    if (redis.mode !== "external" && redisLimit !== undefined && maxmemory !== undefined && maxmemory >= redisLimit) {
+        report("redis.maxmemory", `(${redis.maxmemory ?? "768mb"}) must be below the memory limit, or Redis is killed before it evicts; lower it or raise redis.resources.limits.memory`);
+    }
+
+    const tls = record(raw.tls) ?? {};
+    if (tls.enabled !== false) {
+        if (tls.issuer === "acme" && tls.acme === undefined) {
+            report("tls.acme", `is required when tls.issuer is "acme"; set at least acme.email`);
+        }
+        if (list(tls.dnsNames).length === 0) {
+            report("tls.dnsNames", "must list at least one DNS name for the gateway certificate");
+        }
+        const duration = durationSeconds(tls.duration ?? "2160h");
+        const renewBefore = durationSeconds(tls.renewBefore ?? "360h");
+        if (duration !== undefined && renewBefore !== undefined && renewBefore >= duration) {
+            report("tls.renewBefore", `(${tls.renewBefore ?? "360h"}) must be shorter than tls.duration (${tls.duration ?? "2160h"})`);
+        }
+    }
+    if (environment === "production" && tls.issuer !== "acme" && tls.enabled !== false) {
+        report("tls.issuer", `must be "acme" in production; self-signed and private CA certificates are for local and staging`);
+    }
+
+    const rateLimit = record(record(raw.security)?.rateLimit) ?? {};
+    const rps = int(rateLimit.rps);
+    const burst = int(rateLimit.burst);
+    if (rps !== undefined && burst !== undefined && burst < rps) {
+        report("security.rateLimit.burst", `(${burst}) must be >= rateLimit.rps (${rps})`);
+    }
+
+    return problems;
+}
+
+type Report = (path: string, message: string) => void;
+
+function checkImage(report: Report, path: string, image: unknown): void {
+    if (typeof image === "string" && image.length > 0 && !isPinnedImage(image)) {
+        report(path, `"${image}" is not pinned; use a version tag (name:1.2.3) or a digest (name@sha256:...), never latest`);
+    }
+}
+
+function checkReplicas(report: Report, at: string, service: Raw, maxAllowed: number): void {
+    const replicas = int(service.replicas);
+    const min = int(service.minReplicas);
+    const max = int(service.maxReplicas);
+    if (replicas !== undefined && (min !== undefined || max !== undefined)) {
+        report(`${at}.replicas`, "cannot be combined with minReplicas/maxReplicas: the HPA owns replicas when they are set; remove one or the other");
+    }
+    if (min !== undefined && max === undefined) report(`${at}.maxReplicas`, "is required when minReplicas is set");
+    if (max !== undefined && min === undefined) report(`${at}.minReplicas`, "is required when maxReplicas is set");
+    if (min !== undefined && max !== undefined && max < min) {
+        report(`${at}.maxReplicas`, `(${max}) must be >= minReplicas (${min})`);
+    }
+    for (const [key, value] of [["replicas", replicas], ["maxReplicas", max]] as const) {
+        if (value !== undefined && value > maxAllowed) {
+            report(`${at}.${key}`, `(${value}) exceeds guardrails.maxReplicas (${maxAllowed}); lower it or raise mcp:guardrails.maxReplicas`);
+        }
+    }
+}
+
+function checkResources(report: Report, at: string, resources: Raw | undefined, maxCpu?: number, maxMemory?: number): void {
+    if (!resources) return;
+    const requests = record(resources.requests) ?? {};
+    const limits = record(resources.limits) ?? {};
+    const compare: Array<["cpu" | "memory", (q: unknown) => number | undefined, number | undefined, string]> = [
+        ["cpu", cpuCores, maxCpu, "maxCpu"],
+        ["memory", memoryBytes, maxMemory, "maxMemory"],
+    ];
+    for (const [kind, parse, ceiling, guardrail] of compare) {
+        const request = parse(requests[kind]);
+        const limit = parse(limits[kind]);
+        if (request !== undefined && limit !== undefined && request > limit) {
+            report(`${at}.requests.${kind}`, `(${requests[kind]}) must be <= limits.${kind} (${limits[kind]})`);
+        }
+        if (limit !== undefined && ceiling !== undefined && limit > ceiling) {
+            report(`${at}.limits.${kind}`, `(${limits[kind]}) exceeds guardrails.${guardrail}; lower it or raise mcp:guardrails.${guardrail}`);
+        }
+    }
+}

@@ -1,0 +1,204 @@
+import * as aws from "@pulumi/aws";
+import * as pulumi from "@pulumi/pulumi";
+import { Alerts } from "../components/alerts";
+import { BackupBucket } from "../components/backupBucket";
+import { BackupDestination, Backups, BACKUP_SERVICE_ACCOUNT } from "../components/backups";
+import { GatewayCertificate } from "../components/certificates";
+import { ExternalSecret } from "../components/externalSecret";
+import { McpService } from "../components/mcpService";
+import { NamespaceBaseline } from "../components/networkBaseline";
+import { Postgres } from "../components/postgres";
+import { Redis } from "../components/redis";
+import { RotatedSecret } from "../components/rotatedSecret";
+import { SecretRef } from "../components/secretRef";
+import { backupTraffic, serviceTraffic, storeTraffic } from "../components/traffic";
+import type { PlatformConfig } from "../config/schema";
+import { isWriter, serviceTuning } from "./tuning";
+
+/** Credentials of external stores, from secret config keys; only read when a store is external. */
+export interface ExternalCredentials {
+    redisPassword?: pulumi.Output<string>;
+    postgresPassword?: pulumi.Output<string>;
+}
+
+/** What the stack exports: names and addresses, never secret values. */
+export interface PlatformOutputs {
+    namespace: pulumi.Output<string>;
+    services: Record<string, { url: pulumi.Output<string>; deployment: pulumi.Output<string>; replicas: string }>;
+    redis: { host: pulumi.Output<string>; port: number };
+    postgres: { host: pulumi.Output<string>; port: number; database: string };
+    backups?: { destination: string; cronJobs: Record<string, pulumi.Output<string>>; bucket?: pulumi.Output<string> };
+    tls?: { secretName: pulumi.Output<string>; certificate: pulumi.Output<string> };
+    lockdown: boolean;
+    maintenance: boolean;
+}
+
+const roleOf = (name: string) => (name === "gateway" || name === "router" ? name : "mcp-server");
+
+/** Declares the whole platform from validated config. `index.ts` and the Automation API both call it. */
+export function declarePlatform(config: PlatformConfig, credentials: ExternalCredentials = {}): PlatformOutputs {
+    const baseline = new NamespaceBaseline("platform", {
+        namespace: config.namespace,
+        lockdown: config.security.lockdown,
+        trustedCidrs: config.security.trustedCidrs,
+    });
+    const namespace = baseline.namespace;
+
+    const secrets: Record<string, SecretRef> = {};
+    for (const [name, secret] of Object.entries(config.secrets)) {
+        const external = externalCredential(config, name, credentials);
+        secrets[name] = external
+            ? new ExternalSecret(name, { namespace, value: external })
+            : new RotatedSecret(name, { namespace, rotationEpoch: secret.rotationEpoch, length: secret.length });
+    }
+
+    const redis = new Redis("redis", { namespace, config: config.redis, password: secrets["redis-password"], traffic: storeTraffic(config, "redis") });
+    const postgres = new Postgres("postgres", {
+        namespace,
+        config: config.postgres,
+        password: secrets["postgres-password"],
+        traffic: storeTraffic(config, "postgres"),
+    });
+
+    const tls = config.tls.enabled ? new GatewayCertificate("gateway-tls", { namespace, config: config.tls }) : undefined;
+
+    const services: PlatformOutputs["services"] = {};
+    for (const [name, service] of Object.entries(config.services)) {
+        const stopped = config.maintenance && isWriter(config, name);
+        const autoscaling =
+            !stopped && service.minReplicas !== undefined && service.maxReplicas !== undefined
+                ? {
+                      minReplicas: service.minReplicas,
+                      maxReplicas: service.maxReplicas,
+                      targetCpuUtilization: service.targetCpuUtilization,
+                      targetMemoryUtilization: service.targetMemoryUtilization,
+                      scaleDownStabilizationSeconds: service.scaleDownStabilizationSeconds,
+                  }
+                : undefined;
+        const replicas = stopped ? 0 : service.replicas;
+        const env: Record<string, pulumi.Input<string>> = { ...service.env };
+        const secretEnv: Record<string, SecretRef> = {};
+        for (const [envName, secretName] of Object.entries(service.secretEnv)) secretEnv[envName] = secrets[secretName];
+        for (const callee of service.calls) {
+            if (callee === "redis") {
+                Object.assign(env, { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) });
+                secretEnv.REDIS_PASSWORD = secrets["redis-password"];
+            } else if (callee === "postgres") {
+                Object.assign(env, { DATABASE_HOST: postgres.host, DATABASE_PORT: String(postgres.port), DATABASE_NAME: postgres.database, DATABASE_USER: postgres.user });
+                secretEnv.DATABASE_PASSWORD = secrets["postgres-password"];
+            } else {
+                env[`${callee.toUpperCase().replace(/-/g, "_")}_URL`] = `http://${callee}:${config.services[callee].port}`;
+            }
+        }
+
+        const component = new McpService(name, {
+            namespace,
+            role: roleOf(name),
+            image: service.image,
+            port: service.port,
+            metricsPort: service.metricsPort,
+            replicas,
+            autoscaling,
+            resources: service.resources,
+            healthPath: service.health.path,
+            readinessPath: service.health.readinessPath,
+            env,
+            secretEnv,
+            tuning: serviceTuning(config, name),
+            restartEpoch: service.restartEpoch,
+            traffic: serviceTraffic(config, name),
+            tlsSecretName: name === "gateway" ? tls?.secretName : undefined,
+        });
+        services[name] = {
+            url: component.url,
+            deployment: component.deploymentName,
+            replicas: autoscaling ? `hpa ${autoscaling.minReplicas}-${autoscaling.maxReplicas}` : String(replicas ?? 1),
+        };
+    }
+
+    const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets) : undefined;
+
+    if (config.monitoring.enabled) {
+        new Alerts("alerts", {
+            namespace: config.namespace,
+            runbookBaseUrl: config.monitoring.runbookBaseUrl,
+            scrapeTargets: Object.entries(config.services).map(([name, s]) => ({ name, metricsPort: s.metricsPort })),
+        }, { dependsOn: [baseline] });
+    }
+
+    return {
+        namespace,
+        services,
+        redis: { host: redis.host, port: redis.port },
+        postgres: { host: postgres.host, port: postgres.port, database: postgres.database },
+        backups,
+        tls: tls ? { secretName: tls.secretName, certificate: tls.certificateName } : undefined,
+        lockdown: config.security.lockdown,
+        maintenance: config.maintenance,
+    };
+}
+
+function externalCredential(config: PlatformConfig, secretName: string, credentials: ExternalCredentials): pulumi.Output<string> | undefined {
+    if (secretName === "redis-password" && config.redis.mode === "external") {
+        return required(credentials.redisPassword, "redisPassword");
+    }
+    if (secretName === "postgres-password" && config.postgres.mode === "external") {
+        return required(credentials.postgresPassword, "postgresPassword");
+    }
+    return undefined;
+}
+
+function required(value: pulumi.Output<string> | undefined, key: string): pulumi.Output<string> {
+    if (value === undefined) {
+        throw new Error(`mcp:${key} is required for an external store; set it with: pulumi config set --secret mcp:${key} <password>`);
+    }
+    return value;
+}
+
+function declareBackups(
+    config: PlatformConfig,
+    namespace: pulumi.Output<string>,
+    redis: Redis,
+    postgres: Postgres,
+    secrets: Record<string, SecretRef>,
+): NonNullable<PlatformOutputs["backups"]> {
+    let destination: BackupDestination;
+    let bucket: BackupBucket | undefined;
+    if (config.backups.destination === "s3") {
+        const { aws: awsConfig } = config;
+        // Validation guarantees region and the OIDC settings whenever the destination is s3.
+        const provider = new aws.Provider("aws", { region: awsConfig.region as aws.Region });
+        bucket = new BackupBucket(
+            "backups",
+            {
+                retentionDays: config.backups.retentionDays,
+                bucketName: awsConfig.bucketName,
+                oidcProviderArn: awsConfig.oidcProviderArn!,
+                oidcIssuer: awsConfig.oidcIssuer!,
+                namespace: config.namespace,
+                serviceAccountName: BACKUP_SERVICE_ACCOUNT,
+            },
+            { providers: { aws: provider } },
+        );
+        destination = { kind: "s3", bucketName: bucket.bucketName, roleArn: bucket.roleArn, region: awsConfig.region! };
+    } else {
+        destination = { kind: "volume", size: config.backups.volumeSize };
+    }
+
+    const component = new Backups("backups", {
+        namespace,
+        config: config.backups,
+        redis: { host: redis.host, port: redis.port, image: config.redis.image, password: secrets["redis-password"] },
+        postgres: {
+            host: postgres.host,
+            port: postgres.port,
+            image: config.postgres.image,
+            password: secrets["postgres-password"],
+            database: postgres.database,
+            user: postgres.user,
+        },
+        destination,
+        traffic: backupTraffic(config),
+    });
+    return { destination: destination.kind, cronJobs: component.cronJobs, bucket: bucket?.bucketName };
+}

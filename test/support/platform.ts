@@ -1,0 +1,96 @@
+import { readFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+import { parsePlatformConfig } from "../../config/load";
+import type { PlatformConfig } from "../../config/schema";
+import { declarePlatform, ExternalCredentials, PlatformOutputs } from "../../platform/declarePlatform";
+import { recordResources, Registered, settle } from "./mocks";
+
+export const REPO_ROOT = join(__dirname, "..", "..");
+
+/** Raw `mcp:` config of a checked-in stack file, as Pulumi would hand it to the program. */
+export function rawStackConfig(stack: string): Record<string, any> {
+    const file = parse(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
+    const raw: Record<string, any> = {};
+    for (const [key, value] of Object.entries(file.config)) {
+        if (key.startsWith("mcp:")) raw[key.slice(4)] = value;
+    }
+    return raw;
+}
+
+export function stackConfig(stack: string): PlatformConfig {
+    return parsePlatformConfig(rawStackConfig(stack));
+}
+
+/** A deep copy of a stack's raw config with `edit` applied, validated. */
+export function editedConfig(stack: string, edit: (raw: Record<string, any>) => void): PlatformConfig {
+    const raw = structuredClone(rawStackConfig(stack));
+    edit(raw);
+    return parsePlatformConfig(raw);
+}
+
+export interface Deployment {
+    resources: Registered[];
+    outputs: PlatformOutputs;
+    ofType(type: string): Registered[];
+    named(type: string, name: string): Registered;
+}
+
+/** Runs the program against recording mocks and returns what it registered. */
+export async function deploy(config: PlatformConfig, credentials?: ExternalCredentials): Promise<Deployment> {
+    const resources = await recordResources(config.environment);
+    const outputs = declarePlatform(config, credentials);
+    await settle(resources);
+    const ofType = (type: string) => resources.filter((r) => r.type === type);
+    return {
+        resources,
+        outputs,
+        ofType,
+        named(type, name) {
+            const found = ofType(type).find((r) => r.name === name);
+            if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(type).map((r) => r.name).join(", ")}`);
+            return found;
+        },
+    };
+}
+
+export const K8S = {
+    namespace: "kubernetes:core/v1:Namespace",
+    deployment: "kubernetes:apps/v1:Deployment",
+    statefulSet: "kubernetes:apps/v1:StatefulSet",
+    cronJob: "kubernetes:batch/v1:CronJob",
+    service: "kubernetes:core/v1:Service",
+    serviceAccount: "kubernetes:core/v1:ServiceAccount",
+    configMap: "kubernetes:core/v1:ConfigMap",
+    secret: "kubernetes:core/v1:Secret",
+    hpa: "kubernetes:autoscaling/v2:HorizontalPodAutoscaler",
+    pdb: "kubernetes:policy/v1:PodDisruptionBudget",
+    networkPolicy: "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+    customResource: (group: string, kind: string) => `kubernetes:${group}:${kind}`,
+} as const;
+
+/** Every pod template the program declares, with the workload it belongs to. */
+export function podTemplates(d: Deployment): Array<{ workload: string; spec: any; metadata: any }> {
+    const out: Array<{ workload: string; spec: any; metadata: any }> = [];
+    for (const r of [...d.ofType(K8S.deployment), ...d.ofType(K8S.statefulSet)]) {
+        out.push({ workload: r.name, spec: r.inputs.spec.template.spec, metadata: r.inputs.spec.template.metadata });
+    }
+    for (const r of d.ofType(K8S.cronJob)) {
+        const template = r.inputs.spec.jobTemplate.spec.template;
+        out.push({ workload: r.name, spec: template.spec, metadata: template.metadata });
+    }
+    return out;
+}
+
+/** Names (type and name) of the resources whose inputs differ between two runs of the program. */
+export function changedResources(before: Deployment, after: Deployment): string[] {
+    const key = (r: Registered) => `${r.type}::${r.name}`;
+    const index = new Map(before.resources.map((r) => [key(r), JSON.stringify(r.inputs)]));
+    const changed = new Set<string>();
+    for (const r of after.resources) {
+        if (index.get(key(r)) !== JSON.stringify(r.inputs)) changed.add(key(r));
+        index.delete(key(r));
+    }
+    for (const gone of index.keys()) changed.add(gone);
+    return [...changed].sort();
+}
