@@ -48,7 +48,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
     for (const [name, secret] of Object.entries(config.secrets)) {
         const external = externalCredential(config, name, credentials);
         secrets[name] = external
-            ? new ExternalSecret(name, { namespace, value: external })
+            ? new ExternalSecret(name, { namespace, value: external, rotationEpoch: secret.rotationEpoch })
             : new RotatedSecret(name, { namespace, rotationEpoch: secret.rotationEpoch, length: secret.length });
     }
 

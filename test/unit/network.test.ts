@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { TRUSTED_LABEL } from "../../components/labels";
+import { deploy, editedConfig, K8S, stackConfig } from "../support/platform";
+
+const policyNamed = (d: Awaited<ReturnType<typeof deploy>>, name: string) =>
+    d.ofType(K8S.networkPolicy).find((p) => p.inputs.metadata.name === name)!;
+
+/** Names of the services whose pods a rule's peers select. */
+const selectedNames = (peers: any[]) => peers.map((p) => p.podSelector?.matchLabels?.["app.kubernetes.io/name"]).filter(Boolean).sort();
+
+describe("network baseline", () => {
+    it("labels the namespace for Pod Security Admission restricted", async () => {
+        const d = await deploy(stackConfig("local"));
+        const [ns] = d.ofType(K8S.namespace);
+        expect(ns.inputs.metadata.labels).toMatchObject({
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/audit": "restricted",
+            "pod-security.kubernetes.io/warn": "restricted",
+        });
+    });
+
+    it("denies all ingress and egress by default and allows DNS only to kube-dns", async () => {
+        const d = await deploy(stackConfig("local"));
+        expect(policyNamed(d, "default-deny").inputs.spec).toEqual({ podSelector: {}, policyTypes: ["Ingress", "Egress"] });
+        const dns = policyNamed(d, "allow-dns-egress").inputs.spec;
+        expect(dns.policyTypes).toEqual(["Egress"]);
+        expect(dns.egress[0].ports).toEqual([
+            { protocol: "UDP", port: 53 },
+            { protocol: "TCP", port: 53 },
+        ]);
+        expect(dns.egress[0].to[0].podSelector.matchLabels).toEqual({ "k8s-app": "kube-dns" });
+    });
+
+    it("selects every workload's pods with a policy of its own", async () => {
+        const d = await deploy(stackConfig("staging"));
+        const selected = new Set(d.ofType(K8S.networkPolicy).map((p) => p.inputs.spec.podSelector.matchLabels?.["app.kubernetes.io/name"]).filter(Boolean));
+        const workloads = [...d.ofType(K8S.deployment), ...d.ofType(K8S.statefulSet)].map((r) => r.inputs.metadata.name);
+        for (const workload of [...workloads, "backup"]) expect(selected.has(workload), workload).toBe(true);
+    });
+});
+
+describe("service policies", () => {
+    it("admit only the declared callers, on the service port", async () => {
+        const d = await deploy(stackConfig("local"));
+        // router calls mcp-filesystem and mcp-memory; gateway calls router.
+        const filesystem = policyNamed(d, "mcp-filesystem").inputs.spec;
+        expect(filesystem.ingress).toEqual([{ from: [expect.anything()], ports: [{ protocol: "TCP", port: 3000 }] }]);
+        expect(selectedNames(filesystem.ingress[0].from)).toEqual(["router"]);
+        const router = policyNamed(d, "router").inputs.spec;
+        expect(selectedNames(router.ingress[0].from)).toEqual(["gateway"]);
+        expect(router.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9091 }]);
+    });
+
+    it("allow egress only to what the service declares it calls", async () => {
+        const d = await deploy(stackConfig("local"));
+        const router = policyNamed(d, "router").inputs.spec;
+        expect(router.egress.map((rule: any) => [selectedNames(rule.to)[0], rule.ports[0].port])).toEqual([
+            ["mcp-filesystem", 3000],
+            ["mcp-memory", 3000],
+            ["redis", 6379],
+        ]);
+        const filesystem = policyNamed(d, "mcp-filesystem").inputs.spec;
+        expect(filesystem.egress).toEqual([]);
+    });
+
+    it("let stores be reached only by their callers and the backup jobs", async () => {
+        const d = await deploy(stackConfig("local"));
+        expect(selectedNames(policyNamed(d, "postgres").inputs.spec.ingress[0].from)).toEqual(["backup", "mcp-memory"]);
+        expect(selectedNames(policyNamed(d, "redis").inputs.spec.ingress[0].from)).toEqual(["backup", "gateway", "router"]);
+    });
+
+    it("open the gateway to the configured ingress namespaces and Prometheus to metrics ports", async () => {
+        const d = await deploy(stackConfig("staging"));
+        const gateway = policyNamed(d, "gateway").inputs.spec;
+        const namespaces = gateway.ingress.flatMap((rule: any) => rule.from.map((p: any) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"])).filter(Boolean);
+        expect(namespaces.sort()).toEqual(["ingress-nginx", "monitoring"]);
+        const metricsRule = gateway.ingress.find((rule: any) => rule.ports[0].port === 9090);
+        expect(metricsRule.from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);
+    });
+});
+
+describe("emergency lockdown", () => {
+    it("adds a trusted-only policy and drops every other ingress rule while on", async () => {
+        const d = await deploy(editedConfig("local", (r) => (r.security = { lockdown: true, trustedCidrs: ["10.20.0.0/16"] })));
+        const lockdown = policyNamed(d, "emergency-lockdown").inputs.spec;
+        expect(lockdown).toEqual({
+            podSelector: {},
+            policyTypes: ["Ingress"],
+            ingress: [{ from: [{ podSelector: { matchLabels: { [TRUSTED_LABEL]: "true" } } }, { ipBlock: { cidr: "10.20.0.0/16" } }] }],
+        });
+        const others = d.ofType(K8S.networkPolicy).filter((p) => p.inputs.metadata.name !== "emergency-lockdown");
+        for (const policy of others) expect(policy.inputs.spec.ingress ?? [], policy.name).toEqual([]);
+    });
+
+    it("removes the policy and restores ingress when switched off", async () => {
+        const d = await deploy(stackConfig("local"));
+        expect(policyNamed(d, "emergency-lockdown")).toBeUndefined();
+        expect(policyNamed(d, "router").inputs.spec.ingress.length).toBeGreaterThan(0);
+    });
+});

@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { ALERT_RULES } from "../../components/alertRules";
+import { deploy, editedConfig, K8S, stackConfig } from "../support/platform";
+
+const RULE = K8S.customResource("monitoring.coreos.com/v1", "PrometheusRule");
+const MONITOR = K8S.customResource("monitoring.coreos.com/v1", "ServiceMonitor");
+const CERTIFICATE = K8S.customResource("cert-manager.io/v1", "Certificate");
+const ISSUER = K8S.customResource("cert-manager.io/v1", "Issuer");
+
+describe("alerts", () => {
+    it("declares the runbooks' alerts with their thresholds", async () => {
+        const d = await deploy(stackConfig("staging"));
+        const rules = d.named(RULE, "alerts-rules").inputs.spec.groups[0].rules;
+        const byName = Object.fromEntries(rules.map((r: any) => [r.alert, r]));
+        expect(Object.keys(byName).sort()).toEqual([
+            "McpBackupStale",
+            "McpCertificateExpiringSoon",
+            "McpCrashLooping",
+            "McpHighErrorRate",
+            "McpHighLatencyP95",
+            "McpHighMemory",
+            "McpServerDegraded",
+            "McpServerDown",
+            "McpToolsMissing",
+        ]);
+        expect(byName.McpHighErrorRate).toMatchObject({ for: "5m", expr: expect.stringMatching(/> 0\.05$/) });
+        expect(byName.McpHighLatencyP95.expr).toMatch(/histogram_quantile\(0\.95, .*\) > 2$/);
+        expect(byName.McpHighMemory.expr).toMatch(/> 0\.9$/);
+        expect(byName.McpCertificateExpiringSoon.expr).toMatch(/< 14 \* 24 \* 3600$/);
+        expect(byName.McpBackupStale.expr).toMatch(/> 26 \* 3600$/);
+        for (const rule of rules) expect(rule.expr).toContain('namespace="mcp-staging"');
+    });
+
+    it("links every alert to its runbook entry and names the command to run", async () => {
+        const d = await deploy(stackConfig("production"));
+        for (const rule of d.named(RULE, "alerts-rules").inputs.spec.groups[0].rules) {
+            expect(rule.annotations.runbook_url, rule.alert).toMatch(/^https:\/\/mcp\.example\.com\/docs\/runbook\.md#[a-z-]+$/);
+            expect(rule.annotations.command, rule.alert).toMatch(/^mcp-ops /);
+            expect(["critical", "warning"]).toContain(rule.labels.severity);
+        }
+        expect(ALERT_RULES.length).toBe(9);
+    });
+
+    it("scrapes exactly the services that expose a metrics port", async () => {
+        const d = await deploy(stackConfig("local"));
+        expect(d.ofType(MONITOR).map((m) => m.inputs.metadata.name).sort()).toEqual(["gateway", "router"]);
+    });
+
+    it("can be switched off where the Prometheus operator is absent", async () => {
+        const d = await deploy(editedConfig("local", (r) => (r.monitoring = { enabled: false })));
+        expect([...d.ofType(RULE), ...d.ofType(MONITOR)]).toEqual([]);
+        expect(d.named(K8S.networkPolicy, "gateway-netpol").inputs.spec.ingress.some((rule: any) => rule.ports[0].port === 9090)).toBe(false);
+    });
+});
+
+describe("the gateway certificate", () => {
+    it("uses a self-signed issuer locally and renews before expiry with a fresh key", async () => {
+        const d = await deploy(stackConfig("local"));
+        expect(d.ofType(ISSUER).map((i) => i.inputs.spec)).toEqual([{ selfSigned: {} }]);
+        const cert = d.named(CERTIFICATE, "gateway-tls-certificate").inputs.spec;
+        expect(cert).toMatchObject({
+            secretName: "gateway-tls",
+            dnsNames: ["gateway.mcp-system.svc.cluster.local"],
+            duration: "2160h",
+            renewBefore: "360h",
+            privateKey: { rotationPolicy: "Always" },
+            issuerRef: { kind: "Issuer", name: "gateway-tls-selfsigned" },
+        });
+    });
+
+    it("issues staging certificates from a private CA bootstrapped from a self-signed root", async () => {
+        const d = await deploy(stackConfig("staging"));
+        expect(d.ofType(ISSUER).map((i) => Object.keys(i.inputs.spec)[0]).sort()).toEqual(["ca", "selfSigned"]);
+        expect(d.named(CERTIFICATE, "gateway-tls-ca-certificate").inputs.spec).toMatchObject({ isCA: true, secretName: "gateway-tls-ca" });
+        expect(d.named(CERTIFICATE, "gateway-tls-certificate").inputs.spec.issuerRef.name).toBe("gateway-tls-ca");
+    });
+
+    it("uses ACME in production", async () => {
+        const d = await deploy(stackConfig("production"));
+        const [issuer] = d.ofType(ISSUER);
+        expect(issuer.inputs.spec.acme).toMatchObject({ email: "platform-oncall@example.com", solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }] });
+    });
+});
