@@ -10,6 +10,16 @@ export default defineConfig({
                     testTimeout: 30_000,
                 },
             },
+            {
+                // Real servers (redis-server, MCP servers) on loopback; files run one at a time.
+                test: {
+                    name: "integration",
+                    include: ["test/integration/**/*.test.ts"],
+                    testTimeout: 120_000,
+                    hookTimeout: 60_000,
+                    fileParallelism: false,
+                },
+            },
         ],
     },
 });

@@ -1,0 +1,50 @@
+/**
+ * Errors ops commands throw. Each carries an exit code so the CLI's single entry point can map
+ * it; the message says what happened and what to do next.
+ */
+export class OpsError extends Error {
+    constructor(
+        message: string,
+        readonly exitCode: number,
+    ) {
+        super(message);
+        this.name = new.target.name;
+    }
+}
+
+export const EXIT = {
+    ok: 0,
+    /** Health: degraded. */
+    degraded: 1,
+    /** Health: unhealthy. */
+    unhealthy: 2,
+    invalidInput: 64,
+    unavailable: 69,
+    failed: 70,
+    timeout: 75,
+} as const;
+
+export class InvalidInputError extends OpsError {
+    constructor(message: string) {
+        super(message, EXIT.invalidInput);
+    }
+}
+
+/** A dependency (Redis, an MCP server, the API server) could not be used as asked. */
+export class UnavailableError extends OpsError {
+    constructor(message: string) {
+        super(message, EXIT.unavailable);
+    }
+}
+
+export class OperationFailedError extends OpsError {
+    constructor(message: string) {
+        super(message, EXIT.failed);
+    }
+}
+
+export class OpsTimeoutError extends OpsError {
+    constructor(message: string) {
+        super(message, EXIT.timeout);
+    }
+}
