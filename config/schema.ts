@@ -92,8 +92,10 @@ export const serviceSchema = z.strictObject({
         .strictObject({
             path: httpPath.default("/health"),
             readinessPath: httpPath.optional(),
+            /** MCP Streamable HTTP endpoint, checked with initialize + tools/list. */
+            mcpPath: httpPath.default("/mcp"),
         })
-        .default({ path: "/health" }),
+        .default({ path: "/health", mcpPath: "/mcp" }),
     /** Plain environment variables. */
     env: z.record(envName, z.string()).default({}),
     /** Environment variables taken from rotated secrets: ENV_NAME -> secret name. */

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis, explainRedisError } from "../../ops/redis/connect";
 import { revokeSessions, sweepKeys } from "../../ops/redis/sweep";
+import { freePort } from "../support/ports";
 import { countKeys, fillKeys, RedisServer, startRedisServer } from "../support/redisServer";
 
 describe("session revocation on a real Redis", () => {
@@ -95,7 +96,6 @@ describe("session revocation on a real Redis", () => {
 
 describe("connection faults", () => {
     it("names an unreachable server and how to reach it", async () => {
-        const { freePort } = await import("../support/ports");
         const port = await freePort();
         await expect(connectRedis({ host: "127.0.0.1", port, connectTimeoutMs: 1000 })).rejects.toThrow(
             new RegExp(`Redis at 127\\.0\\.0\\.1:${port} is unreachable .*port-forward`),

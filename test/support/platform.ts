@@ -1,8 +1,7 @@
-import { readFileSync } from "fs";
 import { join } from "path";
-import { parse } from "yaml";
 import { parsePlatformConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
+import { readRawStackConfig } from "../../ops/stackFile";
 import { declarePlatform, ExternalCredentials, PlatformOutputs } from "../../platform/declarePlatform";
 import { recordResources, Registered, settle } from "./mocks";
 
@@ -10,12 +9,7 @@ export const REPO_ROOT = join(__dirname, "..", "..");
 
 /** Raw `mcp:` config of a checked-in stack file, as Pulumi would hand it to the program. */
 export function rawStackConfig(stack: string): Record<string, any> {
-    const file = parse(readFileSync(join(REPO_ROOT, `Pulumi.${stack}.yaml`), "utf8")) as { config: Record<string, unknown> };
-    const raw: Record<string, any> = {};
-    for (const [key, value] of Object.entries(file.config)) {
-        if (key.startsWith("mcp:")) raw[key.slice(4)] = value;
-    }
-    return raw;
+    return readRawStackConfig(stack, REPO_ROOT);
 }
 
 export function stackConfig(stack: string): PlatformConfig {
