@@ -1,14 +1,1 @@
-import { createServer } from "net";
-
-/** A free TCP port on loopback, found by letting the kernel pick one. */
-export function freePort(): Promise<number> {
-    return new Promise((resolve, reject) => {
-        const server = createServer();
-        server.unref();
-        server.on("error", reject);
-        server.listen(0, "127.0.0.1", () => {
-            const address = server.address();
-            server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
-        });
-    });
-}
+export { freeLoopbackPort as freePort } from "../../ops/redis/scratchServer";

@@ -1,0 +1,162 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { connectRedis } from "../../ops/redis/connect";
+import { applyCachePolicy } from "../../ops/redis/cachePolicy";
+import { redisMaintenance } from "../../ops/redis/maintenance";
+import { bgsaveAndWait } from "../../ops/redis/persistence";
+import { restoreDrill } from "../../ops/redis/restoreDrill";
+import { snapshotToFile } from "../../ops/redis/snapshot";
+import { redisStats } from "../../ops/redis/stats";
+import { fillKeys, RedisServer, startRedisServer } from "../support/redisServer";
+
+const PASSWORD = "runbook-test-password";
+
+describe("Redis runbooks on a real server with 100,000 keys", () => {
+    let server: RedisServer;
+    let work: string;
+
+    beforeAll(async () => {
+        server = await startRedisServer({ password: PASSWORD });
+        work = mkdtempSync(join(tmpdir(), "mcp-redis-runbooks-"));
+        const seed = server.client();
+        await fillKeys(seed, "session:", 50_000);
+        await fillKeys(seed, "cache:", 49_000, (i) => `cached-value-${i}`.repeat(i % 50 === 0 ? 200 : 1));
+        await seed.hset("profile:1", { name: "ada", role: "admin" });
+        await seed.rpush("queue:jobs", "a", "b", "c");
+        await seed.sadd("tags", "x", "y");
+        await seed.zadd("scores", 1, "one", 2, "two");
+        await fillKeys(seed, "user:", 996);
+        await seed.expire("cache:1", 60);
+    });
+    afterAll(async () => {
+        await server?.stop();
+        rmSync(work, { recursive: true, force: true });
+    });
+
+    it("reports memory, hit rate, evictions, slowlog and the largest sampled keys", async () => {
+        const redis = await connectRedis({ url: server.url });
+        await redis.get("session:1");
+        await redis.get("missing-key");
+        const stats = await redisStats(redis, { sample: 300, top: 5 });
+        redis.disconnect();
+        expect(stats.role).toBe("master");
+        expect(stats.keys).toEqual({ db0: 100_000 });
+        expect(stats.usedMemoryBytes).toBeGreaterThan(1_000_000);
+        expect(stats.hitRate).toBeGreaterThan(0);
+        expect(stats.hitRate).toBeLessThan(1);
+        expect(stats.largestKeys).toHaveLength(5);
+        expect(stats.largestKeys[0].bytes).toBeGreaterThanOrEqual(stats.largestKeys[4].bytes);
+        expect(stats.sampledKeys).toBeGreaterThan(250);
+        expect(JSON.stringify(stats)).not.toContain(PASSWORD);
+    });
+
+    it("detects BGSAVE completion by LASTSAVE and status, waiting out a save already running", async () => {
+        const busy = await startRedisServer();
+        try {
+            const admin = busy.client();
+            await fillKeys(admin, "k:", 10_000);
+            // The forked save inherits the delay; ours, forked after it is reset, runs at full speed.
+            await admin.config("SET", "rdb-key-save-delay", "1");
+            await admin.bgsave();
+            await admin.config("SET", "rdb-key-save-delay", "0");
+            const redis = await connectRedis({ url: busy.url });
+            const before = await redis.lastsave();
+            const result = await bgsaveAndWait(redis, { pollMs: 20 });
+            expect(result.waitedForRunningSave).toBe(true);
+            expect(result.lastSave).toBeGreaterThanOrEqual(before);
+            expect((await redis.info("persistence")).match(/rdb_last_bgsave_status:(\w+)/)?.[1]).toBe("ok");
+            redis.disconnect();
+        } finally {
+            await busy.stop();
+        }
+    });
+
+    it("reports a failed BGSAVE instead of waiting forever", async () => {
+        // A server whose data directory disappears under it: the save's fork cannot write.
+        const broken = await startRedisServer({ args: ["--enable-protected-configs", "yes"] });
+        const doomed = mkdtempSync(join(tmpdir(), "mcp-redis-doomed-"));
+        const admin = broken.client();
+        await admin.set("k", "v");
+        await admin.config("SET", "dir", doomed);
+        rmSync(doomed, { recursive: true, force: true });
+        const redis = await connectRedis({ url: broken.url });
+        try {
+            await expect(bgsaveAndWait(redis, { pollMs: 50, timeoutMs: 30_000 })).rejects.toThrow(/BGSAVE failed \(rdb_last_bgsave_status:err\); check the Redis log/);
+        } finally {
+            redis.disconnect();
+            await broken.stop();
+        }
+    });
+
+    it("runs maintenance: verified save, AOF rewrite when AOF is on, memory purge, stats kept unless asked", async () => {
+        const admin = server.client();
+        await admin.config("SET", "appendonly", "yes");
+        const redis = await connectRedis({ url: server.url });
+        const report = await redisMaintenance(redis, { pollMs: 50 });
+        expect(report.save.lastSave).toBeGreaterThan(0);
+        expect(report.aof).toBe("rewritten");
+        expect(report.memoryPurge).toMatch(/purged|not supported/);
+        expect(report.statsReset).toBe(false);
+        expect(Number((await redis.info("stats")).match(/keyspace_hits:(\d+)/)?.[1])).toBeGreaterThan(0);
+        await admin.config("SET", "appendonly", "no");
+        expect((await redisMaintenance(redis, { pollMs: 50, resetStats: true })).aof).toBe("skipped: appendonly is off");
+        expect(Number((await redis.info("stats")).match(/keyspace_hits:(\d+)/)?.[1])).toBe(0);
+        redis.disconnect();
+    });
+
+    it("previews and applies TTL rules that only ever shorten a key's life", async () => {
+        const redis = await connectRedis({ url: server.url });
+        const policy = { rules: [{ prefix: "cache:", ttlSeconds: 300 }], maxmemoryPolicy: "allkeys-lru" };
+        const preview = await applyCachePolicy(redis, policy, { preview: true });
+        // cache:1 already expires within 60 s, so 48,999 keys would change.
+        expect(preview.rules).toEqual([{ prefix: "cache:", ttlSeconds: 300, matched: 49_000, changed: 48_999 }]);
+        expect(preview.config).toEqual([{ parameter: "maxmemory-policy", from: "noeviction", to: "allkeys-lru" }]);
+        expect(await redis.ttl("cache:2")).toBe(-1);
+
+        const applied = await applyCachePolicy(redis, policy);
+        expect(applied.rules[0]).toMatchObject({ matched: 49_000, changed: 48_999 });
+        expect(await redis.ttl("cache:2")).toBeGreaterThan(290);
+        expect(await redis.ttl("cache:1")).toBeLessThanOrEqual(60);
+        expect(await redis.ttl("session:1")).toBe(-1);
+        expect(((await redis.config("GET", "maxmemory-policy")) as string[])[1]).toBe("allkeys-lru");
+        expect((await applyCachePolicy(redis, policy, { preview: true })).rules[0].changed).toBe(0);
+        redis.disconnect();
+    });
+
+    it("copies an RDB snapshot and proves it in a restore drill", async () => {
+        const redis = await connectRedis({ url: server.url });
+        const file = join(work, "redis.rdb");
+        const manifest = await snapshotToFile(redis, { url: server.url }, file, { sample: 100 });
+        const keys = Number((await redis.info("keyspace")).match(/keys=(\d+)/)?.[1]);
+        redis.disconnect();
+        expect(manifest.keyspace.db0).toBe(keys);
+        expect(manifest.bytes).toBeGreaterThan(1_000_000);
+        expect(readFileSync(file).subarray(0, 5).toString()).toBe("REDIS");
+        expect(manifest.sample.length).toBeGreaterThan(80);
+        expect(JSON.stringify(manifest)).not.toContain(PASSWORD);
+
+        const drill = await restoreDrill(file);
+        expect(drill).toMatchObject({ ok: true, checksumMatches: true, keyspace: { matches: true, restored: { db0: keys } } });
+        expect(drill.sample.matched).toBe(drill.sample.checked);
+    });
+
+    it("fails the drill when the snapshot does not match its manifest", async () => {
+        const file = join(work, "redis.rdb");
+        const manifest = JSON.parse(readFileSync(`${file}.json`, "utf8"));
+        manifest.sample[0].digest = "0".repeat(64);
+        manifest.keyspace.db0 += 1;
+        writeFileSync(`${file}.json`, JSON.stringify(manifest));
+        const drill = await restoreDrill(file);
+        expect(drill.ok).toBe(false);
+        expect(drill.keyspace.matches).toBe(false);
+        expect(drill.sample.mismatched).toEqual([manifest.sample[0].key]);
+    });
+
+    it("refuses a drill without a file or manifest, naming what to do", async () => {
+        await expect(restoreDrill(join(work, "nope.rdb"))).rejects.toThrow(/nope\.rdb does not exist; pass the path of an RDB written by mcp-ops redis backup/);
+        writeFileSync(join(work, "bare.rdb"), "REDIS");
+        await expect(restoreDrill(join(work, "bare.rdb"))).rejects.toThrow(/bare\.rdb\.json \(the snapshot's manifest\) is missing/);
+    });
+});
