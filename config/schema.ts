@@ -135,6 +135,13 @@ export const redisSchema = z.strictObject({
         .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"])
         .default("allkeys-lru"),
     appendonly: z.boolean().default(true),
+    /** TTLs `mcp-ops redis cache-policy` applies by key prefix (it only ever shortens a TTL). */
+    ttlRules: z
+        .array(z.strictObject({ prefix: z.string().min(1), ttlSeconds: z.int().min(1).max(31_536_000) }))
+        .default([
+            { prefix: "session:", ttlSeconds: 3600 },
+            { prefix: "cache:", ttlSeconds: 300 },
+        ]),
     /** Used when mode is "external"; the password comes from the secret config key mcp:redisPassword. */
     external: externalEndpoint.optional(),
 });

@@ -1,9 +1,11 @@
 import { Command, CommanderError, Option } from "commander";
+import type { PlatformConfig } from "../config/schema";
 import { EXIT, InvalidInputError, OpsError } from "./errors";
+import type { RedisTarget } from "./redis/connect";
 
 /**
  * The `mcp-ops` entry point: parses arguments, calls the library, prints, and maps errors to
- * exit codes. Commands are required lazily so `--help` stays fast.
+ * exit codes. Command modules are required lazily so `--help` stays fast.
  */
 const projectDir = process.env.MCP_PROJECT_DIR ?? process.cwd();
 
@@ -14,58 +16,160 @@ const int = (name: string) => (value: string) => {
 };
 const collect = (value: string, previous: string[]) => [...previous, value];
 const print = (json: boolean, value: unknown, text: () => string) => console.log(json ? JSON.stringify(value, null, 2) : text());
-const progressLine = (text: string) => {
-    if (process.stderr.isTTY) process.stderr.write(`\r${text}`);
+/** Progress goes to stderr, and only on a terminal: logs and pipes get results only. */
+const progress = (text: string) => {
+    if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K${text}`);
 };
+const endProgress = () => {
+    if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
+};
+const stackConfig = (stack: string): PlatformConfig => (require("./stackFile") as typeof import("./stackFile.js")).readStackConfig(stack, projectDir);
+
+interface RedisFlags {
+    stack: string;
+    url?: string;
+    passwordEnv: string;
+    db?: number;
+}
+
+function withRedisFlags(command: Command): Command {
+    return command
+        .option("--stack <name>", "stack whose config says where Redis is", "local")
+        .option("--url <url>", "redis:// or rediss:// URL, e.g. after kubectl port-forward svc/redis 6379")
+        .option("--password-env <var>", "environment variable holding the password (the redis-password secret)", "REDIS_PASSWORD")
+        .addOption(new Option("--db <n>", "database number").argParser(int("--db")))
+        .option("--json", "print the result as JSON", false);
+}
+
+function redisTargetOf(o: RedisFlags): RedisTarget {
+    const { redisTarget } = require("./redis/target") as typeof import("./redis/target.js");
+    return redisTarget(o.url ? undefined : stackConfig(o.stack), o.url, process.env[o.passwordEnv], o.db);
+}
 
 export function buildProgram(): Command {
     const program = new Command("mcp-ops").description("Runbooks of the MCP platform as commands").exitOverride();
 
     program
         .command("health")
-        .description("REST /health and an MCP initialize + tools/list against every MCP server: HEALTHY, DEGRADED or UNHEALTHY")
+        .description("REST /health and an MCP initialize + tools/list against every MCP server, plus Redis: HEALTHY, DEGRADED or UNHEALTHY")
         .option("--stack <name>", "stack whose config names the servers", "local")
         .option("--endpoint <name=url>", "reach a server at this base URL (repeatable), e.g. after kubectl port-forward", collect, [])
+        .option("--redis-url <url>", "check Redis at this URL instead of the stack's address")
+        .option("--no-redis", "skip the Redis check")
+        .option("--password-env <var>", "environment variable holding the Redis password", "REDIS_PASSWORD")
         .addOption(new Option("--timeout <ms>", "per-check timeout").argParser(int("--timeout")).default(5000))
         .addOption(new Option("--slow <ms>", "a passing check slower than this degrades").argParser(int("--slow")).default(2000))
+        .option("--watch", "repeat the checks until interrupted", false)
+        .addOption(new Option("--interval <s>", "seconds between checks with --watch").argParser(int("--interval")).default(10))
+        .addOption(new Option("--count <n>", "stop --watch after this many rounds").argParser(int("--count")))
         .option("--json", "print the report as JSON", false)
         .action(async (o) => {
             const { healthCommand, renderHealth } = require("./commands/health") as typeof import("./commands/health.js");
-            const { report, exitCode } = await healthCommand({ stack: o.stack, projectDir, endpoint: o.endpoint, timeoutMs: o.timeout, slowMs: o.slow });
-            print(o.json, report, () => renderHealth(report));
-            process.exitCode = exitCode;
+            const { redisTarget } = require("./redis/target") as typeof import("./redis/target.js");
+            const config = stackConfig(o.stack);
+            const redis = o.redis ? redisTarget(config, o.redisUrl, process.env[o.passwordEnv]) : undefined;
+            const rounds = o.watch ? (o.count ?? Infinity) : 1;
+            for (let round = 1; round <= rounds; round++) {
+                const { report, exitCode } = await healthCommand({ config, endpoint: o.endpoint, timeoutMs: o.timeout, slowMs: o.slow, redis });
+                print(o.json, report, () => renderHealth(report));
+                process.exitCode = exitCode;
+                if (round < rounds) await new Promise((r) => setTimeout(r, o.interval * 1000));
+            }
         });
 
     const redis = program.command("redis").description("Redis runbooks, safe on a busy store (SCAN and UNLINK, never KEYS or FLUSH)");
-    redis
-        .command("revoke-sessions")
-        .description("delete session keys (credential rotation, incident response)")
-        .option("--url <url>", "redis:// or rediss:// URL", "redis://127.0.0.1:6379")
-        .option("--password-env <var>", "environment variable holding the password", "REDIS_PASSWORD")
+    const redisCommands = () => require("./commands/redis") as typeof import("./commands/redis.js");
+
+    withRedisFlags(redis.command("stats").description("memory, fragmentation, hit rate, evictions, slowlog, largest keys by sampling"))
+        .addOption(new Option("--sample <n>", "random keys sampled for sizes").argParser(int("--sample")).default(500))
+        .action(async (o) => {
+            const { renderStats } = require("./commands/render") as typeof import("./commands/render.js");
+            const stats = await redisCommands().statsCommand(redisTargetOf(o), o.sample);
+            print(o.json, stats, () => renderStats(stats));
+        });
+
+    withRedisFlags(redis.command("revoke-sessions").description("delete session keys (credential rotation, incident response)"))
         .option("--pattern <glob>", "keys to delete", "session:*")
-        .addOption(new Option("--db <n>", "database number").argParser(int("--db")))
         .addOption(new Option("--count <n>", "SCAN COUNT per step").argParser(int("--count")).default(1000))
         .addOption(new Option("--timeout <ms>", "stop after this long (rerun continues)").argParser(int("--timeout")).default(600_000))
         .option("--preview", "count what would be deleted, delete nothing", false)
-        .option("--json", "print the result as JSON", false)
         .action(async (o) => {
             const { revokeSessionsCommand } = require("./commands/revokeSessions") as typeof import("./commands/revokeSessions.js");
             const result = await revokeSessionsCommand({
-                url: o.url,
-                password: process.env[o.passwordEnv],
-                db: o.db,
+                ...redisTargetOf(o),
                 pattern: o.pattern,
                 preview: o.preview,
                 count: o.count,
                 timeoutMs: o.timeout,
-                onProgress: (p) => progressLine(`scanned ${p.scans} steps, deleted ${p.deleted}`),
+                onProgress: (p) => progress(`scanned ${p.scans} steps, deleted ${p.deleted}`),
             });
-            if (process.stderr.isTTY) process.stderr.write("\n");
+            endProgress();
             print(o.json, result, () =>
                 result.preview
                     ? `preview: ${result.matched} keys match "${result.pattern}"; nothing was deleted`
                     : `deleted ${result.deleted} keys matching "${result.pattern}" in ${result.durationMs} ms`,
             );
+        });
+
+    withRedisFlags(redis.command("maintenance").description("verified BGSAVE, AOF rewrite when AOF is on, MEMORY PURGE"))
+        .option("--reset-stats", "CONFIG RESETSTAT at the end (erases hit-rate history)", false)
+        .action(async (o) => {
+            const report = await redisCommands().maintenanceCommand(redisTargetOf(o), o.resetStats, progress);
+            endProgress();
+            print(o.json, report, () =>
+                [`snapshot saved (LASTSAVE ${new Date(report.save.lastSave * 1000).toISOString()}, ${report.save.durationMs} ms)`, `AOF: ${report.aof}`, `memory: ${report.memoryPurge}`, `stats reset: ${report.statsReset}`].join("\n"),
+            );
+        });
+
+    withRedisFlags(redis.command("cache-policy").description("apply TTLs by key prefix (only ever shortening), eviction policy and maxmemory from config"))
+        .option("--rule <prefix=seconds>", "a TTL rule (repeatable); default: the stack's mcp:redis.ttlRules", collect, [])
+        .option("--maxmemory <size>", "e.g. 768mb; default: the stack's mcp:redis.maxmemory")
+        .option("--policy <name>", "eviction policy; default: the stack's mcp:redis.maxmemoryPolicy")
+        .option("--preview", "count what each rule would change, change nothing", false)
+        .action(async (o) => {
+            const config = stackConfig(o.stack);
+            const commands = redisCommands();
+            const policy = {
+                rules: commands.parseTtlRules(o.rule, config.redis.ttlRules),
+                maxmemory: o.maxmemory ?? config.redis.maxmemory,
+                maxmemoryPolicy: o.policy ?? config.redis.maxmemoryPolicy,
+            };
+            const report = await commands.cachePolicyCommand(redisTargetOf(o), policy, o.preview);
+            print(o.json, report, () =>
+                [
+                    ...report.rules.map((r) => `${report.preview ? "would set" : "set"} TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"`),
+                    ...report.config.map((c) => `${c.parameter}: ${c.from} -> ${c.to}${report.preview ? " (preview)" : ""}`),
+                ].join("\n"),
+            );
+        });
+
+    withRedisFlags(redis.command("backup").description("copy an RDB snapshot to a local file, with a manifest for restore drills"))
+        .requiredOption("--out <file>", "where to write the RDB (the manifest goes to <file>.json)")
+        .option("--force", "replace an existing file", false)
+        .action(async (o) => {
+            const manifest = await redisCommands().backupCommand(redisTargetOf(o), o.out, o.force, (bytes) => progress(`received ${bytes} bytes`));
+            endProgress();
+            print(o.json, manifest, () => `wrote ${o.out} (${manifest.bytes} bytes, sha256 ${manifest.sha256.slice(0, 12)}…, ${Object.values(manifest.keyspace).reduce((a, b) => a + b, 0)} keys)`);
+        });
+
+    redis
+        .command("restore")
+        .description("restore drill: load a snapshot into a scratch Redis and compare it with its manifest")
+        .argument("<file>", "RDB written by mcp-ops redis backup")
+        .requiredOption("--verify", "run the drill (restoring into a live store is done by the data recovery runbook)")
+        .option("--json", "print the result as JSON", false)
+        .action(async (file, o) => {
+            const { restoreDrill } = require("./redis/restoreDrill") as typeof import("./redis/restoreDrill.js");
+            const report = await restoreDrill(file);
+            print(o.json, report, () =>
+                [
+                    `restore drill ${report.ok ? "passed" : "FAILED"}: ${file}`,
+                    `  checksum: ${report.checksumMatches ? "matches" : "DIFFERS"}`,
+                    `  keys: expected ${JSON.stringify(report.keyspace.expected)}, restored ${JSON.stringify(report.keyspace.restored)}`,
+                    `  sampled values: ${report.sample.matched}/${report.sample.checked} match`,
+                ].join("\n"),
+            );
+            redisCommands().assertDrillPassed(report);
         });
 
     return program;
@@ -82,8 +186,7 @@ export async function main(argv: string[]): Promise<number> {
         }
         const message = error instanceof Error ? error.message : String(error);
         console.error(`mcp-ops: ${message}`);
-        return error instanceof OpsError ? error.exitCode : messageIsConfig(message) ? EXIT.invalidInput : EXIT.failed;
+        if (error instanceof OpsError) return error.exitCode;
+        return message.startsWith("Invalid stack config") ? EXIT.invalidInput : EXIT.failed;
     }
 }
-
-const messageIsConfig = (message: string) => message.startsWith("Invalid stack config");

@@ -1,21 +1,21 @@
+import type { PlatformConfig } from "../../config/schema";
 import { EXIT } from "../errors";
 import { checkHealth, HealthReport } from "../health/health";
 import { healthTargets, parseEndpoints } from "../health/targets";
-import { readStackConfig } from "../stackFile";
+import type { RedisTarget } from "../redis/connect";
 
 export interface HealthCommandOptions {
-    stack: string;
-    projectDir: string;
+    config: PlatformConfig;
     endpoint: string[];
     timeoutMs: number;
     slowMs: number;
+    redis?: RedisTarget;
 }
 
 /** `mcp-ops health`: returns the report and the exit code its overall status maps to. */
 export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthReport; exitCode: number }> {
-    const config = readStackConfig(options.stack, options.projectDir);
-    const targets = healthTargets(config, parseEndpoints(options.endpoint));
-    const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs });
+    const targets = healthTargets(options.config, parseEndpoints(options.endpoint));
+    const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs, redis: options.redis });
     const exitCode = report.status === "HEALTHY" ? EXIT.ok : report.status === "DEGRADED" ? EXIT.degraded : EXIT.unhealthy;
     return { report, exitCode };
 }
@@ -29,6 +29,12 @@ export function renderHealth(report: HealthReport): string {
         lines.push(`  ${s.status.padEnd(9)} ${s.name.padEnd(24)} rest ${s.rest.ok ? "ok" : "FAIL"} ${ms(s.rest.latencyMs)}  mcp ${s.mcp.ok ? "ok" : "FAIL"} ${ms(s.mcp.latencyMs)}  ${tools}`);
         for (const r of s.reasons) lines.push(`            - ${r}`);
         if (s.unexpectedTools.length > 0) lines.push(`            - not in the expected list: ${s.unexpectedTools.join(", ")}`);
+    }
+    if (report.redis) {
+        const r = report.redis;
+        const memory = r.usedMemoryBytes === undefined ? "" : `  memory ${Math.round(r.usedMemoryBytes / 2 ** 20)} MiB`;
+        lines.push(`  ${r.status.padEnd(9)} ${"redis".padEnd(24)} ping ${Math.round(r.latencyMs)} ms${r.role ? `  role ${r.role}` : ""}${memory}`);
+        for (const reason of r.reasons) lines.push(`            - ${reason}`);
     }
     return lines.join("\n");
 }

@@ -1,3 +1,5 @@
+import { checkRedisHealth, RedisHealth } from "../redis/health";
+import type { RedisTarget } from "../redis/connect";
 import { checkMcp, checkRest } from "./checks";
 import { classify, overallStatus, ServiceHealth, Status } from "./classify";
 
@@ -15,12 +17,15 @@ export interface HealthOptions {
     timeoutMs?: number;
     /** A passing check slower than this degrades the service. Default 2000 (the p95 alert's bound). */
     slowMs?: number;
+    /** Redis to check alongside the MCP servers. Default: none. */
+    redis?: RedisTarget;
 }
 
 export interface HealthReport {
     status: Status;
     checkedAt: string;
     services: ServiceHealth[];
+    redis?: RedisHealth;
 }
 
 /** Checks every target, all checks in parallel, each bounded by its own timeout. */
@@ -28,11 +33,15 @@ export async function checkHealth(targets: HealthTarget[], options: HealthOption
     const timeoutMs = options.timeoutMs ?? 5000;
     const slowMs = options.slowMs ?? 2000;
     const checkedAt = new Date().toISOString();
-    const services = await Promise.all(
-        targets.map(async (t) => {
-            const [rest, mcp] = await Promise.all([checkRest(t.restUrl, timeoutMs), checkMcp(t.mcpUrl, timeoutMs)]);
-            return classify(t.name, t.expectedTools, rest, mcp, slowMs);
-        }),
-    );
-    return { status: overallStatus(services.map((s) => s.status)), checkedAt, services };
+    const [services, redis] = await Promise.all([
+        Promise.all(
+            targets.map(async (t) => {
+                const [rest, mcp] = await Promise.all([checkRest(t.restUrl, timeoutMs), checkMcp(t.mcpUrl, timeoutMs)]);
+                return classify(t.name, t.expectedTools, rest, mcp, slowMs);
+            }),
+        ),
+        options.redis ? checkRedisHealth({ connectTimeoutMs: timeoutMs, ...options.redis }) : undefined,
+    ]);
+    const statuses = [...services.map((s) => s.status), ...(redis ? [redis.status] : [])];
+    return { status: overallStatus(statuses), checkedAt, services, redis };
 }

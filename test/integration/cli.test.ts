@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli";
 import { startMcpServer, TestMcpServer } from "../support/mcpServer";
@@ -14,7 +17,7 @@ describe("mcp-ops health", () => {
     afterAll(async () => Promise.all([filesystem?.stop(), memory?.stop()]));
 
     it("checks the stack's MCP servers through --endpoint and exits by the overall status", async () => {
-        const result = await runCli(["health", "--stack", "local", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${memory.url}`, "--json"]);
+        const result = await runCli(["health", "--stack", "local", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${memory.url}`, "--json"]);
         const report = JSON.parse(result.stdout);
         expect(report.services.map((s: any) => [s.name, s.status])).toEqual([
             ["mcp-filesystem", "HEALTHY"],
@@ -25,10 +28,30 @@ describe("mcp-ops health", () => {
     });
 
     it("prints a readable report", async () => {
-        const result = await runCli(["health", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`]);
+        const result = await runCli(["health", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`]);
         expect(result.stdout).toMatch(/^overall: DEGRADED/);
         expect(result.stdout).toMatch(/HEALTHY\s+mcp-filesystem\s+rest ok \d+ ms\s+mcp ok \d+ ms\s+3 tools/);
         expect(result.stdout).toContain("expected tools missing: create_entities, search_nodes, read_graph");
+    });
+
+    it("checks Redis too, and repeats with --watch for the given count", async () => {
+        const redis = await startRedisServer({ password: "health-redis-password" });
+        try {
+            const args = ["health", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`, "--redis-url", `redis://127.0.0.1:${redis.port}`];
+            const result = await runCli([...args, "--watch", "--interval", "0", "--count", "2"], { REDIS_PASSWORD: "health-redis-password" });
+            const rounds = result.stdout.split("\n").filter((l) => l.startsWith("overall:"));
+            expect(rounds).toHaveLength(2);
+            expect(result.stdout).toMatch(/HEALTHY\s+redis\s+ping \d+ ms\s+role master/);
+
+            const wrong = await runCli([...args, "--json"], { REDIS_PASSWORD: "wrong" });
+            const report = JSON.parse(wrong.stdout);
+            expect(report.redis.status).toBe("UNHEALTHY");
+            expect(report.redis.reasons[0]).toContain("rejected the password");
+            expect(report.status).toBe("UNHEALTHY");
+            expect(wrong.code).toBe(2);
+        } finally {
+            await redis.stop();
+        }
     });
 
     it("rejects an endpoint for a service the stack does not have, with exit code 64", async () => {
@@ -60,6 +83,38 @@ describe("mcp-ops redis revoke-sessions", () => {
         expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 3_000, pattern: "session:*" });
         expect(await countKeys(seed, "*")).toBe(500);
         expect(run.stdout + run.stderr + preview.stdout + preview.stderr).not.toContain("cli-secret-password");
+    });
+
+    it("backs up to a file and passes a restore drill of it", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "mcp-cli-backup-"));
+        try {
+            const env = { REDIS_PASSWORD: "cli-secret-password" };
+            const url = `redis://127.0.0.1:${server.port}`;
+            await fillKeys(server.client(), "drill:", 2_000);
+            const backup = await runCli(["redis", "backup", "--url", url, "--out", join(dir, "snap.rdb")], env);
+            expect(backup.stdout).toMatch(/^wrote .*snap\.rdb \(\d+ bytes, sha256 [0-9a-f]{12}…, \d+ keys\)/);
+            const again = await runCli(["redis", "backup", "--url", url, "--out", join(dir, "snap.rdb")], env);
+            expect(again.code).toBe(64);
+            expect(again.stderr).toContain("already exists; choose another --out or pass --force to replace it");
+
+            const drill = await runCli(["redis", "restore", join(dir, "snap.rdb"), "--verify"]);
+            expect(drill.code).toBe(0);
+            expect(drill.stdout).toMatch(/^restore drill passed/);
+            expect(drill.stdout).toMatch(/sampled values: (\d+)\/\1 match/);
+        } finally {
+            rmSync(dir, { recursive: true, force: true });
+        }
+    });
+
+    it("previews a cache policy with the stack's eviction settings, and reports stats", async () => {
+        const env = { REDIS_PASSWORD: "cli-secret-password" };
+        const url = `redis://127.0.0.1:${server.port}`;
+        await fillKeys(server.client(), "preview-cache:", 100);
+        const preview = await runCli(["redis", "cache-policy", "--url", url, "--preview", "--rule", "preview-cache:=300"], env);
+        expect(preview.stdout).toContain('would set TTL 300s on 100 of 100 keys under "preview-cache:"');
+        expect(preview.stdout).toContain("maxmemory-policy: noeviction -> allkeys-lru (preview)");
+        const stats = await runCli(["redis", "stats", "--url", url, "--json"], env);
+        expect(JSON.parse(stats.stdout).keys.db0).toBeGreaterThan(100);
     });
 
     it("fails with exit code 69 and no secret when the password is wrong", async () => {
