@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# The local Kubernetes control plane: etcd, kube-apiserver, kube-controller-manager,
+# kube-scheduler and kwok (simulated nodes and pods), all on loopback, on free ports.
+#
+#   scripts/cluster.sh up       start (idempotent: a running cluster is left as it is)
+#   scripts/cluster.sh down     stop every process and delete the cluster's state
+#   scripts/cluster.sh status   what runs, and whether the API server is ready
+#
+# State, logs and the kubeconfig live in $MCP_CLUSTER_DIR (default <repo>/.local/cluster);
+# the kubeconfig is always $MCP_CLUSTER_DIR/kubeconfig.
+set -euo pipefail
+
+repo="$(cd "$(dirname "$0")/.." && pwd)"
+state="${MCP_CLUSTER_DIR:-$repo/.local/cluster}"
+kubeconfig="$state/kubeconfig"
+components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+
+log() { echo "cluster: $*"; }
+
+running() { [ -f "$state/pids/$1" ] && kill -0 "$(cat "$state/pids/$1")" 2>/dev/null; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# start <name> <binary> <args...>: runs in its own session so `down` can stop it and its children.
+start() {
+  local name="$1"; shift
+  setsid "$@" >"$state/logs/$name.log" 2>&1 < /dev/null &
+  echo $! > "$state/pids/$name"
+}
+
+wait_for() {
+  local what="$1" seconds="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      log "$what not ready after ${seconds}s; last log lines:"
+      tail -n 20 "$state/logs/$what.log" >&2 || true
+      return 1
+    fi
+    sleep 0.5
+  done
+}
+
+kubectl_() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
+
+api_ready() { kubectl_ get --raw /readyz; }
+
+stop_all() {
+  for name in "${components[@]}"; do
+    if running "$name"; then
+      local pid; pid="$(cat "$state/pids/$name")"
+      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    fi
+  done
+  for name in "${components[@]}"; do
+    [ -f "$state/pids/$name" ] || continue
+    local pid; pid="$(cat "$state/pids/$name")"
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+  done
+}
+
+up() {
+  if [ -f "$kubeconfig" ] && running kube-apiserver && api_ready; then
+    log "already running (kubeconfig: $kubeconfig)"
+    return
+  fi
+  # A half-started or crashed cluster is cleaned up before starting afresh.
+  [ -d "$state/pids" ] && stop_all
+  rm -rf "$state"
+  mkdir -p "$state/pids" "$state/logs" "$state/pki" "$state/etcd"
+
+  local toolchain; toolchain="$("$repo/scripts/toolchain.sh" cluster | tee /dev/stderr | tail -n 1)"
+  bin="$toolchain"
+  echo "$bin" > "$state/bin"
+  local stages; stages="$(dirname "$toolchain")/kwok-stages.yaml"
+
+  local etcd_port etcd_peer api_port token
+  etcd_port="$(free_port)"; etcd_peer="$(free_port)"; api_port="$(free_port)"
+  token="$(openssl rand -hex 24)"
+  openssl genrsa -out "$state/pki/sa.key" 2048 2>/dev/null
+  openssl rsa -in "$state/pki/sa.key" -pubout -out "$state/pki/sa.pub" 2>/dev/null
+  echo "$token,admin,admin,system:masters" > "$state/pki/tokens.csv"
+
+  log "starting etcd on 127.0.0.1:$etcd_port"
+  start etcd "$bin/etcd" --name local --data-dir "$state/etcd" \
+    --listen-client-urls "http://127.0.0.1:$etcd_port" --advertise-client-urls "http://127.0.0.1:$etcd_port" \
+    --listen-peer-urls "http://127.0.0.1:$etcd_peer" --initial-advertise-peer-urls "http://127.0.0.1:$etcd_peer" \
+    --initial-cluster "local=http://127.0.0.1:$etcd_peer" --quota-backend-bytes 2147483648
+  wait_for etcd 30 curl -sf "http://127.0.0.1:$etcd_port/health"
+
+  log "starting kube-apiserver on 127.0.0.1:$api_port"
+  start kube-apiserver "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$state/pki" \
+    --token-auth-file "$state/pki/tokens.csv" --authorization-mode RBAC --anonymous-auth=false \
+    --service-account-issuer https://kubernetes.default.svc.cluster.local \
+    --service-account-key-file "$state/pki/sa.pub" --service-account-signing-key-file "$state/pki/sa.key" \
+    --service-cluster-ip-range 10.96.0.0/16 --allow-privileged=false --enable-priority-and-fairness=false
+
+  cat > "$kubeconfig" <<EOF
+apiVersion: v1
+kind: Config
+clusters:
+- name: local
+  cluster:
+    server: https://127.0.0.1:$api_port
+    certificate-authority: $state/pki/apiserver.crt
+users:
+- name: admin
+  user:
+    token: $token
+contexts:
+- name: local
+  context: {cluster: local, user: admin}
+current-context: local
+EOF
+  chmod 600 "$kubeconfig"
+  wait_for kube-apiserver 90 api_ready
+
+  log "starting kube-controller-manager, kube-scheduler and kwok"
+  start kube-controller-manager "$bin/kube-controller-manager" --kubeconfig "$kubeconfig" \
+    --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false \
+    --service-account-private-key-file "$state/pki/sa.key" --root-ca-file "$state/pki/apiserver.crt" \
+    --controllers '*,-nodeipam,-cloud-node-lifecycle,-service-lb-controller,-node-route-controller' \
+    --horizontal-pod-autoscaler-sync-period 5s
+  start kube-scheduler "$bin/kube-scheduler" --kubeconfig "$kubeconfig" \
+    --authentication-kubeconfig "$kubeconfig" --authorization-kubeconfig "$kubeconfig" \
+    --bind-address 127.0.0.1 --secure-port 0 --leader-elect=false
+  start kwok "$bin/kwok" --kubeconfig "$kubeconfig" --config "$stages" \
+    --manage-all-nodes=false --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --node-ip 10.0.0.1 --cidr 10.0.0.0/16 --node-lease-duration-seconds 40
+
+  log "adding simulated nodes, volumes and CRDs"
+  kubectl_ apply -f "$repo/cluster/local/" >/dev/null
+  wait_for kube-apiserver 60 kubectl_ wait --for=condition=Ready node --all --timeout=5s
+  wait_for kube-apiserver 60 kubectl_ wait --for=condition=Established crd --all --timeout=5s
+  log "ready (kubeconfig: $kubeconfig)"
+}
+
+status() {
+  local all=0
+  for name in "${components[@]}"; do
+    if running "$name"; then echo "$name: running (pid $(cat "$state/pids/$name"))"; else echo "$name: stopped"; all=1; fi
+  done
+  if [ -f "$kubeconfig" ]; then
+    bin="$(cat "$state/bin" 2>/dev/null || true)"
+    if [ -n "$bin" ] && api_ready >/dev/null 2>&1; then
+      echo "api: ready ($(grep -o 'https://[^ ]*' "$kubeconfig"))"
+      echo "kubeconfig: $kubeconfig"
+      kubectl_ get nodes
+    else
+      echo "api: not ready"; all=1
+    fi
+  fi
+  return $all
+}
+
+down() {
+  if [ -d "$state/pids" ]; then
+    stop_all
+    log "stopped"
+  else
+    log "not running"
+  fi
+  rm -rf "$state"
+}
+
+case "${1:-}" in
+  up) up ;;
+  down) down ;;
+  status) status ;;
+  *) echo "usage: $0 up|down|status" >&2; exit 64 ;;
+esac
