@@ -57,6 +57,8 @@ export function buildProgram(): Command {
         .option("--redis-url <url>", "check Redis at this URL instead of the stack's address")
         .option("--no-redis", "skip the Redis check")
         .option("--password-env <var>", "environment variable holding the Redis password", "REDIS_PASSWORD")
+        .option("--kubeconfig <file>", "cluster to read workload readiness from (default: $KUBECONFIG, else the local cluster if up)")
+        .option("--no-cluster", "skip the workload readiness check")
         .addOption(new Option("--timeout <ms>", "per-check timeout").argParser(int("--timeout")).default(5000))
         .addOption(new Option("--slow <ms>", "a passing check slower than this degrades").argParser(int("--slow")).default(2000))
         .option("--watch", "repeat the checks until interrupted", false)
@@ -67,10 +69,12 @@ export function buildProgram(): Command {
             const { healthCommand, renderHealth } = require("./commands/health") as typeof import("./commands/health.js");
             const { redisTarget } = require("./redis/target") as typeof import("./redis/target.js");
             const config = stackConfig(o.stack);
+            const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
             const redis = o.redis ? redisTarget(config, o.redisUrl, process.env[o.passwordEnv]) : undefined;
+            const kubeconfig = o.cluster ? findKubeconfig(o.kubeconfig, projectDir) : undefined;
             const rounds = o.watch ? (o.count ?? Infinity) : 1;
             for (let round = 1; round <= rounds; round++) {
-                const { report, exitCode } = await healthCommand({ config, endpoint: o.endpoint, timeoutMs: o.timeout, slowMs: o.slow, redis });
+                const { report, exitCode } = await healthCommand({ config, endpoint: o.endpoint, timeoutMs: o.timeout, slowMs: o.slow, redis, kubeconfig });
                 print(o.json, report, () => renderHealth(report));
                 process.exitCode = exitCode;
                 if (round < rounds) await new Promise((r) => setTimeout(r, o.interval * 1000));

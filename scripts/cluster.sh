@@ -17,7 +17,10 @@ components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 log() { echo "cluster: $*"; }
 
-running() { [ -f "$state/pids/$1" ] && kill -0 "$(cat "$state/pids/$1")" 2>/dev/null; }
+# A process that has exited but not been reaped yet (a zombie) counts as stopped.
+alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [ -n "$st" ] && [ "${st:0:1}" != Z ]; }
+
+running() { [ -f "$state/pids/$1" ] && alive "$(cat "$state/pids/$1")"; }
 
 free_port() {
   python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
@@ -47,23 +50,22 @@ kubectl_() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
 api_ready() { kubectl_ get --raw /readyz; }
 
+# Stops in reverse start order, so nothing loses its API server or etcd while shutting down.
 stop_all() {
-  for name in "${components[@]}"; do
-    if running "$name"; then
-      local pid; pid="$(cat "$state/pids/$name")"
-      kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
-    fi
-  done
-  for name in "${components[@]}"; do
+  local i name pid
+  for ((i = ${#components[@]} - 1; i >= 0; i--)); do
+    name="${components[$i]}"
     [ -f "$state/pids/$name" ] || continue
-    local pid; pid="$(cat "$state/pids/$name")"
-    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
-    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    pid="$(cat "$state/pids/$name")"
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do alive "$pid" || break; sleep 0.25; done
+    kill -KILL -- "-$pid" 2>/dev/null || true
   done
 }
 
 up() {
-  if [ -f "$kubeconfig" ] && running kube-apiserver && api_ready; then
+  bin="$(cat "$state/bin" 2>/dev/null || true)"
+  if [ -n "$bin" ] && [ -f "$kubeconfig" ] && running kube-apiserver && api_ready >/dev/null 2>&1; then
     log "already running (kubeconfig: $kubeconfig)"
     return
   fi
@@ -72,7 +74,7 @@ up() {
   rm -rf "$state"
   mkdir -p "$state/pids" "$state/logs" "$state/pki" "$state/etcd"
 
-  local toolchain; toolchain="$("$repo/scripts/toolchain.sh" cluster | tee /dev/stderr | tail -n 1)"
+  local toolchain; toolchain="$("$repo/scripts/toolchain.sh" cluster)"
   bin="$toolchain"
   echo "$bin" > "$state/bin"
   local stages; stages="$(dirname "$toolchain")/kwok-stages.yaml"
@@ -160,6 +162,7 @@ status() {
 
 down() {
   if [ -d "$state/pids" ]; then
+    local started=$SECONDS
     stop_all
     log "stopped"
   else

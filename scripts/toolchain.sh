@@ -7,7 +7,7 @@
 #   scripts/toolchain.sh pulumi    the Pulumi CLI
 #   scripts/toolchain.sh all       both (default)
 #
-# Prints the bin directory on its last line. Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
+# Progress goes to stderr; the bin directory is the only thing printed on stdout. Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -18,7 +18,9 @@ PULUMI_VERSION=v3.259.0
 KUBE_VERSION=v1.34.4
 KWOK_VERSION=v0.8.0
 
-command -v go >/dev/null 2>&1 || { echo "toolchain: Go is required (Debian: apt-get install golang, or the machine's /usr/local/go)" >&2; exit 1; }
+# Go may be installed without being on PATH (the usual /usr/local/go layout).
+command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
+command -v go >/dev/null 2>&1 || { echo "toolchain: Go 1.26 is required to build the local toolchain; install it at /usr/local/go" >&2; exit 1; }
 
 key="$(cat "$repo"/toolchain/*/go.mod "$repo"/toolchain/*/go.sum "$0" | { cat; go version; } | sha256sum | cut -c1-16)"
 bin="$cache_root/$key/bin"
@@ -43,13 +45,13 @@ build() {
   local missing=0
   for o in "${outputs[@]}"; do [ -x "$bin/$o" ] || missing=1; done
   if [ "$missing" -eq 0 ]; then
-    echo "[$step/$total] $label: cached"
+    echo "[$step/$total] $label: cached" >&2
     return
   fi
-  echo "[$step/$total] $label: building (first time only; a few minutes on 2 cores) ..."
+  echo "[$step/$total] $label: building (first time only; a few minutes on 2 cores) ..." >&2
   local started=$SECONDS
-  (cd "$repo/toolchain/$dir" && GOFLAGS=-mod=mod go build -trimpath "$@")
-  echo "[$step/$total] $label: built in $((SECONDS - started))s"
+  (cd "$repo/toolchain/$dir" && GOFLAGS=-mod=mod go build -trimpath "$@") >&2
+  echo "[$step/$total] $label: built in $((SECONDS - started))s" >&2
 }
 
 kube_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34 -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
@@ -69,7 +71,7 @@ if [ "$what" = cluster ] || [ "$what" = all ]; then
     done > "$stages.tmp"
     mv "$stages.tmp" "$stages"
   fi
-  echo "[$step/$total] kwok stages: $stages"
+  echo "[$step/$total] kwok stages: $stages" >&2
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then

@@ -10,12 +10,15 @@ export interface HealthCommandOptions {
     timeoutMs: number;
     slowMs: number;
     redis?: RedisTarget;
+    /** Kubeconfig of the cluster to read workload readiness from; none skips that check. */
+    kubeconfig?: string;
 }
 
 /** `mcp-ops health`: returns the report and the exit code its overall status maps to. */
 export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthReport; exitCode: number }> {
     const targets = healthTargets(options.config, parseEndpoints(options.endpoint));
-    const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs, redis: options.redis });
+    const cluster = options.kubeconfig ? { kubeconfig: options.kubeconfig, namespace: options.config.namespace } : undefined;
+    const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs, redis: options.redis, cluster });
     const exitCode = report.status === "HEALTHY" ? EXIT.ok : report.status === "DEGRADED" ? EXIT.degraded : EXIT.unhealthy;
     return { report, exitCode };
 }
@@ -36,5 +39,9 @@ export function renderHealth(report: HealthReport): string {
         lines.push(`  ${r.status.padEnd(9)} ${"redis".padEnd(24)} ping ${Math.round(r.latencyMs)} ms${r.role ? `  role ${r.role}` : ""}${memory}`);
         for (const reason of r.reasons) lines.push(`            - ${reason}`);
     }
+    for (const w of report.workloads ?? []) {
+        lines.push(`  ${w.status.padEnd(9)} ${`${w.kind.toLowerCase()}/${w.name}`.padEnd(24)} ${w.ready}/${w.desired} ready, ${w.updated} up to date${w.observed ? "" : ", rollout not yet observed"}`);
+    }
+    if (report.clusterError) lines.push(`  DEGRADED  cluster                  ${report.clusterError}`);
     return lines.join("\n");
 }

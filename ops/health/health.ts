@@ -1,3 +1,4 @@
+import { workloadReadiness, WorkloadReadiness } from "../kube/workloads";
 import { checkRedisHealth, RedisHealth } from "../redis/health";
 import type { RedisTarget } from "../redis/connect";
 import { checkMcp, checkRest } from "./checks";
@@ -19,6 +20,8 @@ export interface HealthOptions {
     slowMs?: number;
     /** Redis to check alongside the MCP servers. Default: none. */
     redis?: RedisTarget;
+    /** Read workload readiness from this cluster. Default: none. */
+    cluster?: { kubeconfig: string; namespace: string };
 }
 
 export interface HealthReport {
@@ -26,6 +29,9 @@ export interface HealthReport {
     checkedAt: string;
     services: ServiceHealth[];
     redis?: RedisHealth;
+    workloads?: WorkloadReadiness[];
+    /** Why the workloads could not be read, when a cluster was given but did not answer. */
+    clusterError?: string;
 }
 
 /** Checks every target, all checks in parallel, each bounded by its own timeout. */
@@ -33,7 +39,13 @@ export async function checkHealth(targets: HealthTarget[], options: HealthOption
     const timeoutMs = options.timeoutMs ?? 5000;
     const slowMs = options.slowMs ?? 2000;
     const checkedAt = new Date().toISOString();
-    const [services, redis] = await Promise.all([
+    const readWorkloads = options.cluster
+        ? workloadReadiness(options.cluster.kubeconfig, options.cluster.namespace).then(
+              (workloads) => ({ workloads, clusterError: undefined }),
+              (error: Error) => ({ workloads: undefined, clusterError: error.message }),
+          )
+        : Promise.resolve({ workloads: undefined, clusterError: undefined });
+    const [services, redis, cluster] = await Promise.all([
         Promise.all(
             targets.map(async (t) => {
                 const [rest, mcp] = await Promise.all([checkRest(t.restUrl, timeoutMs), checkMcp(t.mcpUrl, timeoutMs)]);
@@ -41,7 +53,13 @@ export async function checkHealth(targets: HealthTarget[], options: HealthOption
             }),
         ),
         options.redis ? checkRedisHealth({ connectTimeoutMs: timeoutMs, ...options.redis }) : undefined,
+        readWorkloads,
     ]);
-    const statuses = [...services.map((s) => s.status), ...(redis ? [redis.status] : [])];
-    return { status: overallStatus(statuses), checkedAt, services, redis };
+    const statuses = [
+        ...services.map((s) => s.status),
+        ...(redis ? [redis.status] : []),
+        ...(cluster.workloads ?? []).map((w) => w.status),
+        ...(cluster.clusterError ? ["DEGRADED" as const] : []),
+    ];
+    return { status: overallStatus(statuses), checkedAt, services, redis, ...cluster };
 }

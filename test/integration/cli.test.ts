@@ -17,7 +17,7 @@ describe("mcp-ops health", () => {
     afterAll(async () => Promise.all([filesystem?.stop(), memory?.stop()]));
 
     it("checks the stack's MCP servers through --endpoint and exits by the overall status", async () => {
-        const result = await runCli(["health", "--stack", "local", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${memory.url}`, "--json"]);
+        const result = await runCli(["health", "--no-cluster", "--stack", "local", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${memory.url}`, "--json"]);
         const report = JSON.parse(result.stdout);
         expect(report.services.map((s: any) => [s.name, s.status])).toEqual([
             ["mcp-filesystem", "HEALTHY"],
@@ -28,7 +28,7 @@ describe("mcp-ops health", () => {
     });
 
     it("prints a readable report", async () => {
-        const result = await runCli(["health", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`]);
+        const result = await runCli(["health", "--no-cluster", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`]);
         expect(result.stdout).toMatch(/^overall: DEGRADED/);
         expect(result.stdout).toMatch(/HEALTHY\s+mcp-filesystem\s+rest ok \d+ ms\s+mcp ok \d+ ms\s+3 tools/);
         expect(result.stdout).toContain("expected tools missing: create_entities, search_nodes, read_graph");
@@ -55,7 +55,7 @@ describe("mcp-ops health", () => {
     });
 
     it("rejects an endpoint for a service the stack does not have, with exit code 64", async () => {
-        const result = await runCli(["health", "--endpoint", `billing=${filesystem.url}`]);
+        const result = await runCli(["health", "--no-cluster", "--endpoint", `billing=${filesystem.url}`]);
         expect(result.code).toBe(64);
         expect(result.stderr).toContain('mcp-ops: --endpoint names "billing", which is not a service of this stack; use one of: gateway, router, mcp-filesystem, mcp-memory');
     });

@@ -1,0 +1,168 @@
+import { execFileSync } from "child_process";
+import { existsSync } from "fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { kubeConfigFrom, loadKubeClient } from "../../ops/kube/client";
+import { workloadReadiness } from "../../ops/kube/workloads";
+import { runCli } from "../support/cli";
+import { LocalCluster, localCluster } from "../support/localCluster";
+
+const NS = "cluster-test";
+const restrictedPod = { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } };
+const restrictedContainer = { allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ["ALL"] } };
+const container = (name: string) => ({ name, image: "example/app:1.0.0", securityContext: restrictedContainer });
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, seconds = 60): Promise<T> {
+    const deadline = Date.now() + seconds * 1000;
+    for (;;) {
+        const value = await probe().catch(() => undefined);
+        if (value !== undefined) return value;
+        if (Date.now() > deadline) throw new Error(`${what} did not happen within ${seconds}s`);
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
+
+/** Processes of this cluster still alive (zombies waiting for a reaper excluded). */
+function liveClusterProcesses(dir: string): string[] {
+    const out = execFileSync("ps", ["-eo", "stat=,args="], { encoding: "utf8" });
+    return out.split("\n").filter((line) => line.includes(dir) && !line.trim().startsWith("Z"));
+}
+
+describe("the local cluster", () => {
+    let cluster: LocalCluster;
+    let k8s: Awaited<ReturnType<typeof loadKubeClient>>;
+    let kc: Awaited<ReturnType<typeof kubeConfigFrom>>;
+
+    beforeAll(async () => {
+        cluster = localCluster();
+        const up = await cluster.run("up");
+        if (up.code !== 0) throw new Error(`cluster up failed:\n${up.output}`);
+        k8s = await loadKubeClient();
+        kc = await kubeConfigFrom(cluster.kubeconfig);
+    }, 45 * 60_000);
+
+    afterAll(async () => {
+        await cluster?.run("down");
+    }, 120_000);
+
+    it("is idempotent: a second up leaves the running cluster alone", async () => {
+        const again = await cluster.run("up");
+        expect(again.code).toBe(0);
+        expect(again.output).toContain(`already running (kubeconfig: ${cluster.kubeconfig})`);
+        const status = await cluster.run("status");
+        expect(status.code).toBe(0);
+        expect(status.output).toMatch(/kube-apiserver: running/);
+        expect(status.output).toMatch(/api: ready/);
+        expect(status.output).toMatch(/kwok-node-a\s+Ready/);
+    });
+
+    it("runs restricted Deployments and StatefulSets with bound volumes to Ready, and Jobs to completion", async () => {
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        const apps = kc.makeApiClient(k8s.AppsV1Api);
+        const batch = kc.makeApiClient(k8s.BatchV1Api);
+        await core.createNamespace({ body: { metadata: { name: NS, labels: { "pod-security.kubernetes.io/enforce": "restricted" } } } });
+        const labels = (app: string) => ({ app });
+        await apps.createNamespacedDeployment({
+            namespace: NS,
+            body: {
+                metadata: { name: "web" },
+                spec: { replicas: 3, selector: { matchLabels: labels("web") }, template: { metadata: { labels: labels("web") }, spec: { securityContext: restrictedPod, containers: [container("web")] } } },
+            },
+        });
+        await apps.createNamespacedStatefulSet({
+            namespace: NS,
+            body: {
+                metadata: { name: "store" },
+                spec: {
+                    serviceName: "store",
+                    replicas: 1,
+                    selector: { matchLabels: labels("store") },
+                    template: { metadata: { labels: labels("store") }, spec: { securityContext: restrictedPod, containers: [{ ...container("store"), volumeMounts: [{ name: "data", mountPath: "/data" }] }] } },
+                    volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+                },
+            },
+        });
+        await batch.createNamespacedCronJob({
+            namespace: NS,
+            body: {
+                metadata: { name: "backup" },
+                spec: {
+                    schedule: "0 3 * * *",
+                    concurrencyPolicy: "Forbid",
+                    jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", securityContext: restrictedPod, containers: [container("dump")] } } } },
+                },
+            },
+        });
+        const cron = await batch.readNamespacedCronJob({ name: "backup", namespace: NS });
+        await batch.createNamespacedJob({ namespace: NS, body: { metadata: { name: "backup-now" }, spec: cron.spec!.jobTemplate.spec } });
+
+        await until("Deployment available", async () => ((await apps.readNamespacedDeployment({ name: "web", namespace: NS })).status?.availableReplicas === 3 ? true : undefined));
+        await until("StatefulSet ready", async () => ((await apps.readNamespacedStatefulSet({ name: "store", namespace: NS })).status?.readyReplicas === 1 ? true : undefined));
+        const pvc = await core.readNamespacedPersistentVolumeClaim({ name: "data-store-0", namespace: NS });
+        expect(pvc.status?.phase).toBe("Bound");
+        await until("Job complete", async () => ((await batch.readNamespacedJob({ name: "backup-now", namespace: NS })).status?.succeeded === 1 ? true : undefined));
+    });
+
+    it("accepts HPAs and the cert-manager and Prometheus operator resources", async () => {
+        const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+        const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+        await autoscaling.createNamespacedHorizontalPodAutoscaler({
+            namespace: NS,
+            body: {
+                metadata: { name: "web" },
+                spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, minReplicas: 2, maxReplicas: 4, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }] },
+            },
+        });
+        for (const [group, plural, kind, spec] of [
+            ["cert-manager.io", "certificates", "Certificate", { secretName: "tls", dnsNames: ["a.example"], issuerRef: { name: "x" } }],
+            ["cert-manager.io", "issuers", "Issuer", { selfSigned: {} }],
+            ["monitoring.coreos.com", "prometheusrules", "PrometheusRule", { groups: [] }],
+            ["monitoring.coreos.com", "servicemonitors", "ServiceMonitor", { selector: {} }],
+        ] as const) {
+            await custom.createNamespacedCustomObject({ group, version: "v1", namespace: NS, plural, body: { apiVersion: `${group}/v1`, kind, metadata: { name: "t" }, spec } });
+            const read = (await custom.getNamespacedCustomObject({ group, version: "v1", namespace: NS, plural, name: "t" })) as { kind: string };
+            expect(read.kind).toBe(kind);
+        }
+        const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "web", namespace: NS });
+        expect(hpa.spec?.maxReplicas).toBe(4);
+    });
+
+    it("reports workload readiness as health reads it, and through mcp-ops health", async () => {
+        const apps = kc.makeApiClient(k8s.AppsV1Api);
+        // A Deployment whose pods can never be scheduled stays unready.
+        await apps.createNamespacedDeployment({
+            namespace: NS,
+            body: {
+                metadata: { name: "stuck" },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: { app: "stuck" } },
+                    template: { metadata: { labels: { app: "stuck" } }, spec: { nodeSelector: { "no-such": "node" }, securityContext: restrictedPod, containers: [container("stuck")] } },
+                },
+            },
+        });
+        const rows = await until("readiness settles", async () => {
+            const r = await workloadReadiness(cluster.kubeconfig, NS);
+            return r.find((w) => w.name === "web")?.status === "HEALTHY" ? r : undefined;
+        });
+        expect(rows.map((w) => [w.kind, w.name, w.status])).toEqual([
+            ["StatefulSet", "store", "HEALTHY"],
+            ["Deployment", "stuck", "UNHEALTHY"],
+            ["Deployment", "web", "HEALTHY"],
+        ]);
+
+        const result = await runCli(["health", "--stack", "local", "--no-redis", "--kubeconfig", cluster.kubeconfig, "--json"]);
+        const report = JSON.parse(result.stdout);
+        // The local stack's namespace does not exist in this cluster: no workloads, not an error.
+        expect(report.workloads).toEqual([]);
+        expect(report.clusterError).toBeUndefined();
+    });
+
+    it("stops every process and removes its state on down", async () => {
+        const down = await cluster.run("down");
+        expect(down.code).toBe(0);
+        expect(existsSync(cluster.dir)).toBe(false);
+        await until("processes exit", async () => (liveClusterProcesses(cluster.dir).length === 0 ? true : undefined), 30);
+        const status = await cluster.run("status");
+        expect(status.code).not.toBe(0);
+    });
+});

@@ -1,0 +1,31 @@
+import { execFile } from "child_process";
+import { mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import { REPO_ROOT } from "./platform";
+
+export interface LocalCluster {
+    dir: string;
+    kubeconfig: string;
+    run(command: "up" | "down" | "status"): Promise<{ code: number; output: string }>;
+}
+
+/** A private local cluster (its own state directory) driven through scripts/cluster.sh. */
+export function localCluster(): LocalCluster {
+    const dir = mkdtempSync(join(tmpdir(), "mcp-cluster-"));
+    rmSync(dir, { recursive: true });
+    return {
+        dir,
+        kubeconfig: join(dir, "kubeconfig"),
+        run(command) {
+            return new Promise((resolve) => {
+                execFile(
+                    "bash",
+                    [join(REPO_ROOT, "scripts", "cluster.sh"), command],
+                    { env: { ...process.env, MCP_CLUSTER_DIR: dir }, timeout: 40 * 60_000, maxBuffer: 16 * 2 ** 20 },
+                    (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, output: stdout + stderr }),
+                );
+            });
+        },
+    };
+}
