@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local toolchain from the pinned Go modules in toolchain/ and caches it outside the
-# repository, keyed by the modules' go.mod/go.sum, the Go version and this script. A second run
-# with nothing changed reuses the cache and returns at once.
+# repository, keyed by the modules' go.mod/go.sum, the pinned versions and the Go version. A
+# second run with nothing changed reuses the cache and returns at once. To force a rebuild,
+# delete the cache directory.
 #
 #   scripts/toolchain.sh cluster   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok
 #   scripts/toolchain.sh pulumi    the Pulumi CLI
@@ -22,7 +23,7 @@ KWOK_VERSION=v0.8.0
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
 command -v go >/dev/null 2>&1 || { echo "toolchain: Go 1.26 is required to build the local toolchain; install it at /usr/local/go" >&2; exit 1; }
 
-key="$(cat "$repo"/toolchain/*/go.mod "$repo"/toolchain/*/go.sum "$0" | { cat; go version; } | sha256sum | cut -c1-16)"
+key="$(cat "$repo"/toolchain/*/go.mod "$repo"/toolchain/*/go.sum | { cat; echo "$PULUMI_VERSION $KUBE_VERSION $KWOK_VERSION"; go version; } | sha256sum | cut -c1-16)"
 bin="$cache_root/$key/bin"
 mkdir -p "$bin"
 
