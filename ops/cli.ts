@@ -176,6 +176,26 @@ export function buildProgram(): Command {
             redisCommands().assertDrillPassed(report);
         });
 
+    const runbook = program.command("runbook").description("the runbooks, as in docs/runbook.md");
+    runbook
+        .command("list")
+        .description("every runbook with its severity")
+        .action(() => {
+            const { RUNBOOKS } = require("../runbooks/registry") as typeof import("../runbooks/registry.js");
+            for (const r of RUNBOOKS) console.log(`${r.severity}  ${r.id.padEnd(24)} ${r.title}`);
+        });
+    runbook
+        .command("show")
+        .description("one runbook: purpose, steps, verification, rollback, escalation")
+        .argument("<id>", "runbook id, as listed by `mcp-ops runbook list`")
+        .action((id: string) => {
+            const { RUNBOOKS } = require("../runbooks/registry") as typeof import("../runbooks/registry.js");
+            const { renderRunbook } = require("../runbooks/render") as typeof import("../runbooks/render.js");
+            const found = RUNBOOKS.find((r) => r.id === id);
+            if (!found) throw new InvalidInputError(`no runbook "${id}"; run mcp-ops runbook list to see them (${RUNBOOKS.map((r) => r.id).join(", ")})`);
+            console.log(renderRunbook(found).join("\n"));
+        });
+
     return program;
 }
 

@@ -1,0 +1,8 @@
+import { writeFileSync } from "fs";
+import { join } from "path";
+import { renderRunbookBook } from "../runbooks/render";
+
+// Regenerates docs/runbook.md; a test fails when the checked-in file differs.
+const target = join(__dirname, "..", "docs", "runbook.md");
+writeFileSync(target, renderRunbookBook());
+console.log(`wrote ${target}`);
