@@ -5,6 +5,9 @@ export interface Registered {
     type: string;
     name: string;
     inputs: Record<string, any>;
+    /** The id and state the mocked provider answered with. */
+    id: string;
+    state: Record<string, any>;
 }
 
 /** The value the mocked random provider "generates": distinctive, so tests can look for leaks. */
@@ -21,8 +24,9 @@ export async function recordResources(stack = "unit"): Promise<Registered[]> {
     await pulumi.runtime.setMocks(
         {
             newResource(args) {
-                registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-                const state: Record<string, unknown> = { ...args.inputs };
+                const state: Record<string, any> = { ...args.inputs };
+                const id = `${args.name}-id`;
+                registered.push({ type: args.type, name: args.name, inputs: args.inputs, id, state });
                 if (args.type === "random:index/randomPassword:RandomPassword") {
                     state.result = mockedSecretValue(args.name, args.inputs.keepers);
                 }
@@ -31,7 +35,7 @@ export async function recordResources(stack = "unit"): Promise<Registered[]> {
                     state.arn = `arn:aws:s3:::${state.bucket}`;
                 }
                 if (args.type === "aws:iam/role:Role") state.arn = `arn:aws:iam::123456789012:role/${args.name}`;
-                return { id: `${args.name}-id`, state };
+                return { id, state };
             },
             call(args) {
                 return args.inputs;
