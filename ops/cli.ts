@@ -176,6 +176,30 @@ export function buildProgram(): Command {
             redisCommands().assertDrillPassed(report);
         });
 
+    program
+        .command("review")
+        .description("summarise a preview for a pull request: changes by field, high-risk replacements and deletions first, policy results")
+        .requiredOption("--stack <name>", "the stack the preview was for")
+        .requiredOption("--events <file>", "engine event log written by: pulumi preview --event-log <file>")
+        .option("--out <file>", "also write the Markdown summary here")
+        .option("--json", "print the summary as JSON", false)
+        .action((o) => {
+            const { readFileSync, writeFileSync } = require("fs") as typeof import("fs");
+            const { parseEventLog, summarizeEvents } = require("./review/summarize") as typeof import("./review/summarize.js");
+            const { reviewMarkdown } = require("./review/markdown") as typeof import("./review/markdown.js");
+            let text: string;
+            try {
+                text = readFileSync(o.events, "utf8");
+            } catch {
+                throw new InvalidInputError(`cannot read ${o.events}; write it with: pulumi preview --stack ${o.stack} --event-log ${o.events}`);
+            }
+            const summary = summarizeEvents(parseEventLog(text));
+            const markdown = reviewMarkdown(o.stack, summary);
+            if (o.out) writeFileSync(o.out, markdown);
+            print(o.json, summary, () => markdown.trimEnd());
+            if (summary.highRisk.length > 0 || summary.policy.mandatory.length > 0) process.exitCode = EXIT.needsApproval;
+        });
+
     const runbook = program.command("runbook").description("the runbooks, as in docs/runbook.md");
     runbook
         .command("list")

@@ -18,6 +18,8 @@ export const EXIT = {
     degraded: 1,
     /** Health: unhealthy. */
     unhealthy: 2,
+    /** Review: high-risk changes or mandatory policy violations; CI requires an approval. */
+    needsApproval: 3,
     invalidInput: 64,
     unavailable: 69,
     failed: 70,
