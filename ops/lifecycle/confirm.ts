@@ -1,0 +1,40 @@
+import { OpsError } from "../errors";
+
+export const EXIT_REFUSED = 65;
+
+/** The user declined, or could not be asked; nothing was changed. */
+export class ConfirmationRefusedError extends OpsError {
+    constructor(message: string) {
+        super(message, EXIT_REFUSED);
+    }
+}
+
+export interface ConfirmOptions {
+    stack: string;
+    environment: "local" | "staging" | "production";
+    /** --yes */
+    yes: boolean;
+    /** Whether a person can answer (stdin is a terminal). */
+    interactive: boolean;
+    /** Asks a question and returns the answer. */
+    ask: (question: string) => Promise<string>;
+}
+
+/**
+ * The confirm step of every change: `--yes` for CI; otherwise a prompt on a terminal, where
+ * production asks for the stack name to be typed. Without a terminal and without `--yes`
+ * nothing is changed.
+ */
+export async function confirmChange(summary: string, o: ConfirmOptions): Promise<void> {
+    if (o.yes) return;
+    if (!o.interactive) {
+        throw new ConfirmationRefusedError(`not applying "${summary}" to ${o.stack}: no terminal to confirm on; review the preview above and pass --yes to apply`);
+    }
+    if (o.environment === "production") {
+        const typed = (await o.ask(`This changes PRODUCTION. Type the stack name (${o.stack}) to apply: `)).trim();
+        if (typed !== o.stack) throw new ConfirmationRefusedError(`"${typed}" is not "${o.stack}"; nothing was changed`);
+        return;
+    }
+    const answer = (await o.ask(`Apply "${summary}" to ${o.stack}? [y/N] `)).trim().toLowerCase();
+    if (answer !== "y" && answer !== "yes") throw new ConfirmationRefusedError("not confirmed; nothing was changed");
+}

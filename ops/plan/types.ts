@@ -1,0 +1,23 @@
+/** A planned change of stack config: which top-level `mcp:` keys change, and to what. */
+export interface ConfigChange {
+    /** Top-level key without the namespace, e.g. "services". */
+    key: string;
+    before: unknown;
+    after: unknown;
+}
+
+export interface Plan {
+    /** The operation, for the update message and the audit log: "scale", "restart", … */
+    operation: string;
+    /** One line saying what will happen. */
+    summary: string;
+    /** Dot paths that change, e.g. services.gateway.replicas: 2 -> 3. */
+    edits: Array<{ path: string; from: unknown; to: unknown }>;
+    /** New raw config (keys without namespace) to write; only `changes` differ from the current. */
+    config: Record<string, unknown>;
+    changes: ConfigChange[];
+    /** Deployments that must roll out (and be verified) after the update. */
+    rollouts: string[];
+    /** Nothing would change: the update is skipped. */
+    noop: boolean;
+}

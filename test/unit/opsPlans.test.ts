@@ -1,0 +1,121 @@
+import { describe, expect, it } from "vitest";
+import { confirmChange } from "../../ops/lifecycle/confirm";
+import { planCircuitBreaker, planLockdown, planMaintenance, planRateLimit, planResources, planRestart, planRotate, planScaleBounds, planScaleReplicas } from "../../ops/plan/commands";
+import { HistoryEntry, planRollback } from "../../ops/plan/rollback";
+import { rawStackConfig } from "../support/platform";
+
+const local = () => rawStackConfig("local");
+const staging = () => rawStackConfig("staging");
+
+const history: HistoryEntry[] = [
+    { version: 3, result: "succeeded", message: "mcp-ops scale gateway 5", startTime: "2026-11-20T10:00:00Z", config: { "mcp:environment": { value: "local", secret: false }, "mcp:services": { value: JSON.stringify({ ...local().services, gateway: { ...local().services.gateway, replicas: 5 } }), secret: false } } },
+    { version: 2, result: "failed", startTime: "2026-11-19T10:00:00Z", config: { "mcp:environment": { value: "local", secret: false } } },
+    { version: 1, result: "succeeded", message: "deploy", startTime: "2026-11-18T10:00:00Z", config: Object.fromEntries(Object.entries(local()).map(([k, v]) => [`mcp:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v), secret: false }])) },
+];
+
+const BAD: Array<[string, () => unknown, string | RegExp]> = [
+    ["an unknown service", () => planScaleReplicas(local(), "billing", 2), 'unknown service "billing"; this stack has: gateway, router, mcp-filesystem, mcp-memory'],
+    ["negative replicas", () => planScaleReplicas(local(), "router", -1), "replicas must be a whole number >= 0, got -1"],
+    ["fractional replicas", () => planScaleReplicas(local(), "router", 1.5), "replicas must be a whole number >= 0, got 1.5"],
+    ["replicas above the guardrail", () => planScaleReplicas(local(), "router", 51), "replicas 51 exceeds guardrails.maxReplicas (50); ask for a guardrail change if the platform really needs it"],
+    ["fixed replicas for an autoscaled service", () => planScaleReplicas(staging(), "gateway", 3), "gateway is autoscaled (HPA 2-6), so its replicas belong to the HPA; use --min/--max instead"],
+    ["min above max", () => planScaleBounds(staging(), "gateway", 5, 3), "--min 5 is greater than --max 3; the HPA needs min <= max"],
+    ["a zero minimum", () => planScaleBounds(staging(), "gateway", 0, 3), "--min must be a whole number >= 1, got 0"],
+    ["a maximum above the guardrail", () => planScaleBounds(staging(), "gateway", 2, 80), "--max 80 exceeds guardrails.maxReplicas (50); ask for a guardrail change if the platform really needs it"],
+    ["resources without any value", () => planResources(local(), "router", {}), "give at least one of --cpu, --memory, --request-cpu, --request-memory"],
+    ["an unreadable CPU quantity", () => planResources(local(), "router", { cpu: "two" }), '--cpu "two" is not a CPU quantity; use e.g. 500m or 2'],
+    ["an unreadable memory quantity", () => planResources(local(), "router", { memory: "1GB" }), '--memory "1GB" is not a memory quantity; use e.g. 512Mi or 2Gi'],
+    ["a limit below the request", () => planResources(local(), "router", { memory: "64Mi" }), /resources would make the stack config invalid; nothing was changed:\n {2}- mcp:services\.router\.resources\.requests\.memory \(128Mi\) must be <= limits\.memory \(64Mi\)/],
+    ["a limit above the guardrail", () => planResources(local(), "router", { cpu: "16" }), /mcp:services\.router\.resources\.limits\.cpu \(16\) exceeds guardrails\.maxCpu/],
+    ["restarting nothing", () => planRestart(local(), []), "name a service to restart, or pass --all"],
+    ["restarting an unknown service", () => planRestart(local(), ["gatway"]), 'unknown service "gatway"; this stack has: gateway, router, mcp-filesystem, mcp-memory'],
+    ["rotating an unknown secret", () => planRotate(local(), ["api-token"]), 'unknown secret "api-token"; this stack has: redis-password, postgres-password, gateway-jwt-signing-key'],
+    ["rotating nothing", () => planRotate(local(), []), "name a secret to rotate, or pass --all"],
+    ["a zero rate", () => planRateLimit(local(), 0), "rps must be a whole number >= 1, got 0"],
+    ["a burst below the rate", () => planRateLimit(local(), 100, 10), "--burst 10 is below the rate 100; a burst must allow at least one second of traffic"],
+    ["an unknown circuit breaker key", () => planCircuitBreaker(local(), "threshold=50"), '"threshold=50" is not a circuit breaker setting; use key=value with keys enabled, errorThresholdPercent, openSeconds, halfOpenRequests, or on/off'],
+    ["a circuit breaker threshold out of range", () => planCircuitBreaker(local(), "errorThresholdPercent=150"), /mcp:security\.circuitBreaker\.errorThresholdPercent \(150\) must be <= 100/],
+    ["a rollback to an update that does not exist", () => planRollback(local(), history, { to: 9 }), "update 9 is not in the stack history; recent updates: 3, 2, 1"],
+    ["a rollback to a failed update", () => planRollback(local(), history, { to: 2 }), "update 2 failed; roll back to an update that succeeded"],
+    ["a rollback without a target", () => planRollback(local(), history, {}), "say where to roll back to: --to <update> or --last-good"],
+    ["a rollback with no history", () => planRollback(local(), [], { lastGood: true }), "the stack has no recorded updates to roll back to"],
+];
+
+describe("ops command planning", () => {
+    it.each(BAD)("refuses %s with a message saying what to do, before anything changes", (_, plan, message) => {
+        if (typeof message === "string") expect(plan).toThrowError(message);
+        else expect(plan).toThrowError(message);
+    });
+
+    it("has at least 20 distinct bad inputs", () => {
+        expect(new Set(BAD.map(([, , m]) => String(m))).size).toBeGreaterThanOrEqual(20);
+    });
+
+    it("scales a fixed-count service by editing its replicas only", () => {
+        const plan = planScaleReplicas(local(), "router", 3);
+        expect(plan.edits).toEqual([{ path: "services.router.replicas", from: 1, to: 3 }]);
+        expect(plan.changes.map((c) => c.key)).toEqual(["services"]);
+        expect(plan.rollouts).toEqual(["router"]);
+        expect(plan.noop).toBe(false);
+    });
+
+    it("hands a service to an HPA by replacing replicas with bounds", () => {
+        const plan = planScaleBounds(local(), "router", 2, 6);
+        expect(plan.edits).toEqual([
+            { path: "services.router.replicas", from: 1, to: undefined },
+            { path: "services.router.minReplicas", from: undefined, to: 2 },
+            { path: "services.router.maxReplicas", from: undefined, to: 6 },
+        ]);
+        expect((plan.config.services as any).router.replicas).toBeUndefined();
+    });
+
+    it("knows when nothing would change", () => {
+        expect(planScaleReplicas(local(), "router", 1).noop).toBe(true);
+        expect(planLockdown(local(), false).noop).toBe(true);
+    });
+
+    it("restarts by bumping epochs, one service or all", () => {
+        expect(planRestart(local(), ["gateway"]).edits).toEqual([{ path: "services.gateway.restartEpoch", from: undefined, to: 1 }]);
+        expect(planRestart(local(), "all").rollouts).toEqual(["gateway", "router", "mcp-filesystem", "mcp-memory"]);
+    });
+
+    it("rotates a secret and names the workloads that will roll, never a value", () => {
+        const plan = planRotate(local(), ["redis-password"]);
+        expect(plan.edits).toEqual([{ path: "secrets.redis-password", from: undefined, to: { rotationEpoch: 1 } }]);
+        expect(plan.rollouts).toEqual(["gateway", "router"]);
+        expect(plan.summary).toBe("rotate redis-password; consumers roll: gateway, router");
+    });
+
+    it("switches lockdown, rate limit, circuit breaker and maintenance through config", () => {
+        expect(planLockdown(local(), true).edits).toEqual([{ path: "security.lockdown", from: undefined, to: true }]);
+        expect(planRateLimit(local(), 10).edits[0].to).toEqual({ enabled: true, rps: 10, burst: 200 });
+        expect(planCircuitBreaker(local(), "errorThresholdPercent=25,openSeconds=60").edits[0].to).toEqual({ enabled: true, errorThresholdPercent: 25, openSeconds: 60, halfOpenRequests: 5 });
+        expect(planCircuitBreaker(local(), "off").edits[0].to).toMatchObject({ enabled: false });
+        expect(planMaintenance(local(), true).rollouts).toEqual(["gateway", "router", "mcp-memory"]);
+    });
+
+    it("rolls back to the last good update, restoring its config as a new change", () => {
+        const current = { ...local(), services: { ...local().services, gateway: { ...local().services.gateway, replicas: 5 } } };
+        const plan = planRollback(current, history, { lastGood: true });
+        expect(plan.summary).toBe("restore the config of update 1 (2026-11-18T10:00:00Z: deploy)");
+        expect((plan.config.services as any).gateway.replicas).toBe(2);
+        expect(plan.edits.map((e) => e.path)).toEqual(["services"]);
+    });
+});
+
+describe("confirmation", () => {
+    const base = { stack: "production", environment: "production" as const, yes: false, interactive: true, ask: async () => "" };
+
+    it("refuses production without a terminal or --yes, and asks for the stack name on a terminal", async () => {
+        await expect(confirmChange("scale gateway", { ...base, interactive: false })).rejects.toThrow('not applying "scale gateway" to production: no terminal to confirm on; review the preview above and pass --yes to apply');
+        await expect(confirmChange("scale gateway", { ...base, ask: async () => "staging" })).rejects.toThrow('"staging" is not "production"; nothing was changed');
+        await expect(confirmChange("scale gateway", { ...base, ask: async () => "production" })).resolves.toBeUndefined();
+        await expect(confirmChange("scale gateway", { ...base, interactive: false, yes: true })).resolves.toBeUndefined();
+    });
+
+    it("asks y/N elsewhere and treats anything but yes as no", async () => {
+        const staging = { ...base, stack: "staging", environment: "staging" as const };
+        await expect(confirmChange("restart router", { ...staging, ask: async () => "" })).rejects.toThrow("not confirmed; nothing was changed");
+        await expect(confirmChange("restart router", { ...staging, ask: async () => "y" })).resolves.toBeUndefined();
+    });
+});
