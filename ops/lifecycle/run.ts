@@ -1,0 +1,116 @@
+import { OpsError, OperationFailedError } from "../errors";
+import type { Plan } from "../plan/types";
+import { AuditTag, auditMessage } from "./audit";
+
+/** What the lifecycle needs from a stack; the Automation API adapter implements it, tests may fake it. */
+export interface StackPort {
+    readonly name: string;
+    /** Writes these top-level `mcp:` keys (undefined removes a key). */
+    writeConfig(values: Record<string, unknown>): Promise<void>;
+    /** Previews the current config; returns a readable diff. */
+    preview(): Promise<string>;
+    /** Runs an update with this message; returns the update's version in the history. */
+    up(message: string): Promise<{ version?: number }>;
+}
+
+export interface Verifier {
+    /** Checks that the named Deployments rolled out; returns a reason when they did not. */
+    verify(deployments: string[]): Promise<{ ok: boolean; detail: string }>;
+}
+
+export const EXIT_UPDATE_FAILED = 70;
+export const EXIT_VERIFY_FAILED = 71;
+
+export class UpdateFailedError extends OpsError {
+    constructor(message: string) {
+        super(message, EXIT_UPDATE_FAILED);
+    }
+}
+
+export class VerificationFailedError extends OpsError {
+    constructor(message: string) {
+        super(message, EXIT_VERIFY_FAILED);
+    }
+}
+
+export interface RunOptions {
+    tag: AuditTag;
+    /** Stop after the diff. */
+    previewOnly: boolean;
+    /** Keep the new config even if verification fails. */
+    noRevert: boolean;
+    confirm: (summary: string) => Promise<void>;
+    report: (line: string) => void;
+}
+
+export interface RunResult {
+    operation: string;
+    summary: string;
+    stack: string;
+    outcome: "no-change" | "previewed" | "applied" | "reverted";
+    edits: Plan["edits"];
+    diff?: string;
+    version?: number;
+    revertVersion?: number;
+    verification?: string;
+}
+
+/**
+ * One lifecycle for every change (DESIGN principle 2): write config → preview and show the
+ * diff → confirm → update with an audit message → verify → revert as a new update if the
+ * verification fails → report. A preview-only run, or a refusal, restores the config it wrote.
+ */
+export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier | undefined, o: RunOptions): Promise<RunResult> {
+    const base = { operation: plan.operation, summary: plan.summary, stack: stack.name, edits: plan.edits };
+    if (plan.noop) {
+        o.report(`nothing to change: ${plan.summary} is already the desired state`);
+        return { ...base, outcome: "no-change" };
+    }
+    const before = Object.fromEntries(plan.changes.map((c) => [c.key, c.before]));
+    const after = Object.fromEntries(plan.changes.map((c) => [c.key, c.after]));
+    for (const e of plan.edits) o.report(`  ${e.path}: ${JSON.stringify(e.from) ?? "(unset)"} -> ${JSON.stringify(e.to) ?? "(unset)"}`);
+
+    await stack.writeConfig(after);
+    let diff: string;
+    try {
+        o.report("previewing ...");
+        diff = await stack.preview();
+        o.report(diff);
+        if (o.previewOnly) {
+            await stack.writeConfig(before);
+            return { ...base, outcome: "previewed", diff };
+        }
+        await o.confirm(plan.summary);
+    } catch (error) {
+        await stack.writeConfig(before);
+        throw error;
+    }
+
+    o.report("applying ...");
+    let version: number | undefined;
+    try {
+        version = (await stack.up(auditMessage(o.tag, plan.summary))).version;
+    } catch (error) {
+        if (error instanceof OpsError) throw error;
+        throw new UpdateFailedError(`the update failed: ${(error as Error).message.split("\n").slice(0, 12).join("\n")}\nThe stack config now holds the new values; fix the cause and re-run, or roll back with mcp-ops rollback --last-good`);
+    }
+
+    if (!verifier || plan.rollouts.length === 0) return { ...base, outcome: "applied", diff, version };
+    o.report(`verifying rollout of ${plan.rollouts.join(", ")} ...`);
+    const verified = await verifier.verify(plan.rollouts);
+    if (verified.ok) return { ...base, outcome: "applied", diff, version, verification: verified.detail };
+    if (o.noRevert) {
+        throw new VerificationFailedError(`verification failed and --no-revert was given, so the change stays: ${verified.detail}`);
+    }
+    o.report(`verification failed (${verified.detail}); reverting to the previous config ...`);
+    await stack.writeConfig(before);
+    let revertVersion: number | undefined;
+    try {
+        revertVersion = (await stack.up(auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`))).version;
+    } catch (error) {
+        throw new OperationFailedError(`verification failed (${verified.detail}) and the revert update failed too: ${(error as Error).message.split("\n")[0]}; run mcp-ops recover, then mcp-ops rollback --last-good`);
+    }
+    throw Object.assign(new VerificationFailedError(`verification failed: ${verified.detail}; the previous config was restored as update ${revertVersion ?? "?"}`), {
+        result: { ...base, outcome: "reverted" as const, diff, version, revertVersion, verification: verified.detail },
+    });
+}

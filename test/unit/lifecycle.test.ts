@@ -1,0 +1,101 @@
+import { describe, expect, it } from "vitest";
+import { auditMessage, currentActor, parseAuditMessage } from "../../ops/lifecycle/audit";
+import { ConfirmationRefusedError } from "../../ops/lifecycle/confirm";
+import { runChange, StackPort, UpdateFailedError, VerificationFailedError } from "../../ops/lifecycle/run";
+import { planScaleReplicas } from "../../ops/plan/commands";
+import { rawStackConfig } from "../support/platform";
+
+/** Records what the lifecycle asks of the stack, in order. */
+function recordingStack(options: { failUp?: boolean } = {}) {
+    const calls: string[] = [];
+    let version = 10;
+    const stack: StackPort = {
+        name: "local",
+        async writeConfig(values) {
+            calls.push(`write services.router.replicas=${(values.services as any)?.router?.replicas}`);
+        },
+        async preview() {
+            calls.push("preview");
+            return "~ kubernetes:apps/v1:Deployment router-deployment: spec.replicas";
+        },
+        async up(message) {
+            calls.push(`up ${message}`);
+            if (options.failUp) throw new Error("error: resource router-deployment failed");
+            return { version: ++version };
+        },
+    };
+    return { stack, calls };
+}
+
+const tag = { operation: "scale", reason: "traffic spike", actor: "alice" };
+const plan = () => planScaleReplicas(rawStackConfig("local"), "router", 3);
+const opts = (over: Partial<Parameters<typeof runChange>[3]> = {}) => ({ tag, previewOnly: false, noRevert: false, confirm: async () => undefined, report: () => undefined, ...over });
+const verifier = (ok: boolean) => ({ verify: async () => ({ ok, detail: ok ? "router: 3/3 available" : "router: 1/3 available" }) });
+
+describe("the change lifecycle", () => {
+    it("writes config, previews, confirms, updates with an audit message and verifies, in that order", async () => {
+        const { stack, calls } = recordingStack();
+        const result = await runChange(plan(), stack, verifier(true), opts());
+        expect(calls).toEqual(["write services.router.replicas=3", "preview", "up mcp-ops scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
+        expect(result).toMatchObject({ outcome: "applied", version: 11, verification: "router: 3/3 available" });
+    });
+
+    it("stops after the diff with --preview and puts the config back", async () => {
+        const { stack, calls } = recordingStack();
+        const result = await runChange(plan(), stack, verifier(true), opts({ previewOnly: true }));
+        expect(calls).toEqual(["write services.router.replicas=3", "preview", "write services.router.replicas=1"]);
+        expect(result.outcome).toBe("previewed");
+    });
+
+    it("changes nothing when the confirmation is refused", async () => {
+        const { stack, calls } = recordingStack();
+        const refuse = async () => {
+            throw new ConfirmationRefusedError("not confirmed; nothing was changed");
+        };
+        await expect(runChange(plan(), stack, verifier(true), opts({ confirm: refuse }))).rejects.toThrow("not confirmed");
+        expect(calls).toEqual(["write services.router.replicas=3", "preview", "write services.router.replicas=1"]);
+    });
+
+    it("reverts to the prior config as a new update when verification fails", async () => {
+        const { stack, calls } = recordingStack();
+        const error = await runChange(plan(), stack, verifier(false), opts()).catch((e) => e);
+        expect(error).toBeInstanceOf(VerificationFailedError);
+        expect(error.message).toBe("verification failed: router: 1/3 available; the previous config was restored as update 12");
+        expect(error.exitCode).toBe(71);
+        expect(calls.slice(3)).toEqual(["write services.router.replicas=1", "up mcp-ops revert: revert scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
+    });
+
+    it("keeps the change with --no-revert and says so", async () => {
+        const { stack, calls } = recordingStack();
+        await expect(runChange(plan(), stack, verifier(false), opts({ noRevert: true }))).rejects.toThrow("verification failed and --no-revert was given, so the change stays: router: 1/3 available");
+        expect(calls).toHaveLength(3);
+    });
+
+    it("reports a failed update with what to do next", async () => {
+        const { stack } = recordingStack({ failUp: true });
+        const error = await runChange(plan(), stack, verifier(true), opts()).catch((e) => e);
+        expect(error).toBeInstanceOf(UpdateFailedError);
+        expect(error.message).toMatch(/^the update failed: error: resource router-deployment failed\nThe stack config now holds the new values; fix the cause and re-run, or roll back with mcp-ops rollback --last-good$/);
+    });
+
+    it("skips everything when the plan changes nothing", async () => {
+        const { stack, calls } = recordingStack();
+        const result = await runChange(planScaleReplicas(rawStackConfig("local"), "router", 1), stack, verifier(true), opts());
+        expect(result.outcome).toBe("no-change");
+        expect(calls).toEqual([]);
+    });
+});
+
+describe("the audit message", () => {
+    it("round-trips operation, reason and actor through the update message", () => {
+        const message = auditMessage(tag, "scale router to 3 replicas");
+        expect(parseAuditMessage(message)).toEqual({ ...tag, summary: "scale router to 3 replicas" });
+        expect(parseAuditMessage("deploy abc123")).toBeUndefined();
+    });
+
+    it("names the actor from MCP_OPS_ACTOR, then the CI actor, then the user", () => {
+        expect(currentActor({ MCP_OPS_ACTOR: "oncall-bot", GITHUB_ACTOR: "bob" })).toBe("oncall-bot");
+        expect(currentActor({ GITHUB_ACTOR: "bob", USER: "root" })).toBe("bob");
+        expect(currentActor({}, "carol")).toBe("carol");
+    });
+});
