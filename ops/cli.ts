@@ -200,6 +200,8 @@ export function buildProgram(): Command {
             if (summary.highRisk.length > 0 || summary.policy.mandatory.length > 0) process.exitCode = EXIT.needsApproval;
         });
 
+    (require("./cliChanges") as typeof import("./cliChanges.js")).addChangeCommands(program, projectDir, print);
+
     const runbook = program.command("runbook").description("the runbooks, as in docs/runbook.md");
     runbook
         .command("list")

@@ -46,7 +46,7 @@ build() {
   local missing=0
   for o in "${outputs[@]}"; do [ -x "$bin/$o" ] || missing=1; done
   if [ "$missing" -eq 0 ]; then
-    echo "[$step/$total] $label: cached" >&2
+    [ -n "${MCP_TOOLCHAIN_QUIET:-}" ] || echo "[$step/$total] $label: cached" >&2
     return
   fi
   echo "[$step/$total] $label: building (first time only; a few minutes on 2 cores) ..." >&2

@@ -9,7 +9,10 @@ export interface HistoryEntry {
     result: string;
     message?: string;
     startTime: string;
-    config?: Record<string, { value: string; secret: boolean }>;
+    config?: Record<string, { value: string; secret?: boolean }>;
+    /** "update", "refresh", "destroy", … */
+    kind?: string;
+    endTime?: string;
 }
 
 /**

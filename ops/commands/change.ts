@@ -1,0 +1,87 @@
+import { createInterface } from "readline";
+import { parsePlatformConfig } from "../../config/load";
+import { InvalidInputError } from "../errors";
+import { findKubeconfig } from "../kube/client";
+import { describeStuck, verifyRollouts } from "../kube/rollout";
+import { currentActor } from "../lifecycle/audit";
+import { confirmChange } from "../lifecycle/confirm";
+import { RunResult, runChange, Verifier } from "../lifecycle/run";
+import type { HistoryEntry } from "../plan/rollback";
+import type { Plan } from "../plan/types";
+import { AutomationStack, openStack } from "../stack/automation";
+import { LockConflictError } from "../stack/locks";
+import { pulumiRoot } from "../stack/toolchain";
+
+export interface ChangeFlags {
+    stack: string;
+    reason?: string;
+    yes: boolean;
+    preview: boolean;
+    revert: boolean;
+    wait: boolean;
+    kubeconfig?: string;
+    /** Seconds to wait for rollouts. */
+    verifyTimeout: number;
+}
+
+export interface ChangeContext {
+    projectDir: string;
+    report: (line: string) => void;
+    /** Test seam: how the stack is opened. */
+    open?: (stack: string) => Promise<AutomationStack>;
+}
+
+const ask = (question: string) =>
+    new Promise<string>((resolve) => {
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        rl.question(question, (answer) => {
+            rl.close();
+            resolve(answer);
+        });
+    });
+
+/** Opens the stack, retrying while another update holds it when --wait is given. */
+async function withStackLock<T>(flags: ChangeFlags, report: (l: string) => void, work: () => Promise<T>): Promise<T> {
+    const deadline = Date.now() + 30 * 60_000;
+    for (;;) {
+        try {
+            return await work();
+        } catch (error) {
+            if (!(error instanceof LockConflictError) || !flags.wait || Date.now() > deadline) throw error;
+            report(`${error.message.split(";")[0]}; waiting ...`);
+            await new Promise((r) => setTimeout(r, 5000));
+        }
+    }
+}
+
+/** The shared body of every desired-state command: plan from the live stack config, then the lifecycle. */
+export async function changeCommand(flags: ChangeFlags, ctx: ChangeContext, makePlan: (raw: Record<string, unknown>, history: () => Promise<HistoryEntry[]>) => Plan | Promise<Plan>): Promise<RunResult> {
+    const stack = await (ctx.open ?? ((name) => openStack({ projectDir: ctx.projectDir, stack: name, pulumiRoot: pulumiRoot(ctx.projectDir) })))(flags.stack);
+    const raw = await stack.rawConfig();
+    const config = parsePlatformConfig(raw);
+    if (config.environment === "production" && !flags.reason) {
+        throw new InvalidInputError("production changes need a --reason (it is recorded in the stack history)");
+    }
+    const plan = await makePlan(raw, () => stack.history());
+    const kubeconfig = findKubeconfig(flags.kubeconfig, ctx.projectDir);
+    const verifier: Verifier | undefined = kubeconfig
+        ? {
+              async verify(deployments) {
+                  const outcome = await verifyRollouts(kubeconfig, config.namespace, deployments, { deadlineMs: flags.verifyTimeout * 1000 });
+                  return { ok: outcome.ok, detail: outcome.ok ? `${deployments.join(", ")} rolled out in ${Math.round(outcome.waitedMs / 1000)}s` : describeStuck(outcome) };
+              },
+          }
+        : undefined;
+    if (!verifier && plan.rollouts.length > 0) ctx.report("no cluster reachable (no kubeconfig); rollouts will not be verified");
+    ctx.report(`${flags.preview ? "preview" : "plan"}: ${plan.summary}`);
+    return withStackLock(flags, ctx.report, () =>
+        runChange(plan, stack, verifier, {
+            tag: { operation: plan.operation, reason: flags.reason ?? "not given", actor: currentActor() },
+            previewOnly: flags.preview,
+            noRevert: !flags.revert,
+            report: ctx.report,
+            confirm: (summary) => confirmChange(summary, { stack: flags.stack, environment: config.environment, yes: flags.yes, interactive: Boolean(process.stdin.isTTY), ask }),
+        }),
+    );
+}
+

@@ -1,0 +1,134 @@
+import { ConcurrentUpdateError, EngineEvent as AutomationEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { join } from "path";
+import { loadStackConfig } from "../../config/stack";
+import { declarePlatform } from "../../platform/declarePlatform";
+import { InvalidInputError, UnavailableError } from "../errors";
+import { readRawStackConfig } from "../stackFile";
+import type { StackPort } from "../lifecycle/run";
+import type { HistoryEntry } from "../plan/rollback";
+import { EngineEvent, summarizeEvents } from "../review/summarize";
+import { describeLockHolder, LockConflictError } from "./locks";
+
+export interface OpenStackOptions {
+    projectDir: string;
+    stack: string;
+    /** The program to run. Default: the platform itself, in-process (no language host, no compile step). */
+    program?: PulumiFn;
+    /** Directory holding bin/pulumi. Default: `pulumi` on PATH. */
+    pulumiRoot?: string;
+    /** Extra environment for the CLI. */
+    env?: Record<string, string>;
+    onOutput?: (line: string) => void;
+}
+
+/** The platform as an Automation API program: validated config first, then every component. */
+export const platformProgram: PulumiFn = async () => {
+    const { config, credentials } = loadStackConfig();
+    return declarePlatform(config, credentials) as unknown as Record<string, unknown>;
+};
+
+/** The local stack keeps its state inside the repository (gitignored) and uses a local-only passphrase. */
+export function stackEnvironment(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+    const out: Record<string, string> = {
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
+    };
+    if (stack === "local") {
+        out.PULUMI_BACKEND_URL = env.PULUMI_BACKEND_URL ?? `file://${join(projectDir, ".pulumi-state")}`;
+        out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE ?? LOCAL_PASSPHRASE;
+    }
+    return out;
+}
+
+/** Protects only the local stack's generated secrets, on the developer's own machine. */
+export const LOCAL_PASSPHRASE = "mcp-platform-local-only";
+
+export interface AutomationStack extends StackPort {
+    readonly stack: Stack;
+    rawConfig(): Promise<Record<string, unknown>>;
+    history(limit?: number): Promise<HistoryEntry[]>;
+}
+
+export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
+    // A stack without a settings file is a typo; say so before any CLI call.
+    readRawStackConfig(o.stack, o.projectDir);
+    const pulumiCommand = o.pulumiRoot ? await PulumiCommand.get({ root: o.pulumiRoot }) : undefined;
+    const envVars = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
+    const backend = envVars.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL;
+    let stack: Stack;
+    try {
+        stack = await LocalWorkspace.selectStack(
+            { stackName: o.stack, projectName: "mcp-platform", program: o.program ?? platformProgram },
+            { workDir: o.projectDir, pulumiCommand, envVars },
+        );
+    } catch (error) {
+        if (error instanceof StackNotFoundError) {
+            throw new InvalidInputError(`stack "${o.stack}" does not exist in ${backend ?? "the current backend"}; create it with: pulumi stack init ${o.stack}`);
+        }
+        if (/PULUMI_ACCESS_TOKEN must be set/.test(String((error as Error).message))) {
+            throw new UnavailableError(`no state backend for stack "${o.stack}": set PULUMI_BACKEND_URL (file://, s3://, …) or log in with PULUMI_ACCESS_TOKEN`);
+        }
+        throw error;
+    }
+    const lockError = (error: unknown): never => {
+        if (error instanceof ConcurrentUpdateError) throw new LockConflictError(o.stack, describeLockHolder(backend, o.stack));
+        throw error;
+    };
+
+    return {
+        name: o.stack,
+        stack,
+        async rawConfig() {
+            const all = await stack.getAllConfig();
+            const raw: Record<string, unknown> = {};
+            for (const [key, { value, secret }] of Object.entries(all)) {
+                if (!key.startsWith("mcp:") || secret) continue;
+                try {
+                    raw[key.slice(4)] = JSON.parse(value);
+                } catch {
+                    raw[key.slice(4)] = value;
+                }
+            }
+            return raw;
+        },
+        async writeConfig(values) {
+            const set: Record<string, { value: string; objectValue?: unknown; secret: boolean }> = {};
+            for (const [key, value] of Object.entries(values)) {
+                if (value === undefined) await stack.workspace.removeConfig(o.stack, `mcp:${key}`);
+                else set[`mcp:${key}`] = { value: typeof value === "string" ? value : JSON.stringify(value), objectValue: typeof value === "string" ? undefined : value, secret: false };
+            }
+            // JSON keeps numbers, booleans and nested maps typed in the stack file, and its comments.
+            if (Object.keys(set).length > 0) await stack.workspace.setAllConfigJson(o.stack, JSON.stringify(set));
+        },
+        async preview() {
+            const events: AutomationEvent[] = [];
+            try {
+                await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput });
+            } catch (error) {
+                lockError(error);
+            }
+            return renderDiff(summarizeEvents(events as unknown as EngineEvent[]));
+        },
+        async up(message) {
+            try {
+                const result = await stack.up({ message, onOutput: o.onOutput });
+                return { version: result.summary.version };
+            } catch (error) {
+                return lockError(error);
+            }
+        },
+        async history(limit = 50) {
+            const updates = await stack.history(limit);
+            return updates.map((u) => ({ version: u.version, result: u.result, message: u.message, startTime: new Date(u.startTime).toISOString(), config: u.config, kind: u.kind, endTime: u.endTime ? new Date(u.endTime).toISOString() : undefined }));
+        },
+    };
+}
+
+/** The preview as the lifecycle prints it: one line per changed resource with its fields. */
+export function renderDiff(summary: ReturnType<typeof summarizeEvents>): string {
+    if (summary.changes.length === 0) return "no resource changes";
+    const lines = summary.changes.map((c) => `${c.highRisk ? "!! " : "   "}${c.op.padEnd(8)} ${c.type} ${c.name}${c.fields.length ? `: ${c.fields.join(", ")}` : ""}`);
+    if (summary.highRisk.length > 0) lines.unshift(`!! ${summary.highRisk.length} stateful resource(s) replaced or deleted`);
+    return lines.join("\n");
+}
+

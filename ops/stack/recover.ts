@@ -1,0 +1,38 @@
+import { rmSync } from "fs";
+import { LockConflictError, isStale, lockFiles } from "./locks";
+import type { AutomationStack } from "./automation";
+
+export interface RecoverReport {
+    locksRemoved: string[];
+    pendingCleared: Array<{ type: string; urn: string }>;
+    refreshed: boolean;
+}
+
+/**
+ * After an update was killed: removes its lock (only when its process is gone from this host,
+ * or with `force`), clears the pending operations it left in the state, and refreshes so the
+ * state matches what really exists. Objects whose creation was interrupted are adopted by the
+ * next update (server-side apply), which is why clearing is enough.
+ */
+export async function recoverStack(stack: AutomationStack, backendUrl: string | undefined, options: { force?: boolean; refresh?: boolean } = {}): Promise<RecoverReport> {
+    const report: RecoverReport = { locksRemoved: [], pendingCleared: [], refreshed: false };
+    for (const lock of lockFiles(backendUrl, stack.name)) {
+        if (!isStale(lock) && !options.force) {
+            throw new LockConflictError(stack.name, `${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}, still running; pass --force only if you know it is gone`);
+        }
+        rmSync(lock.path, { force: true });
+        report.locksRemoved.push(`${lock.username}@${lock.hostname} pid ${lock.pid} (${lock.timestamp})`);
+    }
+    const state = await stack.stack.exportStack();
+    const deployment = state.deployment as { pending_operations?: Array<{ resource: { urn: string; type: string } }> };
+    if (deployment.pending_operations?.length) {
+        report.pendingCleared = deployment.pending_operations.map((p) => ({ type: p.resource.type, urn: p.resource.urn }));
+        deployment.pending_operations = [];
+        await stack.stack.importStack(state);
+    }
+    if (options.refresh ?? true) {
+        await stack.stack.refresh();
+        report.refreshed = true;
+    }
+    return report;
+}
