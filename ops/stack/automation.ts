@@ -1,5 +1,7 @@
 import { ConcurrentUpdateError, EngineEvent as AutomationEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { mkdirSync } from "fs";
 import { join } from "path";
+import { fileURLToPath } from "url";
 import { loadStackConfig } from "../../config/stack";
 import { declarePlatform } from "../../platform/declarePlatform";
 import { InvalidInputError, UnavailableError } from "../errors";
@@ -40,6 +42,11 @@ export function stackEnvironment(projectDir: string, stack: string, env: NodeJS.
     return out;
 }
 
+/** A file:// state backend must exist before the CLI can use it. */
+export function ensureFileBackend(url: string | undefined): void {
+    if (url?.startsWith("file://")) mkdirSync(fileURLToPath(url), { recursive: true });
+}
+
 /** Protects only the local stack's generated secrets, on the developer's own machine. */
 export const LOCAL_PASSPHRASE = "mcp-platform-local-only";
 
@@ -55,6 +62,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     const pulumiCommand = o.pulumiRoot ? await PulumiCommand.get({ root: o.pulumiRoot }) : undefined;
     const envVars = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
     const backend = envVars.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL;
+    ensureFileBackend(backend);
     let stack: Stack;
     try {
         stack = await LocalWorkspace.selectStack(
@@ -111,17 +119,36 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         },
         async up(message) {
             try {
-                const result = await stack.up({ message, onOutput: o.onOutput });
-                return { version: result.summary.version };
+                await stack.up({ message, onOutput: o.onOutput });
             } catch (error) {
-                return lockError(error);
+                lockError(error);
             }
+            const [newest] = await history(stack, 1);
+            return { version: newest?.version };
         },
-        async history(limit = 50) {
-            const updates = await stack.history(limit);
-            return updates.map((u) => ({ version: u.version, result: u.result, message: u.message, startTime: new Date(u.startTime).toISOString(), config: u.config, kind: u.kind, endTime: u.endTime ? new Date(u.endTime).toISOString() : undefined }));
-        },
+        history: (limit = 50) => history(stack, limit),
     };
+}
+
+/**
+ * The stack's updates, newest first. File backends record every update as version 0, so
+ * versions are numbered here by age (oldest = 1), the same numbering `pulumi stack history`
+ * users count by, and stable as new updates are added.
+ */
+async function history(stack: Stack, limit: number): Promise<HistoryEntry[]> {
+    const updates = await stack.history();
+    const numbered = updates.every((u) => !u.version);
+    return updates
+        .map((u, i) => ({
+            version: numbered ? updates.length - i : u.version,
+            result: u.result,
+            message: u.message,
+            startTime: new Date(u.startTime).toISOString(),
+            endTime: u.endTime ? new Date(u.endTime).toISOString() : undefined,
+            config: u.config,
+            kind: u.kind,
+        }))
+        .slice(0, limit);
 }
 
 /** The preview as the lifecycle prints it: one line per changed resource with its fields. */

@@ -2,6 +2,7 @@ import { execFileSync } from "child_process";
 import { existsSync } from "fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeConfigFrom, loadKubeClient } from "../../ops/kube/client";
+import { describeStuck, verifyRollouts } from "../../ops/kube/rollout";
 import { workloadReadiness } from "../../ops/kube/workloads";
 import { runCli } from "../support/cli";
 import { LocalCluster, localCluster } from "../support/localCluster";
@@ -155,6 +156,15 @@ describe("the local cluster", () => {
         // The local stack's namespace does not exist in this cluster: no workloads, not an error.
         expect(report.workloads).toEqual([]);
         expect(report.clusterError).toBeUndefined();
+    });
+
+    it("verifies rollouts: a ready Deployment passes, an unschedulable one is reported by name", async () => {
+        const ok = await verifyRollouts(cluster.kubeconfig, NS, ["web"], { deadlineMs: 30_000, pollMs: 200 });
+        expect(ok.ok).toBe(true);
+        expect(ok.rollouts).toEqual([expect.objectContaining({ name: "web", desired: 3, available: 3, done: true })]);
+        const stuck = await verifyRollouts(cluster.kubeconfig, NS, ["web", "stuck"], { deadlineMs: 2_000, pollMs: 200 });
+        expect(stuck.ok).toBe(false);
+        expect(describeStuck(stuck)).toBe("stuck: 0/1 available, 1 updated");
     });
 
     it("stops every process and removes its state on down", async () => {

@@ -1,0 +1,110 @@
+import { spawn } from "child_process";
+import { readFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { changeCommand, ChangeFlags } from "../../ops/commands/change";
+import { parseAuditMessage } from "../../ops/lifecycle/audit";
+import { planScaleReplicas } from "../../ops/plan/commands";
+import { planRollback } from "../../ops/plan/rollback";
+import { stackEnvironment } from "../../ops/stack/automation";
+import { LockConflictError, lockFiles } from "../../ops/stack/locks";
+import { recoverStack } from "../../ops/stack/recover";
+import { opsProject } from "../support/opsProject";
+import { REPO_ROOT } from "../support/platform";
+
+// The real Pulumi CLI and engine with the file backend; the program validates the real stack
+// config but declares no provider resources (see test/support/opsProject.ts).
+describe("the ops lifecycle against the real Pulumi engine", () => {
+    let project: Awaited<ReturnType<typeof opsProject>>;
+    const lines: string[] = [];
+    const flags: ChangeFlags = { stack: "local", reason: "load test", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 5 };
+    const stackFile = () => parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
+    const ctx = () => ({ projectDir: project.dir, report: (l: string) => lines.push(l), open: () => project.open() });
+
+    beforeAll(async () => {
+        delete process.env.KUBECONFIG;
+        process.env.MCP_OPS_ACTOR = "test-actor";
+        project = await opsProject();
+        const stack = await project.open();
+        await stack.up("initial deploy");
+    }, 300_000);
+
+    afterAll(() => {
+        delete process.env.MCP_OPS_ACTOR;
+    });
+
+    it("applies a change as an audited update and writes it to the stack file, comments kept", async () => {
+        const result = await changeCommand(flags, ctx(), (raw) => planScaleReplicas(raw, "router", 3));
+        expect(result).toMatchObject({ outcome: "applied", operation: "scale" });
+        expect(stackFile()["mcp:services"].router.replicas).toBe(3);
+        expect(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).toContain("# The embedded default");
+        const stack = await project.open();
+        const [newest] = await stack.history(1);
+        expect(newest.result).toBe("succeeded");
+        expect(parseAuditMessage(newest.message)).toEqual({ operation: "scale", summary: "scale router to 3 replicas", reason: "load test", actor: "test-actor" });
+        const outputs = await stack.stack.outputs();
+        expect((outputs.services.value as any).router.replicas).toBe(3);
+    });
+
+    it("changes nothing with --preview", async () => {
+        const before = readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8");
+        const stack = await project.open();
+        const updates = (await stack.history()).length;
+        const result = await changeCommand({ ...flags, preview: true }, ctx(), (raw) => planScaleReplicas(raw, "router", 7));
+        expect(result.outcome).toBe("previewed");
+        expect(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).toBe(before);
+        expect((await stack.history()).length).toBe(updates);
+    });
+
+    it("rolls back to an earlier update's config from the history alone, as a new update", async () => {
+        const stack = await project.open();
+        const history = await stack.history();
+        const initial = history.find((h) => h.message === "initial deploy")!;
+        const result = await changeCommand(flags, ctx(), async (raw, h) => planRollback(raw, await h(), { to: initial.version }));
+        expect(result.outcome).toBe("applied");
+        expect(stackFile()["mcp:services"].router.replicas).toBe(1);
+        expect((await stack.history()).length).toBe(history.length + 1);
+    });
+
+    it("lets one of several parallel updates through and tells the others who holds the lock", async () => {
+        // Each update holds the lock for at least 5 s, so all three overlap.
+        const stacks = await Promise.all([1, 2, 3].map(() => project.open(5000)));
+        const results = await Promise.allSettled(stacks.map((s, i) => s.up(`parallel ${i}`)));
+        const ok = results.filter((r) => r.status === "fulfilled");
+        const locked = results.filter((r): r is PromiseRejectedResult => r.status === "rejected");
+        expect(ok).toHaveLength(1);
+        expect(locked).toHaveLength(2);
+        for (const r of locked) {
+            expect(r.reason).toBeInstanceOf(LockConflictError);
+            expect(r.reason.message).toMatch(/^stack local is being updated by someone else \(.+@.+, pid \d+, since .+\); wait for it, run again with --wait, or if that update died, run mcp-ops recover --stack local$/);
+            expect(r.reason.exitCode).toBe(73);
+        }
+        const [newest] = await stacks[0].history(1);
+        expect(newest.result).toBe("succeeded");
+    });
+
+    it("recovers from an update killed mid-flight so the next one succeeds", async () => {
+        const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
+        const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "test", "support", "slowUp.ts"), project.dir, project.root], { stdio: "ignore" });
+        const deadline = Date.now() + 60_000;
+        while (lockFiles(backend, "local").length === 0) {
+            if (Date.now() > deadline) throw new Error("the slow update never took the lock");
+            await new Promise((r) => setTimeout(r, 200));
+        }
+        // Kill the whole process tree: the Node process and the pulumi CLI it started.
+        const lock = lockFiles(backend, "local")[0];
+        process.kill(lock.pid, "SIGKILL");
+        child.kill("SIGKILL");
+        await new Promise((r) => setTimeout(r, 500));
+
+        const stack = await project.open();
+        await expect(stack.up("after the crash")).rejects.toBeInstanceOf(LockConflictError);
+        const report = await recoverStack(stack, backend);
+        expect(report.locksRemoved).toHaveLength(1);
+        expect(report.refreshed).toBe(true);
+        const after = await stack.up("after recovery");
+        expect(after.version).toBeGreaterThan(0);
+        expect(lockFiles(backend, "local")).toEqual([]);
+    });
+});

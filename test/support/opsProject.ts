@@ -1,0 +1,53 @@
+import { copyFileSync, mkdtempSync, writeFileSync } from "fs";
+import * as pulumi from "@pulumi/pulumi";
+import { LocalWorkspace, PulumiCommand, PulumiFn } from "@pulumi/pulumi/automation";
+import { tmpdir } from "os";
+import { dirname, join } from "path";
+import { execFileSync } from "child_process";
+import { loadStackConfig } from "../../config/stack";
+import { ensureFileBackend, openStack, stackEnvironment } from "../../ops/stack/automation";
+import { REPO_ROOT } from "./platform";
+
+/** The project's Pulumi CLI, built from pinned Go modules by scripts/toolchain.sh. */
+export function pulumiRootForTests(): string {
+    const bin = execFileSync("bash", [join(REPO_ROOT, "scripts", "toolchain.sh"), "pulumi"], { encoding: "utf8", env: { ...process.env, MCP_TOOLCHAIN_QUIET: "1" } }).trim();
+    return dirname(bin);
+}
+
+/**
+ * A program that reads and validates the stack config exactly as the platform does, and records
+ * each service's desired replicas in component resources. It needs no provider plugin, so the
+ * ops lifecycle can run against the real engine and file backend here.
+ */
+export const configOnlyProgram = (delayMs = 0): PulumiFn => async () => {
+    const { config } = loadStackConfig();
+    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+    const services: Record<string, unknown> = {};
+    for (const [name, s] of Object.entries(config.services)) {
+        new DesiredService(name, { replicas: s.replicas ?? null, restartEpoch: s.restartEpoch });
+        services[name] = { replicas: s.replicas ?? `hpa ${s.minReplicas}-${s.maxReplicas}`, restartEpoch: s.restartEpoch };
+    }
+    return { services, lockdown: config.security.lockdown };
+};
+
+class DesiredService extends pulumi.ComponentResource {
+    constructor(name: string, desired: Record<string, unknown>) {
+        super("mcp:test:DesiredService", name, {});
+        this.registerOutputs(desired);
+    }
+}
+
+/** A copy of the project (Pulumi.yaml and the local stack file) with its own file backend. */
+export async function opsProject(): Promise<{ dir: string; root: string; open: (delayMs?: number) => ReturnType<typeof openStack> }> {
+    const dir = mkdtempSync(join(tmpdir(), "mcp-ops-project-"));
+    copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    copyFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), join(dir, "Pulumi.local.yaml"));
+    writeFileSync(join(dir, ".keep"), "");
+    const root = pulumiRootForTests();
+    const pulumiCommand = await PulumiCommand.get({ root });
+    const envVars = stackEnvironment(dir, "local", {});
+    ensureFileBackend(envVars.PULUMI_BACKEND_URL);
+    const ws = await LocalWorkspace.create({ workDir: dir, pulumiCommand, envVars });
+    await ws.createStack("local");
+    return { dir, root, open: (delayMs = 0) => openStack({ projectDir: dir, stack: "local", pulumiRoot: root, program: configOnlyProgram(delayMs) }) };
+}
