@@ -1,0 +1,131 @@
+/**
+ * The embedded default, end to end:
+ *   npm run local:up     toolchain, local cluster, `pulumi up` of the local stack, then what runs
+ *   npm run local:down   destroy the stack and stop the cluster
+ *   npm run local:status what runs
+ * The stack's state lives in .pulumi-state/ (gitignored), protected by a local-only passphrase.
+ */
+import { execFileSync } from "child_process";
+import { existsSync } from "fs";
+import { dirname, join } from "path";
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { loadKubeClient, kubeConfigFrom } from "../ops/kube/client";
+import { ensureFileBackend, platformProgram, stackEnvironment } from "../ops/stack/automation";
+
+const repo = join(__dirname, "..");
+const kubeconfig = join(repo, ".local", "cluster", "kubeconfig");
+const STACK = "local";
+
+/** Provider plugins the program needs, pinned to the npm packages' versions. */
+const PLUGINS = [
+    { name: "kubernetes", version: require("@pulumi/kubernetes/package.json").version as string },
+    { name: "random", version: require("@pulumi/random/package.json").version as string },
+];
+
+function step(text: string) {
+    console.log(`\n== ${text}`);
+}
+
+function run(command: string, args: string[], env: NodeJS.ProcessEnv = process.env): string {
+    return execFileSync(command, args, { cwd: repo, env, encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
+}
+
+async function up() {
+    const started = Date.now();
+    step("toolchain (built from pinned Go modules; cached after the first run)");
+    const bin = run("bash", [join(repo, "scripts", "toolchain.sh"), "all"]).trim();
+    step("local cluster");
+    execFileSync("bash", [join(repo, "scripts", "cluster.sh"), "up"], { stdio: "inherit" });
+
+    step(`stack "${STACK}" (file backend in .pulumi-state/)`);
+    const envVars: Record<string, string> = { ...stackEnvironment(repo, STACK), KUBECONFIG: kubeconfig };
+    ensureFileBackend(envVars.PULUMI_BACKEND_URL);
+    const pulumiCommand = await PulumiCommand.get({ root: dirname(bin) });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: "mcp-platform", program: platformProgram }, { workDir: repo, pulumiCommand, envVars });
+
+    const installed = run(join(bin, "pulumi"), ["plugin", "ls", "--json"], { ...process.env, ...envVars });
+    const missing = PLUGINS.filter((p) => !(JSON.parse(installed || "[]") as Array<{ name: string; version: string }>).some((i) => i.name === p.name && i.version === p.version));
+    if (missing.length > 0 && !process.env.MCP_ALLOW_PLUGIN_DOWNLOAD) {
+        console.error(
+            [
+                "",
+                `local:up cannot deploy yet: the ${missing.map((p) => `${p.name} ${p.version}`).join(" and ")} provider plugin(s) are not installed.`,
+                "They are built from Go modules (github.com/pulumi/pulumi-kubernetes/provider/v4, github.com/pulumi/pulumi-random/provider/v4),",
+                "which the module proxy on this machine refuses. Where they can be had, install them and run this again:",
+                ...missing.map((p) => `  ${join(bin, "pulumi")} plugin install resource ${p.name} ${p.version} [--file <binary>]`),
+                "or set MCP_ALLOW_PLUGIN_DOWNLOAD=1 to let Pulumi download them. The cluster stays up: npm run local:status.",
+            ].join("\n"),
+        );
+        process.exitCode = 69;
+        return;
+    }
+    if (process.env.MCP_ALLOW_PLUGIN_DOWNLOAD) delete envVars.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION;
+
+    step("pulumi up");
+    const result = await stack.up({ message: "local:up", onOutput: (out) => process.stdout.write(out) });
+    console.log(`\nupdate ${result.summary.result} in ${Math.round((Date.now() - started) / 1000)}s`);
+    await status(Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])));
+}
+
+/** What runs: workloads and readiness, services, HPAs, CronJobs, certificates, stack outputs. */
+async function status(outputs?: Record<string, unknown>) {
+    if (!existsSync(kubeconfig)) {
+        console.log("the local cluster is not running; start it with: npm run local:up");
+        return;
+    }
+    const k8s = await loadKubeClient();
+    const kc = await kubeConfigFrom(kubeconfig);
+    const namespace = "mcp-system";
+    const apps = kc.makeApiClient(k8s.AppsV1Api);
+    const core = kc.makeApiClient(k8s.CoreV1Api);
+    const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
+    const batch = kc.makeApiClient(k8s.BatchV1Api);
+    const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+    const table = (title: string, rows: string[]) => console.log(`\n${title}\n${rows.length ? rows.map((r) => `  ${r}`).join("\n") : "  (none)"}`);
+
+    const [deployments, statefulSets, services, hpas, cronJobs] = await Promise.all([
+        apps.listNamespacedDeployment({ namespace }),
+        apps.listNamespacedStatefulSet({ namespace }),
+        core.listNamespacedService({ namespace }),
+        autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
+        batch.listNamespacedCronJob({ namespace }),
+    ]).catch(() => [{ items: [] }, { items: [] }, { items: [] }, { items: [] }, { items: [] }] as any[]);
+    table("workloads (ready/desired)", [
+        ...deployments.items.map((d: any) => `deployment/${d.metadata.name}  ${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`),
+        ...statefulSets.items.map((s: any) => `statefulset/${s.metadata.name}  ${s.status?.readyReplicas ?? 0}/${s.spec?.replicas ?? 0}`),
+    ]);
+    table("services", services.items.map((s: any) => `${s.metadata.name}  ${(s.spec?.ports ?? []).map((p: any) => `${p.name}:${p.port}`).join(" ")}`));
+    table("autoscalers", hpas.items.map((h: any) => `${h.metadata.name}  ${h.spec.minReplicas}-${h.spec.maxReplicas} (current ${h.status?.currentReplicas ?? "?"})`));
+    table("backup schedules", cronJobs.items.map((c: any) => `${c.metadata.name}  "${c.spec.schedule}"  last success ${c.status?.lastSuccessfulTime ?? "never"}`));
+    const certificates = (await custom.listNamespacedCustomObject({ group: "cert-manager.io", version: "v1", namespace, plural: "certificates" }).catch(() => ({ items: [] }))) as { items: any[] };
+    table("certificates", certificates.items.map((c) => `${c.metadata.name}  ${c.spec.dnsNames?.join(",")}  renew ${c.spec.renewBefore} before expiry`));
+    if (outputs) console.log(`\nstack outputs\n${JSON.stringify(outputs, null, 2)}`);
+}
+
+async function down() {
+    if (existsSync(join(repo, ".pulumi-state"))) {
+        step(`destroy stack "${STACK}"`);
+        try {
+            const bin = run("bash", [join(repo, "scripts", "toolchain.sh"), "pulumi"]).trim();
+            const envVars: Record<string, string> = { ...stackEnvironment(repo, STACK), KUBECONFIG: kubeconfig };
+            const stack = await LocalWorkspace.selectStack({ stackName: STACK, projectName: "mcp-platform", program: platformProgram }, { workDir: repo, pulumiCommand: await PulumiCommand.get({ root: dirname(bin) }), envVars });
+            await stack.destroy({ onOutput: (out) => process.stdout.write(out) });
+        } catch (error) {
+            console.error(`destroy did not complete: ${(error as Error).message.split("\n")[0]}`);
+        }
+    }
+    step("local cluster");
+    execFileSync("bash", [join(repo, "scripts", "cluster.sh"), "down"], { stdio: "inherit" });
+}
+
+const commands: Record<string, () => Promise<void>> = { up, down, status: () => status() };
+const command = commands[process.argv[2] ?? ""];
+if (!command) {
+    console.error("usage: tsx scripts/local.ts up|down|status");
+    process.exitCode = 64;
+} else {
+    command().catch((error) => {
+        console.error(error instanceof Error ? error.message : error);
+        process.exitCode = 1;
+    });
+}
