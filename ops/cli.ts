@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { PlatformConfig } from "../config/schema";
+import { addChangeCommands } from "./cliChanges";
 import { EXIT, InvalidInputError, OpsError } from "./errors";
 import type { RedisTarget } from "./redis/connect";
 
@@ -200,7 +201,7 @@ export function buildProgram(): Command {
             if (summary.highRisk.length > 0 || summary.policy.mandatory.length > 0) process.exitCode = EXIT.needsApproval;
         });
 
-    (require("./cliChanges") as typeof import("./cliChanges.js")).addChangeCommands(program, projectDir, print);
+    addChangeCommands(program, projectDir, print);
 
     const runbook = program.command("runbook").description("the runbooks, as in docs/runbook.md");
     runbook

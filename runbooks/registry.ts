@@ -2,8 +2,7 @@ import type { Runbook } from "./types";
 
 /**
  * Every operational procedure of the platform. Commands marked `planned` are designed but not
- * shipped; their step says how to reach the same desired state meanwhile (stack config plus
- * `pulumi up`, never a kubectl patch that the next deployment would revert).
+ * shipped; the step after one says how to do it meanwhile.
  */
 export const RUNBOOKS: readonly Runbook[] = [
     {
@@ -34,9 +33,8 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Access to the cluster or port-forwards"],
         steps: [
             { say: "See which check fails and how long each takes", run: "mcp-ops health --json" },
-            { say: "If the MCP check times out while REST passes, the server is overloaded: scale it out", run: "mcp-ops scale <server> --min <n> --max <m>", planned: true },
-            { say: "Meanwhile scale through config: set mcp:services.<server>.minReplicas/maxReplicas and apply", run: "pulumi config set --path 'mcp:services.<server>.maxReplicas' <m> && pulumi up" },
-            { say: "If both checks fail on every pod, restart it (rolls pods by bumping its restart epoch)", run: "mcp-ops restart <server>", planned: true },
+            { say: "If the MCP check times out while REST passes, the server is overloaded: scale it out", run: "mcp-ops scale <server> --min <n> --max <m>" },
+            { say: "If both checks fail on every pod, restart it (rolls pods by bumping its restart epoch)", run: "mcp-ops restart <server>" },
         ],
         verification: ["`mcp-ops health` shows the server HEALTHY for two consecutive rounds (`--watch --count 2`)"],
         rollback: ["Scaling and restarts are stack updates: `pulumi stack history` shows them and the previous config can be restored."],
@@ -53,8 +51,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Access to the cluster or port-forwards"],
         steps: [
             { say: "List missing and unexpected tools per server", run: "mcp-ops health --json" },
-            { say: "If a recent deployment removed the tools, roll back to the last good update", run: "mcp-ops rollback --last-good", planned: true },
-            { say: "Meanwhile: find the last good update and restore its image tag in config, then apply", run: "pulumi stack history && pulumi config set --path 'mcp:services.<server>.image' <previous> && pulumi up" },
+            { say: "If a recent deployment removed the tools, roll back to the last good update", run: "mcp-ops rollback --last-good" },
             { say: "If the server changed its tools on purpose, update mcp:services.<server>.tools in the stack file through a reviewed change" },
         ],
         verification: ["`mcp-ops health` reports no missing tools"],
@@ -74,9 +71,8 @@ export const RUNBOOKS: readonly Runbook[] = [
             { say: "Which services and workloads are down", run: "mcp-ops health" },
             { say: "Recent events and crash loops in the namespace", run: "kubectl get events -n <namespace> --sort-by=.lastTimestamp | tail -30" },
             { say: "What changed recently", run: "pulumi stack history --stack <stack>" },
-            { say: "If a change caused it, restore the last good update's config as a new update", run: "mcp-ops rollback --last-good", planned: true },
-            { say: "If nothing changed, restart the service", run: "mcp-ops restart <service>", planned: true },
-            { say: "Meanwhile, restart through config: bump the restart epoch and apply", run: "pulumi config set --path 'mcp:services.<service>.restartEpoch' <n+1> && pulumi up" },
+            { say: "If a change caused it, restore the last good update's config as a new update", run: "mcp-ops rollback --last-good" },
+            { say: "If nothing changed, restart the service", run: "mcp-ops restart <service>" },
         ],
         verification: ["`mcp-ops health` HEALTHY", "No McpServerDown or McpCrashLooping alert firing"],
         rollback: ["A rollback is itself a stack update and can be rolled back from history."],
@@ -95,8 +91,8 @@ export const RUNBOOKS: readonly Runbook[] = [
             { say: "Which service, since when", run: "mcp-ops health" },
             { say: "Check the stores the service depends on", run: "mcp-ops redis stats" },
             { say: "Correlate with recent updates", run: "pulumi stack history" },
-            { say: "Roll back when an update matches", run: "mcp-ops rollback --last-good", planned: true },
-            { say: "If an upstream is failing, tighten the gateway's circuit breaker through config", run: "pulumi config set --path 'mcp:security.circuitBreaker.errorThresholdPercent' 25 && pulumi up" },
+            { say: "Roll back when an update matches", run: "mcp-ops rollback --last-good" },
+            { say: "If an upstream is failing, tighten the gateway's circuit breaker through config", run: "mcp-ops circuit-breaker errorThresholdPercent=25 --reason '<incident>'" },
         ],
         verification: ["McpHighErrorRate resolves", "Error rate back under 1%"],
         rollback: ["Restore the previous circuit breaker settings from stack history."],
@@ -113,8 +109,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Prometheus access"],
         steps: [
             { say: "Check slow MCP checks and Redis", run: "mcp-ops health && mcp-ops redis stats" },
-            { say: "Scale the slow service out", run: "mcp-ops scale <service> --min <n> --max <m>", planned: true },
-            { say: "Meanwhile through config", run: "pulumi config set --path 'mcp:services.<service>.maxReplicas' <m> && pulumi up" },
+            { say: "Scale the slow service out", run: "mcp-ops scale <service> --min <n> --max <m>" },
             { say: "If Redis hit rate is low, review the cache policy", run: "mcp-ops redis cache-policy --preview" },
         ],
         verification: ["McpHighLatencyP95 resolves"],
@@ -132,9 +127,8 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Prometheus access", "Access to the cluster"],
         steps: [
             { say: "Confirm which container, and whether usage keeps growing (a leak) or plateaus (a limit too low)", run: "kubectl top pods -n <namespace>" },
-            { say: "Raise the limit", run: "mcp-ops resources <service> --memory <limit>", planned: true },
-            { say: "Meanwhile through config", run: "pulumi config set --path 'mcp:services.<service>.resources.limits.memory' <limit> && pulumi up" },
-            { say: "For a leak, restart to buy time while the owner fixes it", run: "pulumi config set --path 'mcp:services.<service>.restartEpoch' <n+1> && pulumi up" },
+            { say: "Raise the limit", run: "mcp-ops resources <service> --memory <limit>" },
+            { say: "For a leak, restart to buy time while the owner fixes it", run: "mcp-ops restart <service>" },
             { say: "For Redis, check what holds the memory", run: "mcp-ops redis stats" },
         ],
         verification: ["McpHighMemory resolves", "No OOMKilled restarts"],
@@ -151,8 +145,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "change",
         prerequisites: ["Rights to run stack updates"],
         steps: [
-            { say: "Restart one service or all", run: "mcp-ops restart <service|--all>", planned: true },
-            { say: "Meanwhile: bump the restart epoch, which rolls exactly that service", run: "pulumi config set --path 'mcp:services.<service>.restartEpoch' <n+1> && pulumi up" },
+            { say: "Restart one service or all", run: "mcp-ops restart <service|--all>" },
             { say: "Verify", run: "mcp-ops health" },
         ],
         verification: ["The Deployment rolled out (new pods Ready)", "`mcp-ops health` HEALTHY"],
@@ -169,8 +162,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "change",
         prerequisites: ["Rights to run stack updates", "Headroom in the cluster (nodes are scaled by the cluster's own autoscaler)"],
         steps: [
-            { say: "Set replicas, or HPA bounds for autoscaled services", run: "mcp-ops scale <service> <replicas> | mcp-ops scale <service> --min <n> --max <m>", planned: true },
-            { say: "Meanwhile through config (values above mcp:guardrails.maxReplicas are refused)", run: "pulumi config set --path 'mcp:services.<service>.maxReplicas' <m> && pulumi up" },
+            { say: "Set replicas, or HPA bounds for autoscaled services", run: "mcp-ops scale <service> <replicas> | mcp-ops scale <service> --min <n> --max <m>" },
             { say: "Verify", run: "mcp-ops health" },
         ],
         verification: ["Desired replicas Ready", "HPA reports the new bounds"],
@@ -187,8 +179,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "change",
         prerequisites: ["Rights to run stack updates"],
         steps: [
-            { say: "Set CPU and memory", run: "mcp-ops resources <service> --cpu <cpu> --memory <memory>", planned: true },
-            { say: "Meanwhile through config", run: "pulumi config set --path 'mcp:services.<service>.resources.limits.memory' <memory> && pulumi up" },
+            { say: "Set CPU and memory", run: "mcp-ops resources <service> --cpu <cpu> --memory <memory>" },
         ],
         verification: ["Pods rolled with the new resources", "No OOM kills or throttling alerts"],
         rollback: ["Restore the previous values from stack history."],
@@ -225,8 +216,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Rights to run stack updates"],
         steps: [
             { say: "Find the update to return to", run: "pulumi stack history --stack <stack>" },
-            { say: "Restore it", run: "mcp-ops rollback --to <update> | mcp-ops rollback --last-good", planned: true },
-            { say: "Meanwhile: restore the stack file from that update's commit and apply it after a preview", run: "pulumi preview --stack <stack> && pulumi up --stack <stack>" },
+            { say: "Restore it", run: "mcp-ops rollback --to <update> | mcp-ops rollback --last-good" },
         ],
         verification: ["`mcp-ops health` HEALTHY", "The stack history shows the rollback as the newest update"],
         rollback: ["Roll back the rollback: it is an update like any other."],
@@ -261,8 +251,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         cadence: "monthly",
         prerequisites: ["Rights to run stack updates", "REDIS_PASSWORD for session revocation"],
         steps: [
-            { say: "Rotate one or all secrets", run: "mcp-ops rotate <secret|--all>", planned: true },
-            { say: "Meanwhile: bump the rotation epoch, which regenerates the value and rolls only its consumers", run: "pulumi config set --path 'mcp:secrets.<secret>.rotationEpoch' <n+1> && pulumi up" },
+            { say: "Rotate one or all secrets", run: "mcp-ops rotate <secret|--all>" },
             { say: "Revoke sessions signed or authorised with the old value", run: "mcp-ops redis revoke-sessions --pattern 'session:*'" },
         ],
         verification: ["Consumers rolled", "`mcp-ops health` HEALTHY", "Old sessions gone (`--preview` counts 0)"],
@@ -281,7 +270,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         steps: [
             { say: "Check whether a rotation happened recently", run: "pulumi stack history" },
             { say: "Check the gateway is healthy", run: "mcp-ops health" },
-            { say: "If the signing key leaked or is out of step, rotate it and revoke sessions", run: "pulumi config set --path 'mcp:secrets.gateway-jwt-signing-key.rotationEpoch' <n+1> && pulumi up && mcp-ops redis revoke-sessions" },
+            { say: "If the signing key leaked or is out of step, rotate it and revoke sessions", run: "mcp-ops rotate gateway-jwt-signing-key && mcp-ops redis revoke-sessions" },
         ],
         verification: ["Authentication errors back to baseline"],
         rollback: ["Rotate again; values are not restored."],
@@ -297,9 +286,8 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "security",
         prerequisites: ["Security team reachable", "Rights to run stack updates"],
         steps: [
-            { say: "Intrusion: lock the namespace down to trusted sources (pods labelled mcp.platform/trusted=true, mcp:security.trustedCidrs)", run: "mcp-ops lockdown on", planned: true },
-            { say: "Meanwhile", run: "pulumi config set --path 'mcp:security.lockdown' true && pulumi up" },
-            { say: "DoS: lower the gateway's rate limit", run: "pulumi config set --path 'mcp:security.rateLimit.rps' 10 && pulumi up" },
+            { say: "Intrusion: lock the namespace down to trusted sources (pods labelled mcp.platform/trusted=true, mcp:security.trustedCidrs)", run: "mcp-ops lockdown on" },
+            { say: "DoS: lower the gateway's rate limit", run: "mcp-ops rate-limit 10 --burst 20" },
             { say: "Credential breach: rotate everything and revoke every session", run: "mcp-ops redis revoke-sessions --pattern 'session:*'" },
             { say: "Collect evidence (events, logs, stack history) into a bundle", run: "mcp-ops incident evidence", planned: true },
         ],
@@ -318,8 +306,8 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["A performance baseline to compare against"],
         steps: [
             { say: "Set pool and keep-alive", run: "pulumi config set --path 'mcp:services.gateway.tuning.connectionPoolSize' 200 && pulumi up" },
-            { say: "Set the rate limit", run: "mcp-ops rate-limit <rps> --burst <n>", planned: true },
-            { say: "Set the circuit breaker", run: "mcp-ops circuit-breaker <settings>", planned: true },
+            { say: "Set the rate limit", run: "mcp-ops rate-limit <rps> --burst <n>" },
+            { say: "Set the circuit breaker", run: "mcp-ops circuit-breaker <settings>" },
         ],
         verification: ["Only the gateway rolled", "Latency and error rate no worse than the baseline"],
         rollback: ["Restore the previous tuning from stack history."],
@@ -356,10 +344,9 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["A backup file and its manifest", "A maintenance window agreed with stakeholders"],
         steps: [
             { say: "Prove the Redis snapshot in a scratch server first", run: "mcp-ops redis restore <file> --verify" },
-            { say: "Stop writers (services that call a store scale to zero)", run: "mcp-ops maintenance on", planned: true },
-            { say: "Meanwhile", run: "pulumi config set mcp:maintenance true && pulumi up" },
+            { say: "Stop writers (services that call a store scale to zero)", run: "mcp-ops maintenance on" },
             { say: "Restore PostgreSQL from its dump", run: "pg_restore --clean --if-exists -h <host> -U <user> -d <db> <file>.dump" },
-            { say: "Restart writers", run: "pulumi config set mcp:maintenance false && pulumi up" },
+            { say: "Restart writers", run: "mcp-ops maintenance off" },
         ],
         verification: ["Row and key counts match the backup's manifest", "`mcp-ops health` HEALTHY"],
         rollback: ["Keep the pre-restore backup; restore it the same way."],
