@@ -30,6 +30,8 @@ interface RedisFlags {
     stack: string;
     url?: string;
     passwordEnv: string;
+    passwordSecret?: string;
+    kubeconfig?: string;
     db?: number;
 }
 
@@ -38,13 +40,24 @@ function withRedisFlags(command: Command): Command {
         .option("--stack <name>", "stack whose config says where Redis is", "local")
         .option("--url <url>", "redis:// or rediss:// URL, e.g. after kubectl port-forward svc/redis 6379")
         .option("--password-env <var>", "environment variable holding the password (the redis-password secret)", "REDIS_PASSWORD")
+        .option("--password-secret <name>", "read the password from this Kubernetes Secret of the stack's namespace (e.g. redis-password)")
+        .option("--kubeconfig <file>", "cluster for --password-secret (default: $KUBECONFIG, else the local cluster if up)")
         .addOption(new Option("--db <n>", "database number").argParser(int("--db")))
         .option("--json", "print the result as JSON", false);
 }
 
-function redisTargetOf(o: RedisFlags): RedisTarget {
+async function redisTargetOf(o: RedisFlags): Promise<RedisTarget> {
     const { redisTarget } = require("./redis/target") as typeof import("./redis/target.js");
-    return redisTarget(o.url ? undefined : stackConfig(o.stack), o.url, process.env[o.passwordEnv], o.db);
+    const config = o.url && !o.passwordSecret ? undefined : stackConfig(o.stack);
+    let password = process.env[o.passwordEnv];
+    if (o.passwordSecret) {
+        const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
+        const { readSecretValue } = require("./kube/secrets") as typeof import("./kube/secrets.js");
+        const kubeconfig = findKubeconfig(o.kubeconfig, projectDir);
+        if (!kubeconfig) throw new InvalidInputError("--password-secret needs a cluster: pass --kubeconfig or set KUBECONFIG");
+        password = await readSecretValue(kubeconfig, config!.namespace, o.passwordSecret);
+    }
+    return redisTarget(o.url ? undefined : config, o.url, password, o.db);
 }
 
 export function buildProgram(): Command {
@@ -89,7 +102,7 @@ export function buildProgram(): Command {
         .addOption(new Option("--sample <n>", "random keys sampled for sizes").argParser(int("--sample")).default(500))
         .action(async (o) => {
             const { renderStats } = require("./commands/render") as typeof import("./commands/render.js");
-            const stats = await redisCommands().statsCommand(redisTargetOf(o), o.sample);
+            const stats = await redisCommands().statsCommand(await redisTargetOf(o), o.sample);
             print(o.json, stats, () => renderStats(stats));
         });
 
@@ -101,7 +114,7 @@ export function buildProgram(): Command {
         .action(async (o) => {
             const { revokeSessionsCommand } = require("./commands/revokeSessions") as typeof import("./commands/revokeSessions.js");
             const result = await revokeSessionsCommand({
-                ...redisTargetOf(o),
+                ...(await redisTargetOf(o)),
                 pattern: o.pattern,
                 preview: o.preview,
                 count: o.count,
@@ -119,7 +132,7 @@ export function buildProgram(): Command {
     withRedisFlags(redis.command("maintenance").description("verified BGSAVE, AOF rewrite when AOF is on, MEMORY PURGE"))
         .option("--reset-stats", "CONFIG RESETSTAT at the end (erases hit-rate history)", false)
         .action(async (o) => {
-            const report = await redisCommands().maintenanceCommand(redisTargetOf(o), o.resetStats, progress);
+            const report = await redisCommands().maintenanceCommand(await redisTargetOf(o), o.resetStats, progress);
             endProgress();
             print(o.json, report, () =>
                 [`snapshot saved (LASTSAVE ${new Date(report.save.lastSave * 1000).toISOString()}, ${report.save.durationMs} ms)`, `AOF: ${report.aof}`, `memory: ${report.memoryPurge}`, `stats reset: ${report.statsReset}`].join("\n"),
@@ -139,7 +152,7 @@ export function buildProgram(): Command {
                 maxmemory: o.maxmemory ?? config.redis.maxmemory,
                 maxmemoryPolicy: o.policy ?? config.redis.maxmemoryPolicy,
             };
-            const report = await commands.cachePolicyCommand(redisTargetOf(o), policy, o.preview);
+            const report = await commands.cachePolicyCommand(await redisTargetOf(o), policy, o.preview);
             print(o.json, report, () =>
                 [
                     ...report.rules.map((r) => `${report.preview ? "would set" : "set"} TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"`),
@@ -152,7 +165,7 @@ export function buildProgram(): Command {
         .requiredOption("--out <file>", "where to write the RDB (the manifest goes to <file>.json)")
         .option("--force", "replace an existing file", false)
         .action(async (o) => {
-            const manifest = await redisCommands().backupCommand(redisTargetOf(o), o.out, o.force, (bytes) => progress(`received ${bytes} bytes`));
+            const manifest = await redisCommands().backupCommand(await redisTargetOf(o), o.out, o.force, (bytes) => progress(`received ${bytes} bytes`));
             endProgress();
             print(o.json, manifest, () => `wrote ${o.out} (${manifest.bytes} bytes, sha256 ${manifest.sha256.slice(0, 12)}…, ${Object.values(manifest.keyspace).reduce((a, b) => a + b, 0)} keys)`);
         });
@@ -180,21 +193,29 @@ export function buildProgram(): Command {
     program
         .command("review")
         .description("summarise a preview for a pull request: changes by field, high-risk replacements and deletions first, policy results")
-        .requiredOption("--stack <name>", "the stack the preview was for")
-        .requiredOption("--events <file>", "engine event log written by: pulumi preview --event-log <file>")
+        .requiredOption("--stack <name>", "the stack to preview (or the stack --events was written for)")
+        .option("--events <file>", "summarise this engine event log (pulumi preview --event-log) instead of running a preview")
         .option("--out <file>", "also write the Markdown summary here")
         .option("--json", "print the summary as JSON", false)
-        .action((o) => {
+        .action(async (o) => {
             const { readFileSync, writeFileSync } = require("fs") as typeof import("fs");
             const { parseEventLog, summarizeEvents } = require("./review/summarize") as typeof import("./review/summarize.js");
             const { reviewMarkdown } = require("./review/markdown") as typeof import("./review/markdown.js");
-            let text: string;
-            try {
-                text = readFileSync(o.events, "utf8");
-            } catch {
-                throw new InvalidInputError(`cannot read ${o.events}; write it with: pulumi preview --stack ${o.stack} --event-log ${o.events}`);
+            let events: import("./review/summarize.js").EngineEvent[];
+            if (o.events) {
+                try {
+                    events = parseEventLog(readFileSync(o.events, "utf8"));
+                } catch {
+                    throw new InvalidInputError(`cannot read ${o.events}; write it with: pulumi preview --stack ${o.stack} --event-log ${o.events}`);
+                }
+            } else {
+                const { openStack } = require("./stack/automation") as typeof import("./stack/automation.js");
+                const { pulumiRoot } = require("./stack/toolchain") as typeof import("./stack/toolchain.js");
+                const { join } = require("path") as typeof import("path");
+                const stack = await openStack({ projectDir, stack: o.stack, pulumiRoot: pulumiRoot(projectDir) });
+                events = await stack.previewEvents([join(projectDir, "policy")]);
             }
-            const summary = summarizeEvents(parseEventLog(text));
+            const summary = summarizeEvents(events);
             const markdown = reviewMarkdown(o.stack, summary);
             if (o.out) writeFileSync(o.out, markdown);
             print(o.json, summary, () => markdown.trimEnd());

@@ -22,8 +22,9 @@ alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [ -n "$st" ] && [
 
 running() { [ -f "$state/pids/$1" ] && alive "$(cat "$state/pids/$1")"; }
 
+# A port the kernel says is free on loopback (Node.js comes with the project's npm packages).
 free_port() {
-  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+  node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})'
 }
 
 # start <name> <binary> <args...>: runs in its own session so `down` can stop it and its children.

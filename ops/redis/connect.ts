@@ -36,6 +36,9 @@ export async function connectRedis(target: RedisTarget): Promise<Redis> {
         db: target.db,
         connectTimeout: target.connectTimeoutMs ?? 5000,
         lazyConnect: true,
+        // Without the ready check a loading server answers PING with LOADING at once, which
+        // becomes a clear message, instead of the client silently waiting for the load to end.
+        enableReadyCheck: false,
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         retryStrategy: () => null,

@@ -52,6 +52,8 @@ export const LOCAL_PASSPHRASE = "mcp-platform-local-only";
 
 export interface AutomationStack extends StackPort {
     readonly stack: Stack;
+    /** A preview's engine events (policy results included when policy packs are given). */
+    previewEvents(policyPacks?: string[]): Promise<EngineEvent[]>;
     rawConfig(): Promise<Record<string, unknown>>;
     history(limit?: number): Promise<HistoryEntry[]>;
 }
@@ -82,6 +84,15 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         if (error instanceof ConcurrentUpdateError) throw new LockConflictError(o.stack, describeLockHolder(backend, o.stack));
         throw error;
     };
+    const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {
+        const events: AutomationEvent[] = [];
+        try {
+            await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput, policyPacks });
+        } catch (error) {
+            lockError(error);
+        }
+        return events as unknown as EngineEvent[];
+    };
 
     return {
         name: o.stack,
@@ -108,14 +119,9 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             // JSON keeps numbers, booleans and nested maps typed in the stack file, and its comments.
             if (Object.keys(set).length > 0) await stack.workspace.setAllConfigJson(o.stack, JSON.stringify(set));
         },
+        previewEvents,
         async preview() {
-            const events: AutomationEvent[] = [];
-            try {
-                await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput });
-            } catch (error) {
-                lockError(error);
-            }
-            return renderDiff(summarizeEvents(events as unknown as EngineEvent[]));
+            return renderDiff(summarizeEvents(await previewEvents()));
         },
         async up(message) {
             try {

@@ -6,6 +6,7 @@ import { describeStuck, verifyRollouts } from "../../ops/kube/rollout";
 import { workloadReadiness } from "../../ops/kube/workloads";
 import { runCli } from "../support/cli";
 import { LocalCluster, localCluster } from "../support/localCluster";
+import { startRedisServer } from "../support/redisServer";
 
 const NS = "cluster-test";
 const restrictedPod = { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } };
@@ -165,6 +166,25 @@ describe("the local cluster", () => {
         const stuck = await verifyRollouts(cluster.kubeconfig, NS, ["web", "stuck"], { deadlineMs: 2_000, pollMs: 200 });
         expect(stuck.ok).toBe(false);
         expect(describeStuck(stuck)).toBe("stuck: 0/1 available, 1 updated");
+    });
+
+    it("reads the Redis password from the stack's Kubernetes Secret, never from a flag", async () => {
+        const core = kc.makeApiClient(k8s.CoreV1Api);
+        await core.createNamespace({ body: { metadata: { name: "mcp-system" } } });
+        await core.createNamespacedSecret({ namespace: "mcp-system", body: { metadata: { name: "redis-password" }, stringData: { value: "from-the-cluster-42" } } });
+        const redis = await startRedisServer({ password: "from-the-cluster-42" });
+        try {
+            const args = ["redis", "stats", "--stack", "local", "--url", `redis://127.0.0.1:${redis.port}`, "--kubeconfig", cluster.kubeconfig, "--json"];
+            const ok = await runCli([...args, "--password-secret", "redis-password"], { REDIS_PASSWORD: "" });
+            expect(ok.code).toBe(0);
+            expect(JSON.parse(ok.stdout).role).toBe("master");
+            expect(ok.stdout + ok.stderr).not.toContain("from-the-cluster-42");
+            const missing = await runCli([...args, "--password-secret", "no-such-secret"]);
+            expect(missing.code).toBe(69);
+            expect(missing.stderr).toContain("secret mcp-system/no-such-secret does not exist; check the name (mcp:secrets) and the stack's namespace");
+        } finally {
+            await redis.stop();
+        }
     });
 
     it("stops every process and removes its state on down", async () => {

@@ -1,3 +1,7 @@
+import { spawn } from "child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis, explainRedisError } from "../../ops/redis/connect";
 import { revokeSessions, sweepKeys } from "../../ops/redis/sweep";
@@ -111,6 +115,36 @@ describe("connection faults", () => {
             await expect(connectRedis({ host: "127.0.0.1", port: server.port })).rejects.toThrow(/requires a password/);
         } finally {
             await server.stop();
+        }
+    });
+
+    it("says when Redis is still loading its dataset", async () => {
+        // A snapshot of 20,000 keys, loaded with a per-key delay and answering clients every KiB, so
+        // the loading phase is observable.
+        const source = await startRedisServer();
+        await fillKeys(source.client(), "k:", 20_000);
+        await source.client().save();
+        const dir = mkdtempSync(join(tmpdir(), "mcp-redis-loading-"));
+        copyFileSync(join(source.dir, "dump.rdb"), join(dir, "dump.rdb"));
+        await source.stop();
+        const port = await freePort();
+        const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--key-load-delay", "200", "--loading-process-events-interval-bytes", "1024"], { stdio: "ignore" });
+        try {
+            const message = await (async () => {
+                for (let i = 0; i < 100; i++) {
+                    const attempt = await connectRedis({ host: "127.0.0.1", port, connectTimeoutMs: 500 }).then(
+                        (r) => (r.disconnect(), "connected"),
+                        (e: Error) => e.message,
+                    );
+                    if (!/unreachable/.test(attempt)) return attempt;
+                    await new Promise((r) => setTimeout(r, 20));
+                }
+                return "never reachable";
+            })();
+            expect(message).toBe(`Redis at 127.0.0.1:${port} is still loading its dataset into memory; retry when INFO persistence shows loading:0`);
+        } finally {
+            child.kill("SIGKILL");
+            rmSync(dir, { recursive: true, force: true });
         }
     });
 
