@@ -35,21 +35,26 @@ const podSecurityRestricted: ResourceValidationPolicy = {
     },
 };
 
-const resourcesSet: ResourceValidationPolicy = {
-    name: "container-resources",
-    description: "Every container declares CPU and memory requests and limits.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, report) => {
-        const pod = podTemplateOf(args.type, args.props);
-        for (const c of pod ? containersOf(pod.spec) : []) {
-            for (const kind of ["requests", "limits"]) {
-                for (const resource of ["cpu", "memory"]) {
-                    if (c.resources?.[kind]?.[resource] === undefined) report(`${args.name}/${c.name}: set resources.${kind}.${resource}`);
-                }
-            }
+/** A mandatory policy that looks at every container of every workload, with "<resource>/<container>: " in front of each message. */
+function everyContainer(name: string, description: string, check: (container: any, report: (message: string) => void) => void): ResourceValidationPolicy {
+    return {
+        name,
+        description,
+        enforcementLevel: "mandatory",
+        validateResource: (args, report) => {
+            const pod = podTemplateOf(args.type, args.props);
+            for (const c of pod ? containersOf(pod.spec) : []) check(c, (message) => report(`${args.name}/${c.name}: ${message}`));
+        },
+    };
+}
+
+const resourcesSet = everyContainer("container-resources", "Every container declares CPU and memory requests and limits.", (c, report) => {
+    for (const kind of ["requests", "limits"]) {
+        for (const resource of ["cpu", "memory"]) {
+            if (c.resources?.[kind]?.[resource] === undefined) report(`set resources.${kind}.${resource}`);
         }
-    },
-};
+    }
+});
 
 const probesSet: ResourceValidationPolicy = {
     name: "container-probes",
@@ -64,35 +69,17 @@ const probesSet: ResourceValidationPolicy = {
     },
 };
 
-const pinnedImages: ResourceValidationPolicy = {
-    name: "pinned-images",
-    description: "Images are pinned by tag or digest, never latest or untagged.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, report) => {
-        const pod = podTemplateOf(args.type, args.props);
-        for (const c of pod ? containersOf(pod.spec) : []) {
-            if (typeof c.image === "string" && !isPinnedImage(c.image)) report(`${args.name}/${c.name}: image "${c.image}" is not pinned; use a version tag or a digest`);
-        }
-    },
-};
+const pinnedImages = everyContainer("pinned-images", "Images are pinned by tag or digest, never latest or untagged.", (c, report) => {
+    if (typeof c.image === "string" && !isPinnedImage(c.image)) report(`image "${c.image}" is not pinned; use a version tag or a digest`);
+});
 
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 
-const noLiteralSecrets: ResourceValidationPolicy = {
-    name: "no-literal-secret-env",
-    description: "Secret-looking environment variables come from a Secret (valueFrom), never a literal value.",
-    enforcementLevel: "mandatory",
-    validateResource: (args, report) => {
-        const pod = podTemplateOf(args.type, args.props);
-        for (const c of pod ? containersOf(pod.spec) : []) {
-            for (const env of c.env ?? []) {
-                if (SECRET_NAME.test(env.name) && typeof env.value === "string" && env.value.length > 0) {
-                    report(`${args.name}/${c.name}: env ${env.name} holds a literal value; use valueFrom.secretKeyRef`);
-                }
-            }
-        }
-    },
-};
+const noLiteralSecrets = everyContainer("no-literal-secret-env", "Secret-looking environment variables come from a Secret (valueFrom), never a literal value.", (c, report) => {
+    for (const env of c.env ?? []) {
+        if (SECRET_NAME.test(env.name) && typeof env.value === "string" && env.value.length > 0) report(`env ${env.name} holds a literal value; use valueFrom.secretKeyRef`);
+    }
+});
 
 const cronJobsBounded: ResourceValidationPolicy = {
     name: "cronjob-forbid-and-deadlines",
