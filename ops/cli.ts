@@ -223,6 +223,7 @@ export function buildProgram(): Command {
         });
 
     addChangeCommands(program, projectDir, print);
+    addClusterActions(program);
 
     const runbook = program.command("runbook").description("the runbooks, as in docs/runbook.md");
     runbook
@@ -245,6 +246,73 @@ export function buildProgram(): Command {
         });
 
     return program;
+}
+
+/** Imperative runbook actions: they act on the cluster and change no desired state. */
+function addClusterActions(program: Command): void {
+    const cluster = (o: { stack: string; kubeconfig?: string }) => {
+        const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
+        const kubeconfig = findKubeconfig(o.kubeconfig, projectDir);
+        if (!kubeconfig) throw new InvalidInputError("this command needs a cluster: pass --kubeconfig or set KUBECONFIG");
+        return { kubeconfig, namespace: stackConfig(o.stack).namespace };
+    };
+    const backup = program.command("backup").description("backups beyond the schedule");
+    backup
+        .command("now")
+        .description("run a backup now from its CronJob, wait for it, report the result")
+        .argument("<store>", "redis or postgres")
+        .option("--stack <name>", "stack", "local")
+        .option("--kubeconfig <file>", "cluster (default: $KUBECONFIG, else the local cluster if up)")
+        .addOption(new Option("--timeout <s>", "seconds to wait").argParser(int("--timeout")).default(1800))
+        .option("--json", "print the result as JSON", false)
+        .action(async (store: string, o) => {
+            if (store !== "redis" && store !== "postgres") throw new InvalidInputError(`"${store}" is not a store; use redis or postgres`);
+            const { backupNow } = require("./kube/backupNow") as typeof import("./kube/backupNow.js");
+            const { kubeconfig, namespace } = cluster(o);
+            const result = await backupNow(kubeconfig, namespace, store, { timeoutMs: o.timeout * 1000 });
+            print(o.json, result, () => `backup ${result.job} succeeded in ${result.seconds}s${result.log ? `\n${result.log}` : ""}`);
+        });
+    program
+        .command("cert")
+        .description("certificates")
+        .command("renew")
+        .description("force renewal of the gateway certificate (as cert-manager's CLI does) and report the new expiry")
+        .option("--stack <name>", "stack", "local")
+        .option("--name <certificate>", "Certificate to renew", "gateway")
+        .option("--kubeconfig <file>", "cluster (default: $KUBECONFIG, else the local cluster if up)")
+        .addOption(new Option("--timeout <s>", "seconds to wait for the new certificate").argParser(int("--timeout")).default(300))
+        .option("--json", "print the result as JSON", false)
+        .action(async (o) => {
+            const { renewCertificate } = require("./kube/certificates") as typeof import("./kube/certificates.js");
+            const { kubeconfig, namespace } = cluster(o);
+            const result = await renewCertificate(kubeconfig, namespace, o.name, { timeoutMs: o.timeout * 1000 });
+            print(o.json, result, () => `${result.certificate} renewed in ${result.seconds}s: expires ${result.notAfter} (was ${result.previousNotAfter ?? "not issued"})`);
+        });
+    program
+        .command("status")
+        .description("stack outputs and the live rollout state of every workload")
+        .option("--stack <name>", "stack", "local")
+        .option("--kubeconfig <file>", "cluster (default: $KUBECONFIG, else the local cluster if up)")
+        .option("--json", "print as JSON", false)
+        .action(async (o) => {
+            const { openStack } = require("./stack/automation") as typeof import("./stack/automation.js");
+            const { pulumiRoot } = require("./stack/toolchain") as typeof import("./stack/toolchain.js");
+            const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
+            const { workloadReadiness } = require("./kube/workloads") as typeof import("./kube/workloads.js");
+            const stack = await openStack({ projectDir, stack: o.stack, pulumiRoot: pulumiRoot(projectDir) });
+            const outputs = Object.fromEntries(Object.entries(await stack.stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+            const kubeconfig = findKubeconfig(o.kubeconfig, projectDir);
+            const workloads = kubeconfig ? await workloadReadiness(kubeconfig, stackConfig(o.stack).namespace) : undefined;
+            print(o.json, { outputs, workloads }, () =>
+                [
+                    "outputs:",
+                    JSON.stringify(outputs, null, 2),
+                    "workloads:",
+                    ...(workloads ?? []).map((w) => `  ${w.status.padEnd(9)} ${w.kind.toLowerCase()}/${w.name} ${w.ready}/${w.desired} ready`),
+                    ...(workloads ? [] : ["  (no cluster reachable)"]),
+                ].join("\n"),
+            );
+        });
 }
 
 /** Runs the CLI and returns the exit code; never calls process.exit itself. */

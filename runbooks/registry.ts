@@ -68,7 +68,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "incident",
         prerequisites: ["Access to the cluster", "Rights to run stack updates for the stack"],
         steps: [
-            { say: "Which services and workloads are down", run: "mcp-ops health" },
+            { say: "Which services and workloads are down", run: "mcp-ops health && mcp-ops status" },
             { say: "Recent events and crash loops in the namespace", run: "kubectl get events -n <namespace> --sort-by=.lastTimestamp | tail -30" },
             { say: "What changed recently", run: "pulumi stack history --stack <stack>" },
             { say: "If a change caused it, restore the last good update's config as a new update", run: "mcp-ops rollback --last-good" },
@@ -233,8 +233,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["cert-manager running in the cluster"],
         steps: [
             { say: "Check the certificate's state and expiry", run: "kubectl describe certificate gateway -n <namespace>" },
-            { say: "Force a renewal and report the new expiry", run: "mcp-ops cert renew", planned: true },
-            { say: "Meanwhile, with cert-manager's own CLI", run: "cmctl renew gateway -n <namespace>" },
+            { say: "Force a renewal and report the new expiry", run: "mcp-ops cert renew" },
         ],
         verification: ["Certificate Ready with a later notAfter", "McpCertificateExpiringSoon resolves"],
         rollback: ["A renewed certificate needs no rollback; a broken issuer is fixed in config."],
@@ -325,8 +324,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Access to the cluster"],
         steps: [
             { say: "Check the last runs", run: "kubectl get jobs -n <namespace> -l app.kubernetes.io/name=backup" },
-            { say: "Take one now", run: "mcp-ops backup now <redis|postgres>", planned: true },
-            { say: "Meanwhile, from the CronJob", run: "kubectl create job -n <namespace> --from=cronjob/redis-backup redis-backup-manual" },
+            { say: "Take one now (a Job from the CronJob, waited for, its log shown)", run: "mcp-ops backup now <redis|postgres>" },
             { say: "Or copy a Redis snapshot to this machine", run: "mcp-ops redis backup --out redis.rdb" },
         ],
         verification: ["The Job completed and its log names the file written", "McpBackupStale not firing"],

@@ -1,5 +1,6 @@
 import { existsSync } from "fs";
 import { join } from "path";
+import { UnavailableError } from "../errors";
 import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
 
 export type KubeClient = typeof k8s;
@@ -21,6 +22,7 @@ export function findKubeconfig(flag: string | undefined, projectDir: string): st
 }
 
 export async function kubeConfigFrom(path: string): Promise<k8s.KubeConfig> {
+    if (!existsSync(path)) throw new UnavailableError(`kubeconfig ${path} does not exist; start the local cluster (npm run cluster:up) or pass --kubeconfig`);
     const client = await loadKubeClient();
     const kc = new client.KubeConfig();
     kc.loadFromFile(path);

@@ -187,6 +187,39 @@ describe("the local cluster", () => {
         }
     });
 
+    it("runs a backup now from its CronJob and reports the result", async () => {
+        const batch = kc.makeApiClient(k8s.BatchV1Api);
+        await batch.createNamespacedCronJob({
+            namespace: "mcp-system",
+            body: {
+                metadata: { name: "redis-backup" },
+                spec: { schedule: "0 */6 * * *", concurrencyPolicy: "Forbid", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", securityContext: restrictedPod, containers: [container("dump")] } } } } },
+            },
+        });
+        const args = ["--stack", "local", "--kubeconfig", cluster.kubeconfig];
+        const ok = await runCli(["backup", "now", "redis", ...args, "--json"]);
+        expect(ok.code).toBe(0);
+        const result = JSON.parse(ok.stdout);
+        expect(result).toMatchObject({ succeeded: true, job: expect.stringMatching(/^redis-backup-manual-\d{14}$/) });
+        const job = await batch.readNamespacedJob({ name: result.job, namespace: "mcp-system" });
+        expect(job.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "CronJob", name: "redis-backup" });
+        const missing = await runCli(["backup", "now", "postgres", ...args]);
+        expect(missing.code).toBe(69);
+        expect(missing.stderr).toContain("no CronJob mcp-system/postgres-backup; is mcp:backups.enabled true and the stack deployed?");
+    });
+
+    it("requests a certificate renewal the way cert-manager's CLI does, and says when nothing issues it", async () => {
+        const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+        const cert = { group: "cert-manager.io", version: "v1", namespace: "mcp-system", plural: "certificates" };
+        await custom.createNamespacedCustomObject({ ...cert, body: { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "gateway" }, spec: { secretName: "gateway-tls", dnsNames: ["gateway"], issuerRef: { name: "x" } } } });
+        const result = await runCli(["cert", "renew", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--timeout", "2"]);
+        // The local cluster has cert-manager's CRDs but not its controller: the request is made, nothing issues.
+        expect(result.code).toBe(75);
+        expect(result.stderr).toMatch(/renewal of mcp-system\/gateway was requested \(Issuing condition set\) but no new certificate arrived in \d+s; check that cert-manager runs/);
+        const after = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
+        expect(after.status.conditions).toContainEqual(expect.objectContaining({ type: "Issuing", status: "True", reason: "ManuallyTriggered" }));
+    });
+
     it("stops every process and removes its state on down", async () => {
         const down = await cluster.run("down");
         expect(down.code).toBe(0);

@@ -10,6 +10,7 @@ import { planRollback } from "../../ops/plan/rollback";
 import { stackEnvironment } from "../../ops/stack/automation";
 import { LockConflictError, lockFiles } from "../../ops/stack/locks";
 import { recoverStack } from "../../ops/stack/recover";
+import { runCli } from "../support/cli";
 import { opsProject } from "../support/opsProject";
 import { REPO_ROOT } from "../support/platform";
 
@@ -65,6 +66,20 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         expect(result.outcome).toBe("applied");
         expect(stackFile()["mcp:services"].router.replicas).toBe(1);
         expect((await stack.history()).length).toBe(history.length + 1);
+    });
+
+    it("shows the audit log and the stack outputs through mcp-ops history and status", async () => {
+        const env = { MCP_PROJECT_DIR: project.dir, MCP_PULUMI_ROOT: project.root, KUBECONFIG: "" };
+        const history = await runCli(["history", "--stack", "local", "--json"], env);
+        expect(history.code).toBe(0);
+        const rows = JSON.parse(history.stdout);
+        expect(rows.find((r: any) => r.operation === "scale")).toMatchObject({ result: "succeeded", reason: "load test", actor: "test-actor", message: "scale router to 3 replicas", durationSeconds: expect.any(Number) });
+        expect(rows.map((r: any) => r.version)).toEqual([...rows.map((r: any) => r.version)].sort((a: number, b: number) => b - a));
+        const status = await runCli(["status", "--stack", "local", "--json", "--kubeconfig", "/nonexistent"], env);
+        expect(status.code).toBe(69);
+        expect(status.stderr).toContain("kubeconfig /nonexistent does not exist");
+        const noCluster = await runCli(["status", "--stack", "local", "--json"], env);
+        expect(JSON.parse(noCluster.stdout).outputs.services.router.replicas).toBe(1);
     });
 
     it("lets one of several parallel updates through and tells the others who holds the lock", async () => {
