@@ -108,6 +108,38 @@ export function addChangeCommands(program: Command, projectDir: string, print: (
     define("maintenance", "scale writers to zero for a restore (on) and back (off)", (c) => c.argument("<state>"), (raw, _h, [state]) => plans().planMaintenance(raw, onOff(state)));
 
     program
+        .command("drift")
+        .description("report out-of-band changes field by field (e.g. a kubectl scale); --fix puts the declared state back")
+        .option("--stack <name>", "stack", "local")
+        .option("--fix", "apply the declared state (an update that refreshes first)", false)
+        .option("--reason <text>", "why, for --fix; recorded in the stack history")
+        .option("--yes", "apply --fix without asking", false)
+        .option("--json", "print as JSON", false)
+        .action(async (o) => {
+            const { openStack } = require("./stack/automation") as typeof import("./stack/automation.js");
+            const { pulumiRoot } = require("./stack/toolchain") as typeof import("./stack/toolchain.js");
+            const { driftReport, renderDrift } = require("./review/drift") as typeof import("./review/drift.js");
+            const { EXIT } = require("./errors") as typeof import("./errors.js");
+            const stack = await openStack({ projectDir, stack: o.stack, pulumiRoot: pulumiRoot(projectDir) });
+            const drifted = driftReport(await stack.refreshEvents());
+            print(o.json, drifted, () => renderDrift(drifted));
+            if (drifted.length === 0) return;
+            if (!o.fix) {
+                process.exitCode = EXIT.degraded;
+                return;
+            }
+            const { confirmChange } = require("./lifecycle/confirm") as typeof import("./lifecycle/confirm.js");
+            const { auditMessage, currentActor } = require("./lifecycle/audit") as typeof import("./lifecycle/audit.js");
+            const { readStackConfig } = require("./stackFile") as typeof import("./stackFile.js");
+            const summary = `restore the declared state of ${drifted.length} drifted resource(s)`;
+            const readline = require("readline") as typeof import("readline");
+            const ask = (q: string) => new Promise<string>((resolve) => { const rl = readline.createInterface({ input: process.stdin, output: process.stderr }); rl.question(q, (a) => { rl.close(); resolve(a); }); });
+            await confirmChange(summary, { stack: o.stack, environment: readStackConfig(o.stack, projectDir).environment, yes: o.yes, interactive: Boolean(process.stdin.isTTY), ask });
+            const { version } = await stack.upWithRefresh(auditMessage({ operation: "drift-fix", reason: o.reason ?? "not given", actor: currentActor() }, summary));
+            process.stderr.write(`declared state applied (update ${version ?? "?"})\n`);
+        });
+
+    program
         .command("history")
         .description("the audit log: updates with operation, reason, actor, result and duration")
         .option("--stack <name>", "stack", "local")

@@ -11,12 +11,14 @@ export interface EngineEvent {
     diagnosticEvent?: { urn?: string; message: string; severity: string };
 }
 
-interface StepMetadata {
+export interface StepMetadata {
     op: string;
     urn: string;
     type: string;
     diffs?: string[];
     detailedDiff?: Record<string, { diffKind: string }> | null;
+    old?: { outputs?: Record<string, unknown> } | null;
+    new?: { outputs?: Record<string, unknown> } | null;
 }
 
 export interface ChangedResource {

@@ -54,6 +54,10 @@ export interface AutomationStack extends StackPort {
     readonly stack: Stack;
     /** A preview's engine events (policy results included when policy packs are given). */
     previewEvents(policyPacks?: string[]): Promise<EngineEvent[]>;
+    /** A refresh preview's events: what differs between the state and the live resources. */
+    refreshEvents(): Promise<EngineEvent[]>;
+    /** An update that first refreshes, so out-of-band changes are put back to the declared state. */
+    upWithRefresh(message: string): Promise<{ version?: number }>;
     rawConfig(): Promise<Record<string, unknown>>;
     history(limit?: number): Promise<HistoryEntry[]>;
 }
@@ -120,6 +124,24 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             if (Object.keys(set).length > 0) await stack.workspace.setAllConfigJson(o.stack, JSON.stringify(set));
         },
         previewEvents,
+        async refreshEvents() {
+            const events: AutomationEvent[] = [];
+            try {
+                await stack.previewRefresh({ onEvent: (e) => events.push(e), onOutput: o.onOutput });
+            } catch (error) {
+                lockError(error);
+            }
+            return events as unknown as EngineEvent[];
+        },
+        async upWithRefresh(message) {
+            try {
+                await stack.up({ message, refresh: true, onOutput: o.onOutput });
+            } catch (error) {
+                lockError(error);
+            }
+            const [newest] = await history(stack, 1);
+            return { version: newest?.version };
+        },
         async preview() {
             return renderDiff(summarizeEvents(await previewEvents()));
         },

@@ -80,6 +80,9 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         expect(status.stderr).toContain("kubeconfig /nonexistent does not exist");
         const noCluster = await runCli(["status", "--stack", "local", "--json"], env);
         expect(JSON.parse(noCluster.stdout).outputs.services.router.replicas).toBe(1);
+        const drift = await runCli(["drift", "--stack", "local"], env);
+        expect(drift.code).toBe(0);
+        expect(drift.stdout.trim()).toBe("no drift: the cluster matches the declared state");
     });
 
     it("lets one of several parallel updates through and tells the others who holds the lock", async () => {

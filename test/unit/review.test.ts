@@ -111,3 +111,36 @@ describe("workflow files", () => {
         expect(w.permissions.issues).toBe("write");
     });
 });
+
+describe("drift report", () => {
+    const refreshStep = (op: string, name: string, detailed: Record<string, string>, oldOutputs: object, newOutputs: object): EngineEvent => ({
+        resourcePreEvent: {
+            metadata: {
+                op,
+                urn: `urn:pulumi:local::mcp-platform::kubernetes:apps/v1:Deployment::${name}`,
+                type: "kubernetes:apps/v1:Deployment",
+                detailedDiff: Object.fromEntries(Object.entries(detailed).map(([k, kind]) => [k, { diffKind: kind }])),
+                old: { outputs: oldOutputs },
+                new: { outputs: newOutputs },
+            },
+        },
+    });
+
+    it("reports an out-of-band scale field by field, declared against live", async () => {
+        const { driftReport, renderDrift } = await import("../../ops/review/drift");
+        const events = [
+            refreshStep("update", "gateway-deployment", { "spec.replicas": "update" }, { spec: { replicas: 2 } }, { spec: { replicas: 5 } }),
+            refreshStep("same", "router-deployment", {}, {}, {}),
+            refreshStep("delete", "mcp-memory-deployment", {}, {}, {}),
+        ];
+        const report = driftReport(events);
+        expect(report).toEqual([
+            { type: "kubernetes:apps/v1:Deployment", name: "gateway-deployment", kind: "changed", fields: [{ field: "spec.replicas", declared: 2, live: 5 }] },
+            { type: "kubernetes:apps/v1:Deployment", name: "mcp-memory-deployment", kind: "deleted", fields: [] },
+        ]);
+        expect(renderDrift(report)).toBe(
+            "kubernetes:apps/v1:Deployment gateway-deployment:\n  spec.replicas: declared 2, live 5\nkubernetes:apps/v1:Deployment mcp-memory-deployment: deleted out of band",
+        );
+        expect(renderDrift([])).toBe("no drift: the cluster matches the declared state");
+    });
+});
