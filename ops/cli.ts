@@ -289,6 +289,31 @@ function addClusterActions(program: Command): void {
             print(o.json, result, () => `${result.certificate} renewed in ${result.seconds}s: expires ${result.notAfter} (was ${result.previousNotAfter ?? "not issued"})`);
         });
     program
+        .command("incident")
+        .description("security incident response")
+        .command("evidence")
+        .description("preserve events, pods, workloads, policies, logs and stack history in a checksummed bundle")
+        .option("--stack <name>", "stack", "local")
+        .option("--kubeconfig <file>", "cluster (default: $KUBECONFIG, else the local cluster if up)")
+        .option("--out <dir>", "where to write the bundle (default: incident-<time>)")
+        .option("--json", "print the manifest as JSON", false)
+        .action(async (o) => {
+            const { collectEvidence } = require("./kube/evidence") as typeof import("./kube/evidence.js");
+            const { kubeconfig, namespace } = cluster(o);
+            const out = o.out ?? `incident-${new Date().toISOString().replace(/[:.]/g, "-")}`;
+            let history: unknown;
+            try {
+                const { openStack } = require("./stack/automation") as typeof import("./stack/automation.js");
+                const { pulumiRoot } = require("./stack/toolchain") as typeof import("./stack/toolchain.js");
+                history = await (await openStack({ projectDir, stack: o.stack, pulumiRoot: pulumiRoot(projectDir) })).history(100);
+            } catch (error) {
+                history = { unavailable: (error as Error).message.split("\n")[0] };
+            }
+            const manifest = await collectEvidence(kubeconfig, namespace, out, { history });
+            print(o.json, manifest, () => `evidence written to ${out}: ${manifest.files.length} files (MANIFEST.json has their checksums)`);
+        });
+
+    program
         .command("status")
         .description("stack outputs and the live rollout state of every workload")
         .option("--stack <name>", "stack", "local")

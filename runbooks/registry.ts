@@ -288,7 +288,7 @@ export const RUNBOOKS: readonly Runbook[] = [
             { say: "Intrusion: lock the namespace down to trusted sources (pods labelled mcp.platform/trusted=true, mcp:security.trustedCidrs)", run: "mcp-ops lockdown on" },
             { say: "DoS: lower the gateway's rate limit", run: "mcp-ops rate-limit 10 --burst 20" },
             { say: "Credential breach: rotate everything and revoke every session", run: "mcp-ops redis revoke-sessions --pattern 'session:*'" },
-            { say: "Collect evidence (events, logs, stack history) into a bundle", run: "mcp-ops incident evidence", planned: true },
+            { say: "Collect evidence (events, logs, stack history) into a bundle", run: "mcp-ops incident evidence --out incident-<date>" },
         ],
         verification: ["Suspicious traffic stops", "Evidence stored before pods are replaced"],
         rollback: ["Lift the lockdown with `mcp:security.lockdown false` once the security team agrees."],

@@ -1,5 +1,6 @@
 import { execFileSync } from "child_process";
-import { existsSync } from "fs";
+import { existsSync, readFileSync, rmSync } from "fs";
+import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeConfigFrom, loadKubeClient } from "../../ops/kube/client";
 import { describeStuck, verifyRollouts } from "../../ops/kube/rollout";
@@ -218,6 +219,25 @@ describe("the local cluster", () => {
         expect(result.stderr).toMatch(/renewal of mcp-system\/gateway was requested \(Issuing condition set\) but no new certificate arrived in \d+s; check that cert-manager runs/);
         const after = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
         expect(after.status.conditions).toContainEqual(expect.objectContaining({ type: "Issuing", status: "True", reason: "ManuallyTriggered" }));
+    });
+
+    it("preserves incident evidence in a checksummed bundle, without secrets", async () => {
+        const out = join(cluster.dir, "..", `evidence-${Date.now()}`);
+        try {
+            const result = await runCli(["incident", "evidence", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--out", out, "--json"]);
+            expect(result.code).toBe(0);
+            const manifest = JSON.parse(result.stdout);
+            const files = manifest.files.map((f: any) => f.file);
+            expect(files).toEqual(expect.arrayContaining(["events.json", "pods.json", "workloads.json", "network-policies.json", "stack-history.json"]));
+            expect(files.some((f: string) => f.startsWith("logs/"))).toBe(true);
+            const pods = JSON.parse(readFileSync(join(out, "pods.json"), "utf8"));
+            expect(pods.map((p: any) => p.name).some((n: string) => n.startsWith("redis-backup-manual"))).toBe(true);
+            const everything = manifest.files.map((f: any) => readFileSync(join(out, f.file), "utf8")).join("\n");
+            expect(everything).not.toContain("from-the-cluster-42");
+            expect(manifest.files[0].sha256).toMatch(/^[0-9a-f]{64}$/);
+        } finally {
+            rmSync(out, { recursive: true, force: true });
+        }
     });
 
     it("stops every process and removes its state on down", async () => {

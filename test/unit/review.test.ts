@@ -2,6 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
+import { driftReport, renderDrift } from "../../ops/review/drift";
 import { reviewMarkdown } from "../../ops/review/markdown";
 import { EngineEvent, parseEventLog, summarizeEvents } from "../../ops/review/summarize";
 import { REPO_ROOT } from "../support/platform";
@@ -113,7 +114,7 @@ describe("workflow files", () => {
 });
 
 describe("drift report", () => {
-    const refreshStep = (op: string, name: string, detailed: Record<string, string>, oldOutputs: object, newOutputs: object): EngineEvent => ({
+    const refreshStep = (op: string, name: string, detailed: Record<string, string>, oldOutputs: Record<string, unknown>, newOutputs: Record<string, unknown>): EngineEvent => ({
         resourcePreEvent: {
             metadata: {
                 op,
@@ -126,8 +127,7 @@ describe("drift report", () => {
         },
     });
 
-    it("reports an out-of-band scale field by field, declared against live", async () => {
-        const { driftReport, renderDrift } = await import("../../ops/review/drift");
+    it("reports an out-of-band scale field by field, declared against live", () => {
         const events = [
             refreshStep("update", "gateway-deployment", { "spec.replicas": "update" }, { spec: { replicas: 2 } }, { spec: { replicas: 5 } }),
             refreshStep("same", "router-deployment", {}, {}, {}),
