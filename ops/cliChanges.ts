@@ -128,13 +128,11 @@ export function addChangeCommands(program: Command, projectDir: string, print: (
                 process.exitCode = EXIT.degraded;
                 return;
             }
-            const { confirmChange } = require("./lifecycle/confirm") as typeof import("./lifecycle/confirm.js");
+            const { askOnTerminal, confirmChange } = require("./lifecycle/confirm") as typeof import("./lifecycle/confirm.js");
             const { auditMessage, currentActor } = require("./lifecycle/audit") as typeof import("./lifecycle/audit.js");
             const { readStackConfig } = require("./stackFile") as typeof import("./stackFile.js");
             const summary = `restore the declared state of ${drifted.length} drifted resource(s)`;
-            const readline = require("readline") as typeof import("readline");
-            const ask = (q: string) => new Promise<string>((resolve) => { const rl = readline.createInterface({ input: process.stdin, output: process.stderr }); rl.question(q, (a) => { rl.close(); resolve(a); }); });
-            await confirmChange(summary, { stack: o.stack, environment: readStackConfig(o.stack, projectDir).environment, yes: o.yes, interactive: Boolean(process.stdin.isTTY), ask });
+            await confirmChange(summary, { stack: o.stack, environment: readStackConfig(o.stack, projectDir).environment, yes: o.yes, interactive: Boolean(process.stdin.isTTY), ask: askOnTerminal });
             const { version } = await stack.upWithRefresh(auditMessage({ operation: "drift-fix", reason: o.reason ?? "not given", actor: currentActor() }, summary));
             process.stderr.write(`declared state applied (update ${version ?? "?"})\n`);
         });

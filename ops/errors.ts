@@ -21,8 +21,15 @@ export const EXIT = {
     /** Review: high-risk changes or mandatory policy violations; CI requires an approval. */
     needsApproval: 3,
     invalidInput: 64,
+    /** The user declined the change, or could not be asked. */
+    refused: 65,
     unavailable: 69,
+    /** An operation (a stack update included) failed. */
     failed: 70,
+    /** The update applied but its rollouts did not verify (and were reverted unless --no-revert). */
+    verifyFailed: 71,
+    /** Another update holds the stack. */
+    locked: 73,
     timeout: 75,
 } as const;
 

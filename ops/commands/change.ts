@@ -1,10 +1,9 @@
-import { createInterface } from "readline";
 import { parsePlatformConfig } from "../../config/load";
 import { InvalidInputError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { describeStuck, verifyRollouts } from "../kube/rollout";
 import { currentActor } from "../lifecycle/audit";
-import { confirmChange } from "../lifecycle/confirm";
+import { askOnTerminal, confirmChange } from "../lifecycle/confirm";
 import { RunResult, runChange, Verifier } from "../lifecycle/run";
 import type { HistoryEntry } from "../plan/rollback";
 import type { Plan } from "../plan/types";
@@ -30,15 +29,6 @@ export interface ChangeContext {
     /** Test seam: how the stack is opened. */
     open?: (stack: string) => Promise<AutomationStack>;
 }
-
-const ask = (question: string) =>
-    new Promise<string>((resolve) => {
-        const rl = createInterface({ input: process.stdin, output: process.stderr });
-        rl.question(question, (answer) => {
-            rl.close();
-            resolve(answer);
-        });
-    });
 
 /** Opens the stack, retrying while another update holds it when --wait is given. */
 async function withStackLock<T>(flags: ChangeFlags, report: (l: string) => void, work: () => Promise<T>): Promise<T> {
@@ -80,7 +70,7 @@ export async function changeCommand(flags: ChangeFlags, ctx: ChangeContext, make
             previewOnly: flags.preview,
             noRevert: !flags.revert,
             report: ctx.report,
-            confirm: (summary) => confirmChange(summary, { stack: flags.stack, environment: config.environment, yes: flags.yes, interactive: Boolean(process.stdin.isTTY), ask }),
+            confirm: (summary) => confirmChange(summary, { stack: flags.stack, environment: config.environment, yes: flags.yes, interactive: Boolean(process.stdin.isTTY), ask: askOnTerminal }),
         }),
     );
 }

@@ -1,11 +1,10 @@
-import { OpsError } from "../errors";
-
-export const EXIT_REFUSED = 65;
+import { createInterface } from "readline";
+import { EXIT, OpsError } from "../errors";
 
 /** The user declined, or could not be asked; nothing was changed. */
 export class ConfirmationRefusedError extends OpsError {
     constructor(message: string) {
-        super(message, EXIT_REFUSED);
+        super(message, EXIT.refused);
     }
 }
 
@@ -18,6 +17,17 @@ export interface ConfirmOptions {
     interactive: boolean;
     /** Asks a question and returns the answer. */
     ask: (question: string) => Promise<string>;
+}
+
+/** Asks on the terminal (stderr, so stdout stays for results). */
+export function askOnTerminal(question: string): Promise<string> {
+    return new Promise((resolve) => {
+        const rl = createInterface({ input: process.stdin, output: process.stderr });
+        rl.question(question, (answer) => {
+            rl.close();
+            resolve(answer);
+        });
+    });
 }
 
 /**

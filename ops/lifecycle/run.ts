@@ -1,4 +1,4 @@
-import { OpsError, OperationFailedError } from "../errors";
+import { EXIT, OpsError, OperationFailedError } from "../errors";
 import type { Plan } from "../plan/types";
 import { AuditTag, auditMessage } from "./audit";
 
@@ -18,18 +18,15 @@ export interface Verifier {
     verify(deployments: string[]): Promise<{ ok: boolean; detail: string }>;
 }
 
-export const EXIT_UPDATE_FAILED = 70;
-export const EXIT_VERIFY_FAILED = 71;
-
 export class UpdateFailedError extends OpsError {
     constructor(message: string) {
-        super(message, EXIT_UPDATE_FAILED);
+        super(message, EXIT.failed);
     }
 }
 
 export class VerificationFailedError extends OpsError {
     constructor(message: string) {
-        super(message, EXIT_VERIFY_FAILED);
+        super(message, EXIT.verifyFailed);
     }
 }
 

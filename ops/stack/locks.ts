@@ -2,13 +2,11 @@ import { existsSync, readdirSync, readFileSync, statSync } from "fs";
 import { hostname } from "os";
 import { join } from "path";
 import { fileURLToPath } from "url";
-import { OpsError } from "../errors";
-
-export const EXIT_LOCKED = 73;
+import { EXIT, OpsError } from "../errors";
 
 export class LockConflictError extends OpsError {
     constructor(stack: string, holder: string | undefined) {
-        super(`stack ${stack} is being updated by someone else${holder ? ` (${holder})` : ""}; wait for it, run again with --wait, or if that update died, run mcp-ops recover --stack ${stack}`, EXIT_LOCKED);
+        super(`stack ${stack} is being updated by someone else${holder ? ` (${holder})` : ""}; wait for it, run again with --wait, or if that update died, run mcp-ops recover --stack ${stack}`, EXIT.locked);
     }
 }
 
