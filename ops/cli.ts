@@ -32,6 +32,7 @@ interface RedisFlags {
     passwordEnv: string;
     passwordSecret?: string;
     kubeconfig?: string;
+    tlsCa?: string;
     db?: number;
 }
 
@@ -43,6 +44,7 @@ function withRedisFlags(command: Command): Command {
         .option("--password-secret <name>", "read the password from this Kubernetes Secret of the stack's namespace (e.g. redis-password)")
         .option("--kubeconfig <file>", "cluster for --password-secret (default: $KUBECONFIG, else the local cluster if up)")
         .addOption(new Option("--db <n>", "database number").argParser(int("--db")))
+        .option("--tls-ca <file>", "CA certificate (PEM) to trust; implies TLS")
         .option("--json", "print the result as JSON", false);
 }
 
@@ -57,7 +59,7 @@ async function redisTargetOf(o: RedisFlags): Promise<RedisTarget> {
         if (!kubeconfig) throw new InvalidInputError("--password-secret needs a cluster: pass --kubeconfig or set KUBECONFIG");
         password = await readSecretValue(kubeconfig, config!.namespace, o.passwordSecret);
     }
-    return redisTarget(o.url ? undefined : config, o.url, password, o.db);
+    return redisTarget(o.url ? undefined : config, o.url, password, o.db, o.tlsCa);
 }
 
 export function buildProgram(): Command {

@@ -1,3 +1,4 @@
+import { readFileSync } from "fs";
 import Redis, { RedisOptions } from "ioredis";
 import { InvalidInputError, UnavailableError } from "../errors";
 
@@ -10,8 +11,22 @@ export interface RedisTarget {
     password?: string;
     db?: number;
     tls?: boolean;
+    /** CA certificate (PEM file) to trust for TLS, e.g. a private CA's; implies TLS. */
+    tlsCaFile?: string;
     /** Milliseconds to wait for the connection. Default 5000. */
     connectTimeoutMs?: number;
+}
+
+/** TLS settings for a target: on for rediss:// URLs, `tls`, or a CA file; off otherwise. */
+export function tlsOptions(target: RedisTarget): { ca?: Buffer } | undefined {
+    const useTls = target.tls || target.tlsCaFile !== undefined || (target.url?.startsWith("rediss://") ?? false);
+    if (!useTls) return undefined;
+    if (target.tlsCaFile === undefined) return {};
+    try {
+        return { ca: readFileSync(target.tlsCaFile) };
+    } catch {
+        throw new InvalidInputError(`cannot read the CA certificate ${target.tlsCaFile}; pass a PEM file with --tls-ca`);
+    }
 }
 
 /** host:port of a target, for messages (never the password). */
@@ -42,7 +57,7 @@ export async function connectRedis(target: RedisTarget): Promise<Redis> {
         enableOfflineQueue: false,
         maxRetriesPerRequest: 1,
         retryStrategy: () => null,
-        tls: target.tls ? {} : undefined,
+        tls: tlsOptions(target),
     };
     const redis = target.url ? new Redis(target.url, options) : new Redis({ ...options, host: target.host ?? "127.0.0.1", port: target.port ?? 6379 });
     // An auth failure during the handshake arrives as an event while connect() only reports
@@ -62,6 +77,9 @@ export async function connectRedis(target: RedisTarget): Promise<Redis> {
 /** Turns Redis failures into messages that say what is wrong and what to do. */
 export function explainRedisError(error: unknown, where: string): Error {
     const text = error instanceof Error ? error.message : String(error);
+    if (/certificate|self.signed|SSL routines|wrong version number|altnames/i.test(text)) {
+        return new UnavailableError(`TLS with Redis at ${where} failed (${text.split("\n")[0]}); trust its CA with --tls-ca <file>, or use redis:// if it does not speak TLS`);
+    }
     if (/WRONGPASS|invalid username-password/i.test(text)) {
         return new UnavailableError(`Redis at ${where} rejected the password; use the current value of the redis-password secret (it may have been rotated)`);
     }

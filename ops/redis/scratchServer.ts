@@ -1,4 +1,5 @@
 import { ChildProcess, execFileSync, spawn } from "child_process";
+import { readFileSync } from "fs";
 import Redis from "ioredis";
 import { createServer } from "net";
 import { join } from "path";
@@ -16,6 +17,8 @@ export interface ScratchRedisOptions {
     dbfilename?: string;
     password?: string;
     args?: string[];
+    /** Serve TLS only, with this certificate and key (PEM files) and CA. Default: plain TCP. */
+    tls?: { certFile: string; keyFile: string; caFile: string };
     /** How long loading may take. Default 120000. */
     startTimeoutMs?: number;
 }
@@ -47,7 +50,10 @@ function redisServerBinary(): string {
  */
 export async function startScratchRedis(options: ScratchRedisOptions): Promise<ScratchRedis> {
     const port = await freeLoopbackPort();
-    const args = ["--port", String(port), "--bind", "127.0.0.1", "--dir", options.dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", join(options.dir, "redis.log")];
+    const listen = options.tls
+        ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", options.tls.certFile, "--tls-key-file", options.tls.keyFile, "--tls-ca-cert-file", options.tls.caFile, "--tls-auth-clients", "no"]
+        : ["--port", String(port)];
+    const args = [...listen, "--bind", "127.0.0.1", "--dir", options.dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", join(options.dir, "redis.log")];
     if (options.dbfilename) args.push("--dbfilename", options.dbfilename);
     if (options.password) args.push("--requirepass", options.password);
     args.push(...(options.args ?? []));
@@ -60,7 +66,7 @@ export async function startScratchRedis(options: ScratchRedisOptions): Promise<S
     };
     const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
     for (;;) {
-        const probe = new Redis({ host: "127.0.0.1", port, password: options.password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 });
+        const probe = new Redis({ host: "127.0.0.1", port, password: options.password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, tls: options.tls ? { ca: readFileSync(options.tls.caFile) } : undefined });
         probe.on("error", () => undefined);
         try {
             await probe.connect();

@@ -4,7 +4,7 @@ import type Redis from "ioredis";
 import { connect as connectTcp, Socket } from "net";
 import { connect as connectTls } from "tls";
 import { OperationFailedError, OpsTimeoutError } from "../errors";
-import { describeTarget, explainRedisError, info, RedisTarget } from "./connect";
+import { describeTarget, explainRedisError, info, RedisTarget, tlsOptions } from "./connect";
 import { valueDigest } from "./digest";
 
 /** What the restore drill checks a snapshot against. Written next to the RDB as <file>.json. */
@@ -58,11 +58,11 @@ function syncRdb(target: RedisTarget, file: string, options: SnapshotOptions): P
     const host = url?.hostname ?? target.host ?? "127.0.0.1";
     const port = Number(url?.port || target.port || 6379);
     const password = target.password ?? (url?.password ? decodeURIComponent(url.password) : undefined);
-    const useTls = target.tls ?? url?.protocol === "rediss:";
+    const tls = tlsOptions(target);
     const where = `${host}:${port}`;
 
     return new Promise((resolve, reject) => {
-        const socket: Socket = useTls ? connectTls({ host, port, servername: host }) : connectTcp({ host, port });
+        const socket: Socket = tls ? connectTls({ host, port, servername: /^[\d.]+$/.test(host) ? undefined : host, ca: tls.ca }) : connectTcp({ host, port });
         const out = createWriteStream(file);
         const hash = createHash("sha256");
         const timer = setTimeout(() => fail(new OpsTimeoutError(`snapshot from ${where} did not finish within ${options.timeoutMs ?? 900_000} ms`)), options.timeoutMs ?? 900_000);

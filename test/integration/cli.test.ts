@@ -1,3 +1,4 @@
+import { execFileSync } from "child_process";
 import { mkdtempSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -115,6 +116,29 @@ describe("mcp-ops redis revoke-sessions", () => {
         expect(preview.stdout).toContain("maxmemory-policy: noeviction -> allkeys-lru (preview)");
         const stats = await runCli(["redis", "stats", "--url", url, "--json"], env);
         expect(JSON.parse(stats.stdout).keys.db0).toBeGreaterThan(100);
+    });
+
+    it("speaks TLS with a private CA: stats, and a snapshot over the replication protocol", async () => {
+        const dir = mkdtempSync(join(tmpdir(), "mcp-cli-tls-"));
+        const cert = join(dir, "cert.pem");
+        const key = join(dir, "key.pem");
+        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+        const tls = await startRedisServer({ password: "tls-password", tls: { certFile: cert, keyFile: key, caFile: cert } });
+        try {
+            await fillKeys(tls.client(), "t:", 1_000);
+            const env = { REDIS_PASSWORD: "tls-password" };
+            const url = `rediss://127.0.0.1:${tls.port}`;
+            const stats = await runCli(["redis", "stats", "--url", url, "--tls-ca", cert, "--json"], env);
+            expect(JSON.parse(stats.stdout).keys).toEqual({ db0: 1_000 });
+            const backup = await runCli(["redis", "backup", "--url", url, "--tls-ca", cert, "--out", join(dir, "tls.rdb"), "--json"], env);
+            expect(JSON.parse(backup.stdout).keyspace).toEqual({ db0: 1_000 });
+            const untrusted = await runCli(["redis", "stats", "--url", url], env);
+            expect(untrusted.code).toBe(69);
+            expect(untrusted.stderr).toMatch(/TLS with Redis at 127\.0\.0\.1:\d+ failed \(self-signed certificate\); trust its CA with --tls-ca <file>/);
+        } finally {
+            await tls.stop();
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 
     it("fails with exit code 69 and no secret when the password is wrong", async () => {

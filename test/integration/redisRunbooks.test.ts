@@ -73,6 +73,27 @@ describe("Redis runbooks on a real server with 100,000 keys", () => {
         }
     });
 
+    it("schedules BGSAVE behind an AOF rewrite in progress and still detects its completion", async () => {
+        const busy = await startRedisServer({ args: ["--appendonly", "yes"] });
+        try {
+            const admin = busy.client();
+            await fillKeys(admin, "k:", 10_000);
+            await admin.config("SET", "rdb-key-save-delay", "1");
+            await admin.bgrewriteaof();
+            await admin.config("SET", "rdb-key-save-delay", "0");
+            expect((await admin.info("persistence")).match(/aof_rewrite_in_progress:(\d)/)?.[1]).toBe("1");
+            const redis = await connectRedis({ url: busy.url });
+            const progress: string[] = [];
+            const result = await bgsaveAndWait(redis, { pollMs: 20, onProgress: (m) => progress.push(m) });
+            expect(progress).toContain("BGSAVE scheduled after the AOF rewrite in progress");
+            expect(result.lastSave).toBeGreaterThan(0);
+            expect((await redis.info("persistence")).match(/rdb_last_bgsave_status:(\w+)/)?.[1]).toBe("ok");
+            redis.disconnect();
+        } finally {
+            await busy.stop();
+        }
+    });
+
     it("reports a failed BGSAVE instead of waiting forever", async () => {
         // A server whose data directory disappears under it: the save's fork cannot write.
         const broken = await startRedisServer({ args: ["--enable-protected-configs", "yes"] });

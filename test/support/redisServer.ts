@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync } from "fs";
 import Redis from "ioredis";
 import { tmpdir } from "os";
 import { join } from "path";
@@ -18,9 +18,9 @@ export interface RedisServer {
  * Starts a real redis-server on a free loopback port with its own temporary directory.
  * `stop()` shuts it down and removes the directory.
  */
-export async function startRedisServer(options: { password?: string; args?: string[] } = {}): Promise<RedisServer> {
+export async function startRedisServer(options: { password?: string; args?: string[]; tls?: { certFile: string; keyFile: string; caFile: string } } = {}): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), "mcp-redis-"));
-    const scratch = await startScratchRedis({ dir, password: options.password, args: options.args, startTimeoutMs: 10_000 });
+    const scratch = await startScratchRedis({ dir, password: options.password, args: options.args, tls: options.tls, startTimeoutMs: 10_000 });
     const clients: Redis[] = [];
     return {
         port: scratch.port,
@@ -28,7 +28,7 @@ export async function startRedisServer(options: { password?: string; args?: stri
         dir,
         url: `redis://${options.password ? `:${options.password}@` : ""}127.0.0.1:${scratch.port}`,
         client(db = 0) {
-            const c = new Redis({ host: "127.0.0.1", port: scratch.port, password: options.password, db, maxRetriesPerRequest: 2 });
+            const c = new Redis({ host: "127.0.0.1", port: scratch.port, password: options.password, db, maxRetriesPerRequest: 2, tls: options.tls ? { ca: readFileSync(options.tls.caFile) } : undefined });
             c.on("error", () => undefined);
             clients.push(c);
             return c;
