@@ -78,6 +78,14 @@ fi
 if [ "$what" = pulumi ] || [ "$what" = all ]; then
   build "Pulumi CLI $PULUMI_VERSION" pulumi pulumi -- \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  # Without a Node.js language host the engine starts policy packs through this analyzer; it runs
+  # @pulumi/pulumi's policy-pack runner with the Node.js found on PATH (the project's own, under npm).
+  cat > "$bin/pulumi-analyzer-policy-nodejs" <<'SHIM'
+#!/bin/sh
+runner="$(node -e 'console.log(require.resolve("@pulumi/pulumi/cmd/run-policy-pack"))')" || exit 1
+exec node "$runner" "$@"
+SHIM
+  chmod +x "$bin/pulumi-analyzer-policy-nodejs"
 fi
 
 echo "$bin"

@@ -66,7 +66,9 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     // A stack without a settings file is a typo; say so before any CLI call.
     readRawStackConfig(o.stack, o.projectDir);
     const pulumiCommand = o.pulumiRoot ? await PulumiCommand.get({ root: o.pulumiRoot }) : undefined;
-    const envVars = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
+    const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
+    // The engine finds plugins that come with the CLI (the policy-pack analyzer) on PATH.
+    if (o.pulumiRoot) envVars.PATH = `${join(o.pulumiRoot, "bin")}:${process.env.PATH ?? ""}`;
     const backend = envVars.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL;
     ensureFileBackend(backend);
     let stack: Stack;

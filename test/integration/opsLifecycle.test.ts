@@ -85,6 +85,20 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         expect(drift.stdout.trim()).toBe("no drift: the cluster matches the declared state");
     });
 
+    it("loads the policy pack into a real pulumi preview, every policy evaluated", async () => {
+        const stack = await project.open();
+        const events = await stack.previewEvents([join(REPO_ROOT, "policy")]);
+        const resourceSummaries = events.filter((e: any) => e.policyAnalyzeSummaryEvent).map((e: any) => e.policyAnalyzeSummaryEvent);
+        const stackSummary = events.find((e: any) => e.policyAnalyzeStackSummaryEvent) as any;
+        const { RESOURCE_POLICIES, STACK_POLICIES } = await import("../../policy/policies.js");
+        expect(resourceSummaries.length).toBeGreaterThanOrEqual(5);
+        for (const summary of resourceSummaries) {
+            expect(summary.policyPackName).toBe("mcp-platform");
+            expect([...summary.passed].sort()).toEqual(RESOURCE_POLICIES.map((p) => p.name).sort());
+        }
+        expect([...stackSummary.policyAnalyzeStackSummaryEvent.passed].sort()).toEqual(STACK_POLICIES.map((p) => p.name).sort());
+    });
+
     it("lets one of several parallel updates through and tells the others who holds the lock", async () => {
         // Each update holds the lock for at least 5 s, so all three overlap.
         const stacks = await Promise.all([1, 2, 3].map(() => project.open(5000)));
