@@ -8,6 +8,11 @@ import { workloadReadiness } from "../../ops/kube/workloads";
 import { runCli } from "../support/cli";
 import { LocalCluster, localCluster } from "../support/localCluster";
 import { startRedisServer } from "../support/redisServer";
+import { opsProject } from "../support/opsProject";
+import { changeCommand } from "../../ops/commands/change";
+import { parseAuditMessage } from "../../ops/lifecycle/audit";
+import { planScaleReplicas } from "../../ops/plan/commands";
+import { parse } from "yaml";
 
 const NS = "cluster-test";
 const restrictedPod = { runAsNonRoot: true, runAsUser: 10001, seccompProfile: { type: "RuntimeDefault" } };
@@ -238,6 +243,28 @@ describe("the local cluster", () => {
         } finally {
             rmSync(out, { recursive: true, force: true });
         }
+    });
+
+    it("reverts a change whose rollout never becomes ready, as a new update (real engine, real cluster)", async () => {
+        // The router's Deployment here can never schedule, as a bad image would never get ready.
+        const apps = kc.makeApiClient(k8s.AppsV1Api);
+        await apps.createNamespacedDeployment({
+            namespace: "mcp-system",
+            body: {
+                metadata: { name: "router" },
+                spec: { replicas: 1, selector: { matchLabels: { app: "router" } }, template: { metadata: { labels: { app: "router" } }, spec: { nodeSelector: { "no-such": "node" }, securityContext: restrictedPod, containers: [container("router")] } } },
+            },
+        });
+        const project = await opsProject();
+        const flags = { stack: "local", reason: "bad rollout", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 3, kubeconfig: cluster.kubeconfig };
+        const error = await changeCommand(flags, { projectDir: project.dir, report: () => undefined, open: () => project.open() }, (raw) => planScaleReplicas(raw, "router", 2)).catch((e) => e);
+        expect(error.exitCode).toBe(71);
+        expect(error.message).toMatch(/^verification failed: router: 0\/1 available, 1 updated; the previous config was restored as update \d+$/);
+        const stackFile = parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
+        expect(stackFile["mcp:services"].router.replicas).toBe(1);
+        const history = await (await project.open()).history(2);
+        expect(history.map((h) => parseAuditMessage(h.message)?.operation)).toEqual(["revert", "scale"]);
+        expect(history.every((h) => h.result === "succeeded")).toBe(true);
     });
 
     it("stops every process and removes its state on down", async () => {
