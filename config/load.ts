@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import { ConfigError, formatPath, problemFromIssue } from "./errors";
+import { ConfigError, problemFromIssue } from "./errors";
 import { BUILT_IN_SECRETS, PlatformConfig, platformConfigSchema, SECRET_CONFIG_KEYS, secretSchema } from "./schema";
 import { ConfigProblem, semanticProblems } from "./semantics";
 
@@ -111,4 +111,4 @@ const keyHomes = new Map<string, string[]>();
 
 const keyHints = { keysAt, homesOf: (key: string) => keyHomes.get(key) ?? [] };
 
-export { ConfigError, formatPath };
+export { ConfigError };

@@ -1,5 +1,6 @@
 import { Command, CommanderError, Option } from "commander";
 import type { PlatformConfig } from "../config/schema";
+import { ConfigError } from "../config/errors";
 import { addChangeCommands } from "./cliChanges";
 import { EXIT, InvalidInputError, OpsError } from "./errors";
 import type { RedisTarget } from "./redis/connect";
@@ -114,8 +115,7 @@ export function buildProgram(): Command {
         .addOption(new Option("--timeout <ms>", "stop after this long (rerun continues)").argParser(int("--timeout")).default(600_000))
         .option("--preview", "count what would be deleted, delete nothing", false)
         .action(async (o) => {
-            const { revokeSessionsCommand } = require("./commands/revokeSessions") as typeof import("./commands/revokeSessions.js");
-            const result = await revokeSessionsCommand({
+            const result = await redisCommands().revokeSessionsCommand({
                 ...(await redisTargetOf(o)),
                 pattern: o.pattern,
                 preview: o.preview,
@@ -354,6 +354,6 @@ export async function main(argv: string[]): Promise<number> {
         const message = error instanceof Error ? error.message : String(error);
         console.error(`mcp-ops: ${message}`);
         if (error instanceof OpsError) return error.exitCode;
-        return message.startsWith("Invalid stack config") ? EXIT.invalidInput : EXIT.failed;
+        return error instanceof ConfigError ? EXIT.invalidInput : EXIT.failed;
     }
 }

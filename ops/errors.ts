@@ -33,27 +33,23 @@ export const EXIT = {
     timeout: 75,
 } as const;
 
-export class InvalidInputError extends OpsError {
-    constructor(message: string) {
-        super(message, EXIT.invalidInput);
-    }
+/** An OpsError class whose exit code is fixed, so each kind of failure is one line. */
+function withExitCode(exitCode: number) {
+    return class extends OpsError {
+        constructor(message: string) {
+            super(message, exitCode);
+        }
+    };
 }
 
+export class InvalidInputError extends withExitCode(EXIT.invalidInput) {}
 /** A dependency (Redis, an MCP server, the API server) could not be used as asked. */
-export class UnavailableError extends OpsError {
-    constructor(message: string) {
-        super(message, EXIT.unavailable);
-    }
-}
-
-export class OperationFailedError extends OpsError {
-    constructor(message: string) {
-        super(message, EXIT.failed);
-    }
-}
-
-export class OpsTimeoutError extends OpsError {
-    constructor(message: string) {
-        super(message, EXIT.timeout);
-    }
-}
+export class UnavailableError extends withExitCode(EXIT.unavailable) {}
+export class OperationFailedError extends withExitCode(EXIT.failed) {}
+export class OpsTimeoutError extends withExitCode(EXIT.timeout) {}
+/** The user declined, or could not be asked; nothing was changed. */
+export class ConfirmationRefusedError extends withExitCode(EXIT.refused) {}
+/** The stack update itself failed. */
+export class UpdateFailedError extends withExitCode(EXIT.failed) {}
+/** The update applied but its rollouts did not verify. */
+export class VerificationFailedError extends withExitCode(EXIT.verifyFailed) {}

@@ -5,6 +5,7 @@ import { connectRedis, RedisTarget } from "../redis/connect";
 import { MaintenanceReport, redisMaintenance } from "../redis/maintenance";
 import type { DrillReport } from "../redis/restoreDrill";
 import { snapshotToFile, SnapshotManifest } from "../redis/snapshot";
+import { assertNarrowPattern, revokeSessions, SweepProgress, SweepResult } from "../redis/sweep";
 import { RedisStats, redisStats } from "../redis/stats";
 
 /** Runs `work` on a connection that is always closed afterwards. */
@@ -15,6 +16,12 @@ async function withRedis<T>(target: RedisTarget, work: (redis: Awaited<ReturnTyp
     } finally {
         redis.disconnect();
     }
+}
+
+/** Validates the pattern before connecting, so a bad pattern is refused with nothing touched. */
+export function revokeSessionsCommand(o: RedisTarget & { pattern: string; preview: boolean; count: number; timeoutMs: number; onProgress?: (p: SweepProgress) => void }): Promise<SweepResult> {
+    assertNarrowPattern(o.pattern);
+    return withRedis(o, (r) => revokeSessions(r, o));
 }
 
 export const statsCommand = (target: RedisTarget, sample: number): Promise<RedisStats> => withRedis(target, (r) => redisStats(r, { sample }));

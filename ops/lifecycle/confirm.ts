@@ -1,12 +1,7 @@
 import { createInterface } from "readline";
-import { EXIT, OpsError } from "../errors";
+import { ConfirmationRefusedError } from "../errors";
 
-/** The user declined, or could not be asked; nothing was changed. */
-export class ConfirmationRefusedError extends OpsError {
-    constructor(message: string) {
-        super(message, EXIT.refused);
-    }
-}
+export { ConfirmationRefusedError };
 
 export interface ConfirmOptions {
     stack: string;

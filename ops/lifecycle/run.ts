@@ -1,4 +1,4 @@
-import { EXIT, OpsError, OperationFailedError } from "../errors";
+import { OperationFailedError, OpsError, UpdateFailedError, VerificationFailedError } from "../errors";
 import type { Plan } from "../plan/types";
 import { AuditTag, auditMessage } from "./audit";
 
@@ -18,17 +18,7 @@ export interface Verifier {
     verify(deployments: string[]): Promise<{ ok: boolean; detail: string }>;
 }
 
-export class UpdateFailedError extends OpsError {
-    constructor(message: string) {
-        super(message, EXIT.failed);
-    }
-}
-
-export class VerificationFailedError extends OpsError {
-    constructor(message: string) {
-        super(message, EXIT.verifyFailed);
-    }
-}
+export { UpdateFailedError, VerificationFailedError };
 
 export interface RunOptions {
     tag: AuditTag;

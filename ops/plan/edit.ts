@@ -6,11 +6,6 @@ import type { Plan } from "./types";
 /** A JSON deep copy: raw config is plain data. */
 const clone = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)));
 
-/** Reads a dot path ("services.gateway.replicas") from raw config. */
-export function getPath(raw: Record<string, unknown>, path: string): unknown {
-    return path.split(".").reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key] : undefined), raw);
-}
-
 /**
  * Builds a plan from edits to the raw stack config (keys without namespace). Setting a value
  * to undefined removes it. The edited config is validated with the platform's own schema, so

@@ -90,6 +90,16 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         if (error instanceof ConcurrentUpdateError) throw new LockConflictError(o.stack, describeLockHolder(backend, o.stack));
         throw error;
     };
+    /** An update (optionally refreshing first), numbered as the history numbers it. */
+    const runUp = async (message: string, refresh: boolean): Promise<{ version?: number }> => {
+        try {
+            await stack.up({ message, refresh, onOutput: o.onOutput });
+        } catch (error) {
+            lockError(error);
+        }
+        const [newest] = await history(stack, 1);
+        return { version: newest?.version };
+    };
     const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {
         const events: AutomationEvent[] = [];
         try {
@@ -135,27 +145,11 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             }
             return events as unknown as EngineEvent[];
         },
-        async upWithRefresh(message) {
-            try {
-                await stack.up({ message, refresh: true, onOutput: o.onOutput });
-            } catch (error) {
-                lockError(error);
-            }
-            const [newest] = await history(stack, 1);
-            return { version: newest?.version };
-        },
+        upWithRefresh: (message) => runUp(message, true),
         async preview() {
             return renderDiff(summarizeEvents(await previewEvents()));
         },
-        async up(message) {
-            try {
-                await stack.up({ message, onOutput: o.onOutput });
-            } catch (error) {
-                lockError(error);
-            }
-            const [newest] = await history(stack, 1);
-            return { version: newest?.version };
-        },
+        up: (message) => runUp(message, false),
         history: (limit = 50) => history(stack, limit),
     };
 }
