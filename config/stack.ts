@@ -10,7 +10,10 @@ import type { PlatformConfig } from "./schema";
  */
 export function loadStackConfig(): { config: PlatformConfig; credentials: ExternalCredentials } {
     try {
-        const config = parsePlatformConfig(rawFromStackConfig(pulumi.runtime.allConfig()));
+        const all = pulumi.runtime.allConfig();
+        const providerProblems = missingProviderSettings(all);
+        if (providerProblems.length > 0) throw new ConfigError(providerProblems);
+        const config = parsePlatformConfig(rawFromStackConfig(all));
         const stackConfig = new pulumi.Config(CONFIG_NAMESPACE);
         const credentials: ExternalCredentials = {};
         const missing: string[] = [];
@@ -26,6 +29,22 @@ export function loadStackConfig(): { config: PlatformConfig; credentials: Extern
         if (error instanceof ConfigError) throw new pulumi.RunError(error.message);
         throw error;
     }
+}
+
+/**
+ * Kubernetes provider settings the program relies on. ConfigMaps and Secrets have fixed names (ops
+ * commands and consumers find them by name); without these the provider replaces such an object on
+ * every change, deleting it first, and replaces every workload that reads it with it.
+ */
+const REQUIRED_PROVIDER_SETTINGS: Record<string, string> = {
+    "kubernetes:enableConfigMapMutable": "a tuning change would replace the service's ConfigMap and its Deployment (every pod at once) instead of rolling it",
+    "kubernetes:enableSecretMutable": "a rotation would replace the Secret and every Deployment and StatefulSet that reads it instead of rolling them",
+};
+
+export function missingProviderSettings(all: Record<string, string>): string[] {
+    return Object.entries(REQUIRED_PROVIDER_SETTINGS)
+        .filter(([key]) => all[key] !== "true")
+        .map(([key, why]) => `${key} must be true: otherwise ${why}; set it with: pulumi config set ${key} true`);
 }
 
 function noteMissing(missing: string[], key: string): undefined {

@@ -26,6 +26,9 @@ const endProgress = () => {
     if (process.stderr.isTTY) process.stderr.write("\r\x1b[K");
 };
 const stackConfig = (stack: string): PlatformConfig => (require("./stackFile") as typeof import("./stackFile.js")).readStackConfig(stack, projectDir);
+/** Asks before an action that changes or deletes something; --yes answers for CI. */
+const confirmAction = (summary: string, o: { stack: string; yes?: boolean }) =>
+    (require("./lifecycle/confirm") as typeof import("./lifecycle/confirm.js")).confirmOnTerminal(summary, { stack: o.stack, environment: stackConfig(o.stack).environment, yes: Boolean(o.yes) });
 
 interface RedisFlags {
     stack: string;
@@ -56,7 +59,7 @@ async function redisTargetOf(o: RedisFlags): Promise<RedisTarget> {
     if (o.passwordSecret) {
         const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
         const { readSecretValue } = require("./kube/secrets") as typeof import("./kube/secrets.js");
-        const kubeconfig = findKubeconfig(o.kubeconfig, projectDir);
+        const kubeconfig = findKubeconfig(o.kubeconfig, projectDir, o.stack);
         if (!kubeconfig) throw new InvalidInputError("--password-secret needs a cluster: pass --kubeconfig or set KUBECONFIG");
         password = await readSecretValue(kubeconfig, config!.namespace, o.passwordSecret);
     }
@@ -88,7 +91,7 @@ export function buildProgram(): Command {
             const config = stackConfig(o.stack);
             const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
             const redis = o.redis ? redisTarget(config, o.redisUrl, process.env[o.passwordEnv]) : undefined;
-            const kubeconfig = o.cluster ? findKubeconfig(o.kubeconfig, projectDir) : undefined;
+            const kubeconfig = o.cluster ? findKubeconfig(o.kubeconfig, projectDir, o.stack) : undefined;
             const rounds = o.watch ? (o.count ?? Infinity) : 1;
             for (let round = 1; round <= rounds; round++) {
                 const { report, exitCode } = await healthCommand({ config, endpoint: o.endpoint, timeoutMs: o.timeout, slowMs: o.slow, redis, kubeconfig });
@@ -114,15 +117,24 @@ export function buildProgram(): Command {
         .addOption(new Option("--count <n>", "SCAN COUNT per step").argParser(int("--count")).default(1000))
         .addOption(new Option("--timeout <ms>", "stop after this long (rerun continues)").argParser(int("--timeout")).default(600_000))
         .option("--preview", "count what would be deleted, delete nothing", false)
+        .option("--yes", "delete without asking (CI)", false)
         .action(async (o) => {
-            const result = await redisCommands().revokeSessionsCommand({
-                ...(await redisTargetOf(o)),
-                pattern: o.pattern,
-                preview: o.preview,
-                count: o.count,
-                timeoutMs: o.timeout,
-                onProgress: (p) => progress(`scanned ${p.scans} steps, deleted ${p.deleted}`),
-            });
+            const target = await redisTargetOf(o);
+            const sweep = (preview: boolean) =>
+                redisCommands().revokeSessionsCommand({
+                    ...target,
+                    pattern: o.pattern,
+                    preview,
+                    count: o.count,
+                    timeoutMs: o.timeout,
+                    onProgress: (p) => progress(preview ? `counting: scanned ${p.scans} steps` : `scanned ${p.scans} steps, deleted ${p.deleted}`),
+                });
+            if (!o.preview && !o.yes) {
+                const counted = await sweep(true);
+                endProgress();
+                await confirmAction(`delete ${counted.matched} keys matching "${o.pattern}" (more may match by the time the sweep runs)`, o);
+            }
+            const result = await sweep(o.preview);
             endProgress();
             print(o.json, result, () =>
                 result.preview
@@ -146,6 +158,7 @@ export function buildProgram(): Command {
         .option("--maxmemory <size>", "e.g. 768mb; default: the stack's mcp:redis.maxmemory")
         .option("--policy <name>", "eviction policy; default: the stack's mcp:redis.maxmemoryPolicy")
         .option("--preview", "count what each rule would change, change nothing", false)
+        .option("--yes", "apply without asking (CI)", false)
         .action(async (o) => {
             const config = stackConfig(o.stack);
             const commands = redisCommands();
@@ -154,7 +167,14 @@ export function buildProgram(): Command {
                 maxmemory: o.maxmemory ?? config.redis.maxmemory,
                 maxmemoryPolicy: o.policy ?? config.redis.maxmemoryPolicy,
             };
-            const report = await commands.cachePolicyCommand(await redisTargetOf(o), policy, o.preview);
+            const target = await redisTargetOf(o);
+            if (!o.preview && !o.yes) {
+                const planned = await commands.cachePolicyCommand(target, policy, true);
+                for (const r of planned.rules) process.stderr.write(`would set TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"\n`);
+                for (const c of planned.config) process.stderr.write(`would set ${c.parameter}: ${c.from} -> ${c.to}\n`);
+                await confirmAction("apply this cache policy", o);
+            }
+            const report = await commands.cachePolicyCommand(target, policy, o.preview);
             print(o.json, report, () =>
                 [
                     ...report.rules.map((r) => `${report.preview ? "would set" : "set"} TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"`),
@@ -254,8 +274,10 @@ export function buildProgram(): Command {
 function addClusterActions(program: Command): void {
     const cluster = (o: { stack: string; kubeconfig?: string }) => {
         const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
-        const kubeconfig = findKubeconfig(o.kubeconfig, projectDir);
-        if (!kubeconfig) throw new InvalidInputError("this command needs a cluster: pass --kubeconfig or set KUBECONFIG");
+        const kubeconfig = findKubeconfig(o.kubeconfig, projectDir, o.stack);
+        if (!kubeconfig) {
+            throw new InvalidInputError(`this command needs a cluster: pass --kubeconfig or set KUBECONFIG${o.stack === "local" ? " (or start the local cluster: npm run local:up)" : ""}`);
+        }
         return { kubeconfig, namespace: stackConfig(o.stack).namespace };
     };
     const backup = program.command("backup").description("backups beyond the schedule");
@@ -283,11 +305,13 @@ function addClusterActions(program: Command): void {
         .option("--name <certificate>", "Certificate to renew", "gateway")
         .option("--kubeconfig <file>", "cluster (default: $KUBECONFIG, else the local cluster if up)")
         .addOption(new Option("--timeout <s>", "seconds to wait for the new certificate").argParser(int("--timeout")).default(300))
+        .option("--yes", "renew without asking (CI)", false)
         .option("--json", "print the result as JSON", false)
         .action(async (o) => {
             const { renewCertificate } = require("./kube/certificates") as typeof import("./kube/certificates.js");
             const { kubeconfig, namespace } = cluster(o);
-            const result = await renewCertificate(kubeconfig, namespace, o.name, { timeoutMs: o.timeout * 1000 });
+            await confirmAction(`re-issue certificate ${namespace}/${o.name} now`, o);
+            const result = await renewCertificate(kubeconfig, namespace, o.name, { timeoutMs: o.timeout * 1000, onProgress: (line) => process.stderr.write(`${line}\n`) });
             print(o.json, result, () => `${result.certificate} renewed in ${result.seconds}s: expires ${result.notAfter} (was ${result.previousNotAfter ?? "not issued"})`);
         });
     program
@@ -326,17 +350,20 @@ function addClusterActions(program: Command): void {
             const { pulumiRoot } = require("./stack/toolchain") as typeof import("./stack/toolchain.js");
             const { findKubeconfig } = require("./kube/client") as typeof import("./kube/client.js");
             const { workloadReadiness } = require("./kube/workloads") as typeof import("./kube/workloads.js");
-            const stack = await openStack({ projectDir, stack: o.stack, pulumiRoot: pulumiRoot(projectDir) });
+            const { SIMULATED_NOTE } = require("./kube/simulated") as typeof import("./kube/simulated.js");
+            const stack = await openStack({ projectDir, stack: o.stack, pulumiRoot: pulumiRoot(projectDir), kubeconfig: o.kubeconfig });
             const outputs = Object.fromEntries(Object.entries(await stack.stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
-            const kubeconfig = findKubeconfig(o.kubeconfig, projectDir);
+            const kubeconfig = findKubeconfig(o.kubeconfig, projectDir, o.stack);
             const workloads = kubeconfig ? await workloadReadiness(kubeconfig, stackConfig(o.stack).namespace) : undefined;
-            print(o.json, { outputs, workloads }, () =>
+            const simulated = workloads?.some((w) => w.simulated) ?? false;
+            print(o.json, { outputs, workloads, ...(simulated ? { note: SIMULATED_NOTE } : {}) }, () =>
                 [
                     "outputs:",
                     JSON.stringify(outputs, null, 2),
                     "workloads:",
-                    ...(workloads ?? []).map((w) => `  ${w.status.padEnd(9)} ${w.kind.toLowerCase()}/${w.name} ${w.ready}/${w.desired} ready`),
+                    ...(workloads ?? []).map((w) => `  ${w.status.padEnd(9)} ${w.kind.toLowerCase()}/${w.name} ${w.ready}/${w.desired} ready${w.simulated ? " (simulated)" : ""}`),
                     ...(workloads ? [] : ["  (no cluster reachable)"]),
+                    ...(simulated ? [`note: ${SIMULATED_NOTE}`] : []),
                 ].join("\n"),
             );
         });

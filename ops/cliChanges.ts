@@ -128,12 +128,14 @@ export function addChangeCommands(program: Command, projectDir: string, print: (
                 process.exitCode = EXIT.degraded;
                 return;
             }
-            const { askOnTerminal, confirmChange } = require("./lifecycle/confirm") as typeof import("./lifecycle/confirm.js");
+            const { confirmOnTerminal } = require("./lifecycle/confirm") as typeof import("./lifecycle/confirm.js");
             const { auditMessage, currentActor } = require("./lifecycle/audit") as typeof import("./lifecycle/audit.js");
             const { readStackConfig } = require("./stackFile") as typeof import("./stackFile.js");
+            const { withChangeLock } = require("./stack/changeLock") as typeof import("./stack/changeLock.js");
             const summary = `restore the declared state of ${drifted.length} drifted resource(s)`;
-            await confirmChange(summary, { stack: o.stack, environment: readStackConfig(o.stack, projectDir).environment, yes: o.yes, interactive: Boolean(process.stdin.isTTY), ask: askOnTerminal });
-            const { version } = await stack.upWithRefresh(auditMessage({ operation: "drift-fix", reason: o.reason ?? "not given", actor: currentActor() }, summary));
+            await confirmOnTerminal(summary, { stack: o.stack, environment: readStackConfig(o.stack, projectDir).environment, yes: o.yes });
+            const message = auditMessage({ operation: "drift-fix", reason: o.reason ?? "not given", actor: currentActor() }, summary);
+            const { version } = await withChangeLock(projectDir, o.stack, () => stack.upWithRefresh(message));
             process.stderr.write(`declared state applied (update ${version ?? "?"})\n`);
         });
 
@@ -163,14 +165,22 @@ export function addChangeCommands(program: Command, projectDir: string, print: (
         .description("after an interrupted update: clear its stale lock and pending operations, then refresh")
         .option("--stack <name>", "stack", "local")
         .option("--force", "remove the lock even if its process may be alive elsewhere", false)
+        .option("--reason <text>", "why; recorded in the stack history")
+        .option("--yes", "recover without asking (CI)", false)
         .option("--json", "print as JSON", false)
         .action(async (o) => {
             const { openStack, stackEnvironment } = require("./stack/automation") as typeof import("./stack/automation.js");
             const { pulumiRoot } = require("./stack/toolchain") as typeof import("./stack/toolchain.js");
             const { recoverStack } = require("./stack/recover") as typeof import("./stack/recover.js");
+            const { confirmOnTerminal } = require("./lifecycle/confirm") as typeof import("./lifecycle/confirm.js");
+            const { auditMessage, currentActor } = require("./lifecycle/audit") as typeof import("./lifecycle/audit.js");
+            const { readStackConfig } = require("./stackFile") as typeof import("./stackFile.js");
+            const summary = `clear the stale locks and pending operations of stack ${o.stack}, then refresh its state`;
+            await confirmOnTerminal(summary, { stack: o.stack, environment: readStackConfig(o.stack, projectDir).environment, yes: o.yes });
             const stack = await openStack({ projectDir, stack: o.stack, pulumiRoot: pulumiRoot(projectDir) });
             const backend = process.env.PULUMI_BACKEND_URL ?? stackEnvironment(projectDir, o.stack).PULUMI_BACKEND_URL;
-            const report = await recoverStack(stack, backend, { force: o.force });
+            const message = auditMessage({ operation: "recover", reason: o.reason ?? "not given", actor: currentActor() }, summary);
+            const report = await recoverStack(stack, backend, { force: o.force, message, projectDir });
             print(o.json, report, () =>
                 [`locks removed: ${report.locksRemoved.join("; ") || "none"}`, `pending operations cleared: ${report.pendingCleared.map((p) => p.urn).join(", ") || "none"}`, `refreshed: ${report.refreshed}`].join("\n"),
             );

@@ -1,23 +1,32 @@
-import { readFileSync } from "fs";
+import { readFileSync, renameSync, writeFileSync } from "fs";
 import { join } from "path";
-import { parse } from "yaml";
+import { isMap, parse, parseDocument, type Document } from "yaml";
 import { parsePlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
 import { InvalidInputError } from "./errors";
 
-/** Raw `mcp:` config of a stack's settings file (Pulumi.<stack>.yaml), keys without the namespace. */
-export function readRawStackConfig(stack: string, projectDir: string): Record<string, any> {
-    const file = join(projectDir, `Pulumi.${stack}.yaml`);
-    let text: string;
+export const stackFilePath = (stack: string, projectDir: string) => join(projectDir, `Pulumi.${stack}.yaml`);
+
+function readStackFile(stack: string, projectDir: string): string {
+    const file = stackFilePath(stack, projectDir);
     try {
-        text = readFileSync(file, "utf8");
+        return readFileSync(file, "utf8");
     } catch {
         throw new InvalidInputError(`stack "${stack}" has no settings file ${file}; use --stack with one of local, staging, production`);
     }
-    const config = (parse(text) as { config?: Record<string, unknown> } | null)?.config ?? {};
+}
+
+const isEncrypted = (value: unknown) => value !== null && typeof value === "object" && "secure" in value;
+
+/**
+ * Raw `mcp:` config of a stack's settings file (Pulumi.<stack>.yaml), keys without the namespace.
+ * Encrypted values (`secure:`) are left out: the program reads them as secret Outputs.
+ */
+export function readRawStackConfig(stack: string, projectDir: string): Record<string, any> {
+    const config = (parse(readStackFile(stack, projectDir)) as { config?: Record<string, unknown> } | null)?.config ?? {};
     const raw: Record<string, any> = {};
     for (const [key, value] of Object.entries(config)) {
-        if (key.startsWith("mcp:")) raw[key.slice("mcp:".length)] = value;
+        if (key.startsWith("mcp:") && !isEncrypted(value)) raw[key.slice("mcp:".length)] = value;
     }
     return raw;
 }
@@ -25,4 +34,54 @@ export function readRawStackConfig(stack: string, projectDir: string): Record<st
 /** The validated config of a stack's settings file. */
 export function readStackConfig(stack: string, projectDir: string): PlatformConfig {
     return parsePlatformConfig(readRawStackConfig(stack, projectDir));
+}
+
+/** How the checked-in stack files are laid out, so an edit changes only the lines it must. */
+const FORMAT = { flowCollectionPadding: false, lineWidth: 0 } as const;
+
+/**
+ * Writes top-level `mcp:` keys into the stack file (undefined removes a key), typed as YAML
+ * (a boolean stays a boolean) and touching only the values that differ, so comments and the
+ * layout of everything else are kept. The file is replaced atomically.
+ */
+export function writeStackConfigValues(stack: string, projectDir: string, values: Record<string, unknown>): void {
+    const doc = parseDocument(readStackFile(stack, projectDir));
+    for (const [key, value] of Object.entries(values)) {
+        const path = ["config", `mcp:${key}`];
+        if (value === undefined) doc.deleteIn(path);
+        else mergeInto(doc, path, value);
+    }
+    replaceFile(stackFilePath(stack, projectDir), doc.toString(FORMAT));
+}
+
+/** The stack file's exact text, and a way to put it back byte for byte. */
+export function snapshotStackFile(stack: string, projectDir: string): { restore(): void } {
+    const text = readStackFile(stack, projectDir);
+    return { restore: () => replaceFile(stackFilePath(stack, projectDir), text) };
+}
+
+function mergeInto(doc: Document, path: string[], value: unknown): void {
+    const node = doc.getIn(path, true);
+    if (isMap(node) && isPlainObject(value)) {
+        for (const item of [...node.items]) {
+            const key = String((item.key as { value?: unknown })?.value ?? item.key);
+            if (!(key in value)) doc.deleteIn([...path, key]);
+        }
+        for (const [key, child] of Object.entries(value)) {
+            if (child === undefined) doc.deleteIn([...path, key]);
+            else mergeInto(doc, [...path, key], child);
+        }
+        return;
+    }
+    const current = doc.getIn(path);
+    const plain = current !== null && typeof current === "object" && "toJSON" in current ? (current as { toJSON(): unknown }).toJSON() : current;
+    if (JSON.stringify(plain) !== JSON.stringify(value)) doc.setIn(path, value);
+}
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+
+function replaceFile(file: string, text: string): void {
+    const temporary = `${file}.${process.pid}.tmp`;
+    writeFileSync(temporary, text);
+    renameSync(temporary, file);
 }

@@ -3,11 +3,12 @@ import { InvalidInputError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { describeStuck, verifyRollouts } from "../kube/rollout";
 import { currentActor } from "../lifecycle/audit";
-import { askOnTerminal, confirmChange } from "../lifecycle/confirm";
+import { confirmOnTerminal } from "../lifecycle/confirm";
 import { RunResult, runChange, Verifier } from "../lifecycle/run";
 import type { HistoryEntry } from "../plan/rollback";
 import type { Plan } from "../plan/types";
 import { AutomationStack, openStack } from "../stack/automation";
+import { withChangeLock } from "../stack/changeLock";
 import { LockConflictError } from "../stack/locks";
 import { pulumiRoot } from "../stack/toolchain";
 
@@ -27,7 +28,7 @@ export interface ChangeContext {
     projectDir: string;
     report: (line: string) => void;
     /** Test seam: how the stack is opened. */
-    open?: (stack: string) => Promise<AutomationStack>;
+    open?: (stack: string, kubeconfig?: string) => Promise<AutomationStack>;
 }
 
 /** Opens the stack, retrying while another update holds it when --wait is given. */
@@ -44,16 +45,24 @@ async function withStackLock<T>(flags: ChangeFlags, report: (l: string) => void,
     }
 }
 
-/** The shared body of every desired-state command: plan from the live stack config, then the lifecycle. */
+/**
+ * The shared body of every desired-state command: plan from the stack config, then the lifecycle,
+ * all under the stack's change lock, so the stack file only ever holds one change in flight.
+ */
 export async function changeCommand(flags: ChangeFlags, ctx: ChangeContext, makePlan: (raw: Record<string, unknown>, history: () => Promise<HistoryEntry[]>) => Plan | Promise<Plan>): Promise<RunResult> {
-    const stack = await (ctx.open ?? ((name) => openStack({ projectDir: ctx.projectDir, stack: name, pulumiRoot: pulumiRoot(ctx.projectDir) })))(flags.stack);
+    return withChangeLock(ctx.projectDir, flags.stack, () => planAndRun(flags, ctx, makePlan), { wait: flags.wait, report: ctx.report });
+}
+
+async function planAndRun(flags: ChangeFlags, ctx: ChangeContext, makePlan: (raw: Record<string, unknown>, history: () => Promise<HistoryEntry[]>) => Plan | Promise<Plan>): Promise<RunResult> {
+    const kubeconfig = findKubeconfig(flags.kubeconfig, ctx.projectDir, flags.stack);
+    const open = ctx.open ?? ((name, cluster) => openStack({ projectDir: ctx.projectDir, stack: name, pulumiRoot: pulumiRoot(ctx.projectDir), kubeconfig: cluster }));
+    const stack = await open(flags.stack, kubeconfig);
     const raw = await stack.rawConfig();
     const config = parsePlatformConfig(raw);
     if (config.environment === "production" && !flags.reason) {
         throw new InvalidInputError("production changes need a --reason (it is recorded in the stack history)");
     }
     const plan = await makePlan(raw, () => stack.history());
-    const kubeconfig = findKubeconfig(flags.kubeconfig, ctx.projectDir);
     const verifier: Verifier | undefined = kubeconfig
         ? {
               async verify(deployments) {
@@ -70,7 +79,7 @@ export async function changeCommand(flags: ChangeFlags, ctx: ChangeContext, make
             previewOnly: flags.preview,
             noRevert: !flags.revert,
             report: ctx.report,
-            confirm: (summary) => confirmChange(summary, { stack: flags.stack, environment: config.environment, yes: flags.yes, interactive: Boolean(process.stdin.isTTY), ask: askOnTerminal }),
+            confirm: (summary) => confirmOnTerminal(summary, { stack: flags.stack, environment: config.environment, yes: flags.yes }),
         }),
     );
 }

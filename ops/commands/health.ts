@@ -1,6 +1,7 @@
 import type { PlatformConfig } from "../../config/schema";
 import { EXIT } from "../errors";
 import { checkHealth, HealthReport } from "../health/health";
+import { SIMULATED_NOTE } from "../kube/simulated";
 import { healthTargets, parseEndpoints } from "../health/targets";
 import type { RedisTarget } from "../redis/connect";
 
@@ -14,17 +15,38 @@ export interface HealthCommandOptions {
     kubeconfig?: string;
 }
 
+export type HealthCommandReport = HealthReport & {
+    /** How to reach each server that did not answer at its in-cluster address. */
+    hints: string[];
+};
+
 /** `mcp-ops health`: returns the report and the exit code its overall status maps to. */
-export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthReport; exitCode: number }> {
-    const targets = healthTargets(options.config, parseEndpoints(options.endpoint));
+export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
+    const endpoints = parseEndpoints(options.endpoint);
+    const targets = healthTargets(options.config, endpoints);
     const cluster = options.kubeconfig ? { kubeconfig: options.kubeconfig, namespace: options.config.namespace } : undefined;
     const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs, redis: options.redis, cluster });
     const exitCode = report.status === "HEALTHY" ? EXIT.ok : report.status === "DEGRADED" ? EXIT.degraded : EXIT.unhealthy;
-    return { report, exitCode };
+    return { report: { ...report, hints: reachHints(options.config, report, endpoints) }, exitCode };
+}
+
+/**
+ * For every server checked at its in-cluster address that failed: the exact port-forward and
+ * --endpoint that reach it from here, and whether its pods are simulated (then nothing answers).
+ */
+function reachHints(config: PlatformConfig, report: HealthReport, endpoints: Record<string, string>): string[] {
+    const failing = report.services.filter((s) => !(s.rest.ok && s.mcp.ok) && endpoints[s.name] === undefined);
+    return failing.map((s, i) => {
+        const port = config.services[s.name].port;
+        const local = 18080 + i;
+        const simulated = report.workloads?.some((w) => w.name === s.name && w.simulated);
+        const reach = `kubectl -n ${config.namespace} port-forward svc/${s.name} ${local}:${port}, then --endpoint ${s.name}=http://127.0.0.1:${local}`;
+        return simulated ? `${s.name}: ${SIMULATED_NOTE}, so no server answers there; check a running server with --endpoint ${s.name}=<url>` : `${s.name}: reach it with ${reach}`;
+    });
 }
 
 /** A plain-text rendering: one line per server, then the reasons. */
-export function renderHealth(report: HealthReport): string {
+export function renderHealth(report: HealthCommandReport): string {
     const ms = (n: number) => `${Math.round(n)} ms`;
     const lines = [`overall: ${report.status}  (${report.checkedAt})`];
     for (const s of report.services) {
@@ -40,8 +62,10 @@ export function renderHealth(report: HealthReport): string {
         for (const reason of r.reasons) lines.push(`            - ${reason}`);
     }
     for (const w of report.workloads ?? []) {
-        lines.push(`  ${w.status.padEnd(9)} ${`${w.kind.toLowerCase()}/${w.name}`.padEnd(24)} ${w.ready}/${w.desired} ready, ${w.updated} up to date${w.observed ? "" : ", rollout not yet observed"}`);
+        const simulated = w.simulated ? " (simulated: no container runs)" : "";
+        lines.push(`  ${w.status.padEnd(9)} ${`${w.kind.toLowerCase()}/${w.name}`.padEnd(24)} ${w.ready}/${w.desired} ready, ${w.updated} up to date${w.observed ? "" : ", rollout not yet observed"}${simulated}`);
     }
     if (report.clusterError) lines.push(`  DEGRADED  cluster                  ${report.clusterError}`);
+    for (const hint of report.hints) lines.push(`  hint: ${hint}`);
     return lines.join("\n");
 }

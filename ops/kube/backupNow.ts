@@ -1,5 +1,6 @@
 import { OperationFailedError, OpsTimeoutError, UnavailableError } from "../errors";
 import { kubeConfigFrom, loadKubeClient } from "./client";
+import { isSimulatedNode, isSimulatedPod, SIMULATED_NOTE } from "./simulated";
 
 export interface BackupJobResult {
     job: string;
@@ -43,6 +44,14 @@ export async function backupNow(kubeconfig: string, namespace: string, store: "r
         const done = (status.succeeded ?? 0) > 0 || status.conditions?.some((c) => (c.type === "Failed" || c.type === "Complete") && c.status === "True");
         if (done) {
             const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` });
+            const simulatedNodes = new Set((await core.listNode().catch(() => ({ items: [] }))).items.filter(isSimulatedNode).map((n) => n.metadata!.name!));
+            if (pods.items.length > 0 && pods.items.every((pod) => isSimulatedPod(pod, simulatedNodes))) {
+                const nodes = [...new Set(pods.items.map((pod) => pod.spec!.nodeName!))].join(", ");
+                throw new UnavailableError(
+                    `backup job ${job} was created from the CronJob and reported done on ${nodes}, but ${SIMULATED_NOTE}: nothing was backed up. ` +
+                        `Take a real backup from a running store: ${store === "redis" ? "mcp-ops redis backup --url <url> --out <file>" : "pg_dump --format=custom against a running server"}`,
+                );
+            }
             const logs: string[] = [];
             for (const pod of pods.items) {
                 for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {

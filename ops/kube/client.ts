@@ -10,15 +10,18 @@ export function loadKubeClient(): Promise<KubeClient> {
     return import("@kubernetes/client-node");
 }
 
+/** The kubeconfig `npm run cluster:up` (and `local:up`) writes for the local cluster. */
+export const localKubeconfigPath = (projectDir: string) => join(projectDir, ".local", "cluster", "kubeconfig");
+
 /**
- * Which kubeconfig to use: the flag, then $KUBECONFIG, then the local cluster's if it is up.
- * Undefined means no cluster is reachable from here, and cluster checks are skipped.
+ * Which kubeconfig to use: the flag, then $KUBECONFIG, then, for the local stack only, the local
+ * cluster's if it is up. Undefined means no cluster is known, and cluster checks are skipped.
  */
-export function findKubeconfig(flag: string | undefined, projectDir: string): string | undefined {
+export function findKubeconfig(flag: string | undefined, projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
     if (flag) return flag;
-    if (process.env.KUBECONFIG) return process.env.KUBECONFIG;
-    const local = join(projectDir, ".local", "cluster", "kubeconfig");
-    return existsSync(local) ? local : undefined;
+    if (env.KUBECONFIG) return env.KUBECONFIG;
+    const local = localKubeconfigPath(projectDir);
+    return stack === "local" && existsSync(local) ? local : undefined;
 }
 
 export async function kubeConfigFrom(path: string): Promise<k8s.KubeConfig> {

@@ -1,6 +1,8 @@
 import type { Status } from "../health/classify";
 import { UnavailableError } from "../errors";
+import type { V1LabelSelector, V1Pod } from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { kubeConfigFrom, loadKubeClient } from "./client";
+import { isSimulatedNode, isSimulatedPod } from "./simulated";
 
 export interface WorkloadReadiness {
     kind: "Deployment" | "StatefulSet";
@@ -11,6 +13,8 @@ export interface WorkloadReadiness {
     /** The controller has seen the latest spec. */
     observed: boolean;
     status: Status;
+    /** Its pods run on simulated nodes: Ready is reported, but no container runs. */
+    simulated: boolean;
 }
 
 /**
@@ -22,14 +26,25 @@ export async function workloadReadiness(kubeconfig: string, namespace: string): 
     const client = await loadKubeClient();
     const kc = await kubeConfigFrom(kubeconfig);
     const apps = kc.makeApiClient(client.AppsV1Api);
+    const core = kc.makeApiClient(client.CoreV1Api);
     try {
-        const [deployments, statefulSets] = await Promise.all([apps.listNamespacedDeployment({ namespace }), apps.listNamespacedStatefulSet({ namespace })]);
+        const [deployments, statefulSets, pods, simulatedNodes] = await Promise.all([
+            apps.listNamespacedDeployment({ namespace }),
+            apps.listNamespacedStatefulSet({ namespace }),
+            core.listNamespacedPod({ namespace }),
+            // Reading nodes needs a cluster-wide permission a namespaced operator may lack: then nothing is marked.
+            core.listNode().then((nodes) => new Set(nodes.items.filter(isSimulatedNode).map((n) => n.metadata!.name!)), () => new Set<string>()),
+        ]);
+        const simulated = (selector: V1LabelSelector | undefined) => {
+            const own = pods.items.filter((pod) => selects(selector, pod));
+            return own.length > 0 && own.every((pod) => isSimulatedPod(pod, simulatedNodes));
+        };
         const rows: WorkloadReadiness[] = [
             ...deployments.items.map((d) =>
-                row("Deployment", d.metadata?.name, d.spec?.replicas, d.status?.readyReplicas, d.status?.updatedReplicas, d.status?.observedGeneration, d.metadata?.generation),
+                row("Deployment", d.metadata?.name, d.spec?.replicas, d.status?.readyReplicas, d.status?.updatedReplicas, d.status?.observedGeneration, d.metadata?.generation, simulated(d.spec?.selector)),
             ),
             ...statefulSets.items.map((s) =>
-                row("StatefulSet", s.metadata?.name, s.spec?.replicas, s.status?.readyReplicas, s.status?.updatedReplicas, s.status?.observedGeneration, s.metadata?.generation),
+                row("StatefulSet", s.metadata?.name, s.spec?.replicas, s.status?.readyReplicas, s.status?.updatedReplicas, s.status?.observedGeneration, s.metadata?.generation, simulated(s.spec?.selector)),
             ),
         ];
         return rows.sort((a, b) => a.name.localeCompare(b.name));
@@ -39,8 +54,14 @@ export async function workloadReadiness(kubeconfig: string, namespace: string): 
     }
 }
 
-function row(kind: WorkloadReadiness["kind"], name = "?", desired = 1, ready = 0, updated = 0, observedGeneration = 0, generation = 0): WorkloadReadiness {
+/** Whether a workload's selector (matchLabels) selects a pod. */
+function selects(selector: V1LabelSelector | undefined, pod: V1Pod): boolean {
+    const wanted = Object.entries(selector?.matchLabels ?? {});
+    return wanted.length > 0 && wanted.every(([k, v]) => pod.metadata?.labels?.[k] === v);
+}
+
+function row(kind: WorkloadReadiness["kind"], name = "?", desired = 1, ready = 0, updated = 0, observedGeneration = 0, generation = 0, simulated = false): WorkloadReadiness {
     const observed = observedGeneration >= generation;
     const status: Status = desired === 0 || (ready >= desired && updated >= desired && observed) ? "HEALTHY" : ready > 0 ? "DEGRADED" : "UNHEALTHY";
-    return { kind, name, desired, ready, updated, observed, status };
+    return { kind, name, desired, ready, updated, observed, status, simulated };
 }

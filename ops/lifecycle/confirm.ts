@@ -43,3 +43,8 @@ export async function confirmChange(summary: string, o: ConfirmOptions): Promise
     const answer = (await o.ask(`Apply "${summary}" to ${o.stack}? [y/N] `)).trim().toLowerCase();
     if (answer !== "y" && answer !== "yes") throw new ConfirmationRefusedError("not confirmed; nothing was changed");
 }
+
+/** The confirm step as commands run it: asks on this process's terminal, `--yes` answers for CI. */
+export function confirmOnTerminal(summary: string, o: Pick<ConfirmOptions, "stack" | "environment" | "yes">): Promise<void> {
+    return confirmChange(summary, { ...o, interactive: Boolean(process.stdin.isTTY), ask: askOnTerminal });
+}

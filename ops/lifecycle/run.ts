@@ -1,12 +1,16 @@
 import { OperationFailedError, OpsError, UpdateFailedError, VerificationFailedError } from "../errors";
 import type { Plan } from "../plan/types";
+import { describeEdits } from "../plan/describe";
 import { AuditTag, auditMessage } from "./audit";
 
 /** What the lifecycle needs from a stack; the Automation API adapter implements it, tests may fake it. */
 export interface StackPort {
     readonly name: string;
-    /** Writes these top-level `mcp:` keys (undefined removes a key). */
-    writeConfig(values: Record<string, unknown>): Promise<void>;
+    /**
+     * Writes these top-level `mcp:` keys (undefined removes a key); returns a function that puts
+     * the stack config back exactly as it was before this write.
+     */
+    writeConfig(values: Record<string, unknown>): Promise<() => Promise<void>>;
     /** Previews the current config; returns a readable diff. */
     preview(): Promise<string>;
     /** Runs an update with this message; returns the update's version in the history. */
@@ -45,7 +49,8 @@ export interface RunResult {
 /**
  * One lifecycle for every change (DESIGN principle 2): write config → preview and show the
  * diff → confirm → update with an audit message → verify → revert as a new update if the
- * verification fails → report. A preview-only run, or a refusal, restores the config it wrote.
+ * verification fails → report. A preview-only run, a refusal or a failure puts the stack config
+ * back as it was: only an applied change stays in it.
  */
 export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier | undefined, o: RunOptions): Promise<RunResult> {
     const base = { operation: plan.operation, summary: plan.summary, stack: stack.name, edits: plan.edits };
@@ -53,23 +58,22 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
         o.report(`nothing to change: ${plan.summary} is already the desired state`);
         return { ...base, outcome: "no-change" };
     }
-    const before = Object.fromEntries(plan.changes.map((c) => [c.key, c.before]));
     const after = Object.fromEntries(plan.changes.map((c) => [c.key, c.after]));
-    for (const e of plan.edits) o.report(`  ${e.path}: ${JSON.stringify(e.from) ?? "(unset)"} -> ${JSON.stringify(e.to) ?? "(unset)"}`);
+    for (const line of describeEdits(plan.edits)) o.report(`  ${line}`);
 
-    await stack.writeConfig(after);
+    const restoreConfig = await stack.writeConfig(after);
     let diff: string;
     try {
         o.report("previewing ...");
         diff = await stack.preview();
         o.report(diff);
         if (o.previewOnly) {
-            await stack.writeConfig(before);
+            await restoreConfig();
             return { ...base, outcome: "previewed", diff };
         }
         await o.confirm(plan.summary);
     } catch (error) {
-        await stack.writeConfig(before);
+        await restoreConfig();
         throw error;
     }
 
@@ -78,8 +82,12 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     try {
         version = (await stack.up(auditMessage(o.tag, plan.summary))).version;
     } catch (error) {
+        await restoreConfig();
         if (error instanceof OpsError) throw error;
-        throw new UpdateFailedError(`the update failed: ${(error as Error).message.split("\n").slice(0, 12).join("\n")}\nThe stack config now holds the new values; fix the cause and re-run, or roll back with mcp-ops rollback --last-good`);
+        throw new UpdateFailedError(
+            `the update failed: ${(error as Error).message.split("\n").slice(0, 12).join("\n")}\n` +
+                "The stack config was put back as it was; resources the update changed before it failed return to it with the next update (mcp-ops drift shows them).",
+        );
     }
 
     if (!verifier || plan.rollouts.length === 0) return { ...base, outcome: "applied", diff, version };
@@ -90,7 +98,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
         throw new VerificationFailedError(`verification failed and --no-revert was given, so the change stays: ${verified.detail}`);
     }
     o.report(`verification failed (${verified.detail}); reverting to the previous config ...`);
-    await stack.writeConfig(before);
+    await restoreConfig();
     let revertVersion: number | undefined;
     try {
         revertVersion = (await stack.up(auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`))).version;

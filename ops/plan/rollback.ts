@@ -16,6 +16,13 @@ export interface HistoryEntry {
 }
 
 /**
+ * Keys a rollback leaves as they are. A rotated credential's old value is gone: restoring an
+ * older rotation epoch would draw yet another new value and roll every consumer, so secrets
+ * move forward only (`mcp-ops rotate`).
+ */
+const NOT_ROLLED_BACK = new Set(["secrets"]);
+
+/**
  * Restores the `mcp:` config an earlier update ran with, as a new update (DESIGN principle 3).
  * `lastGood` picks the newest successful update before the newest update.
  */
@@ -36,10 +43,12 @@ export function planRollback(current: Record<string, unknown>, history: HistoryE
     const wanted: Record<string, string> = {};
     for (const [key, { value, secret }] of Object.entries(entry.config!)) if (!secret) wanted[key] = value;
     const restored = rawFromStackConfig(wanted);
-    const keys = [...new Set([...Object.keys(current), ...Object.keys(restored)])];
+    const keys = [...new Set([...Object.keys(current), ...Object.keys(restored)])].filter((key) => !NOT_ROLLED_BACK.has(key));
+    const secretsDiffer = JSON.stringify(current.secrets) !== JSON.stringify(restored.secrets);
     return planEdits(
         "rollback",
-        `restore the config of update ${entry.version} (${entry.startTime}${entry.message ? `: ${entry.message}` : ""})`,
+        `restore the config of update ${entry.version} (${entry.startTime}${entry.message ? `: ${entry.message}` : ""})` +
+            (secretsDiffer ? "; secrets keep their current values (a rotated credential cannot be restored)" : ""),
         current,
         keys.map((key) => ({ path: key, to: restored[key] })),
         (config) => Object.keys(config.services),

@@ -1,15 +1,16 @@
-import { ConcurrentUpdateError, EngineEvent as AutomationEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { EngineEvent as AutomationEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
 import { mkdirSync } from "fs";
 import { join } from "path";
 import { fileURLToPath } from "url";
 import { loadStackConfig } from "../../config/stack";
 import { declarePlatform } from "../../platform/declarePlatform";
 import { InvalidInputError, UnavailableError } from "../errors";
-import { readRawStackConfig } from "../stackFile";
+import { findKubeconfig } from "../kube/client";
+import { readRawStackConfig, snapshotStackFile, writeStackConfigValues } from "../stackFile";
 import type { StackPort } from "../lifecycle/run";
 import type { HistoryEntry } from "../plan/rollback";
 import { EngineEvent, summarizeEvents } from "../review/summarize";
-import { describeLockHolder, LockConflictError } from "./locks";
+import { engineError } from "./engineErrors";
 
 export interface OpenStackOptions {
     projectDir: string;
@@ -20,6 +21,8 @@ export interface OpenStackOptions {
     pulumiRoot?: string;
     /** Extra environment for the CLI. */
     env?: Record<string, string>;
+    /** Cluster for the engine's Kubernetes provider. Default: $KUBECONFIG, else the local cluster's for the local stack. */
+    kubeconfig?: string;
     onOutput?: (line: string) => void;
 }
 
@@ -56,6 +59,8 @@ export interface AutomationStack extends StackPort {
     previewEvents(policyPacks?: string[]): Promise<EngineEvent[]>;
     /** A refresh preview's events: what differs between the state and the live resources. */
     refreshEvents(): Promise<EngineEvent[]>;
+    /** A refresh recorded in the history under this message: the state takes in what really exists. */
+    refresh(message?: string): Promise<void>;
     /** An update that first refreshes, so out-of-band changes are put back to the declared state. */
     upWithRefresh(message: string): Promise<{ version?: number }>;
     rawConfig(): Promise<Record<string, unknown>>;
@@ -71,6 +76,9 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     if (o.pulumiRoot) envVars.PATH = `${join(o.pulumiRoot, "bin")}:${process.env.PATH ?? ""}`;
     const backend = envVars.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL;
     ensureFileBackend(backend);
+    // The engine's Kubernetes provider reads KUBECONFIG: give it the same cluster ops commands verify on.
+    const kubeconfig = findKubeconfig(o.kubeconfig, o.projectDir, o.stack);
+    if (kubeconfig) envVars.KUBECONFIG = kubeconfig;
     let stack: Stack;
     try {
         stack = await LocalWorkspace.selectStack(
@@ -87,8 +95,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         throw error;
     }
     const lockError = (error: unknown): never => {
-        if (error instanceof ConcurrentUpdateError) throw new LockConflictError(o.stack, describeLockHolder(backend, o.stack));
-        throw error;
+        throw engineError(error, { stack: o.stack, backend, kubeconfig });
     };
     /** An update (optionally refreshing first), numbered as the history numbers it. */
     const runUp = async (message: string, refresh: boolean): Promise<{ version?: number }> => {
@@ -113,27 +120,15 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     return {
         name: o.stack,
         stack,
+        // The stack file is the desired state; it is read and written directly, typed and with its
+        // comments, which also spares a CLI process per read or write.
         async rawConfig() {
-            const all = await stack.getAllConfig();
-            const raw: Record<string, unknown> = {};
-            for (const [key, { value, secret }] of Object.entries(all)) {
-                if (!key.startsWith("mcp:") || secret) continue;
-                try {
-                    raw[key.slice(4)] = JSON.parse(value);
-                } catch {
-                    raw[key.slice(4)] = value;
-                }
-            }
-            return raw;
+            return readRawStackConfig(o.stack, o.projectDir);
         },
         async writeConfig(values) {
-            const set: Record<string, { value: string; objectValue?: unknown; secret: boolean }> = {};
-            for (const [key, value] of Object.entries(values)) {
-                if (value === undefined) await stack.workspace.removeConfig(o.stack, `mcp:${key}`);
-                else set[`mcp:${key}`] = { value: typeof value === "string" ? value : JSON.stringify(value), objectValue: typeof value === "string" ? undefined : value, secret: false };
-            }
-            // JSON keeps numbers, booleans and nested maps typed in the stack file, and its comments.
-            if (Object.keys(set).length > 0) await stack.workspace.setAllConfigJson(o.stack, JSON.stringify(set));
+            const snapshot = snapshotStackFile(o.stack, o.projectDir);
+            writeStackConfigValues(o.stack, o.projectDir, values);
+            return async () => snapshot.restore();
         },
         previewEvents,
         async refreshEvents() {
@@ -144,6 +139,13 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
                 lockError(error);
             }
             return events as unknown as EngineEvent[];
+        },
+        async refresh(message) {
+            try {
+                await stack.refresh({ message, onOutput: o.onOutput });
+            } catch (error) {
+                lockError(error);
+            }
         },
         upWithRefresh: (message) => runUp(message, true),
         async preview() {

@@ -1,4 +1,5 @@
 import { rmSync } from "fs";
+import { clearStaleChangeLock } from "./changeLock";
 import { LockConflictError, isStale, lockFiles } from "./locks";
 import type { AutomationStack } from "./automation";
 
@@ -14,8 +15,21 @@ export interface RecoverReport {
  * state matches what really exists. Objects whose creation was interrupted are adopted by the
  * next update (server-side apply), which is why clearing is enough.
  */
-export async function recoverStack(stack: AutomationStack, backendUrl: string | undefined, options: { force?: boolean; refresh?: boolean } = {}): Promise<RecoverReport> {
+export interface RecoverOptions {
+    /** Remove locks even when their process may be alive elsewhere. */
+    force?: boolean;
+    /** Refresh after clearing (default true). */
+    refresh?: boolean;
+    /** The refresh's message in the stack history (the audit line of the recovery). */
+    message?: string;
+    /** The checkout whose mcp-ops change lock is cleared too, when its process is gone. */
+    projectDir?: string;
+}
+
+export async function recoverStack(stack: AutomationStack, backendUrl: string | undefined, options: RecoverOptions = {}): Promise<RecoverReport> {
     const report: RecoverReport = { locksRemoved: [], pendingCleared: [], refreshed: false };
+    const changeLock = options.projectDir ? clearStaleChangeLock(options.projectDir, stack.name, options.force) : undefined;
+    if (changeLock) report.locksRemoved.push(changeLock);
     for (const lock of lockFiles(backendUrl, stack.name)) {
         if (!isStale(lock) && !options.force) {
             throw new LockConflictError(stack.name, `${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}, still running; pass --force only if you know it is gone`);
@@ -31,7 +45,7 @@ export async function recoverStack(stack: AutomationStack, backendUrl: string | 
         await stack.stack.importStack(state);
     }
     if (options.refresh ?? true) {
-        await stack.stack.refresh();
+        await stack.refresh(options.message);
         report.refreshed = true;
     }
     return report;

@@ -80,7 +80,13 @@ describe("mcp-ops redis revoke-sessions", () => {
         expect(preview.stdout.trim()).toBe('preview: 3000 keys match "session:*"; nothing was deleted');
         expect(await countKeys(seed, "session:*")).toBe(3_000);
 
-        const run = await runCli(["redis", "revoke-sessions", "--url", url, "--json"], env);
+        // Without a terminal to ask on and without --yes, nothing is deleted.
+        const unconfirmed = await runCli(["redis", "revoke-sessions", "--url", url], env);
+        expect(unconfirmed.code).toBe(65);
+        expect(unconfirmed.stderr).toContain('not applying "delete 3000 keys matching "session:*"');
+        expect(await countKeys(seed, "session:*")).toBe(3_000);
+
+        const run = await runCli(["redis", "revoke-sessions", "--url", url, "--yes", "--json"], env);
         expect(JSON.parse(run.stdout)).toMatchObject({ deleted: 3_000, pattern: "session:*" });
         expect(await countKeys(seed, "*")).toBe(500);
         expect(run.stdout + run.stderr + preview.stdout + preview.stderr).not.toContain("cli-secret-password");

@@ -193,7 +193,7 @@ describe("the local cluster", () => {
         }
     });
 
-    it("runs a backup now from its CronJob and reports the result", async () => {
+    it("runs a backup now from its CronJob, and says that on simulated pods nothing was backed up", async () => {
         const batch = kc.makeApiClient(k8s.BatchV1Api);
         await batch.createNamespacedCronJob({
             namespace: "mcp-system",
@@ -203,25 +203,44 @@ describe("the local cluster", () => {
             },
         });
         const args = ["--stack", "local", "--kubeconfig", cluster.kubeconfig];
-        const ok = await runCli(["backup", "now", "redis", ...args, "--json"]);
-        expect(ok.code).toBe(0);
-        const result = JSON.parse(ok.stdout);
-        expect(result).toMatchObject({ succeeded: true, job: expect.stringMatching(/^redis-backup-manual-\d{14}$/) });
-        const job = await batch.readNamespacedJob({ name: result.job, namespace: "mcp-system" });
+        const simulated = await runCli(["backup", "now", "redis", ...args, "--json"]);
+        expect(simulated.code).toBe(69);
+        expect(simulated.stdout).toBe("");
+        expect(simulated.stderr).toMatch(/^mcp-ops: backup job redis-backup-manual-\d{14} was created from the CronJob and reported done on kwok-node-[ab], but pods on this cluster are simulated \(kwok\): they report Ready, but no container runs: nothing was backed up\./);
+        const name = /backup job (\S+) was created/.exec(simulated.stderr)![1];
+        const job = await batch.readNamespacedJob({ name, namespace: "mcp-system" });
+        expect(job.status?.succeeded).toBe(1);
         expect(job.metadata?.ownerReferences?.[0]).toMatchObject({ kind: "CronJob", name: "redis-backup" });
         const missing = await runCli(["backup", "now", "postgres", ...args]);
         expect(missing.code).toBe(69);
         expect(missing.stderr).toContain("no CronJob mcp-system/postgres-backup; is mcp:backups.enabled true and the stack deployed?");
     });
 
-    it("requests a certificate renewal the way cert-manager's CLI does, and says when nothing issues it", async () => {
+    it("refuses at once to renew a certificate nothing ever issued, changing nothing", async () => {
         const custom = kc.makeApiClient(k8s.CustomObjectsApi);
         const cert = { group: "cert-manager.io", version: "v1", namespace: "mcp-system", plural: "certificates" };
         await custom.createNamespacedCustomObject({ ...cert, body: { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "gateway" }, spec: { secretName: "gateway-tls", dnsNames: ["gateway"], issuerRef: { name: "x" } } } });
-        const result = await runCli(["cert", "renew", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--timeout", "2"]);
-        // The local cluster has cert-manager's CRDs but not its controller: the request is made, nothing issues.
+        const result = await runCli(["cert", "renew", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--yes"]);
+        // The local cluster has cert-manager's CRDs but not its controller.
+        expect(result.code).toBe(69);
+        expect(result.stderr).toContain("Certificate mcp-system/gateway has never been issued: no cert-manager controller has written its status");
+        expect(result.stderr).toContain("Nothing was changed.");
+        const after = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
+        expect(after.status).toBeUndefined();
+    });
+
+    it("requests a renewal the way cert-manager's CLI does, and stops at its deadline saying what did not answer", async () => {
+        const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+        const cert = { group: "cert-manager.io", version: "v1", namespace: "mcp-system", plural: "certificates" };
+        const current = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
+        // What cert-manager would have written after the first issuance.
+        const issued = { notAfter: "2027-01-01T00:00:00Z", conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "Certificate is up to date and has not expired", lastTransitionTime: new Date().toISOString() }] };
+        await custom.replaceNamespacedCustomObjectStatus({ ...cert, name: "gateway", body: { ...current, status: issued } });
+        const result = await runCli(["cert", "renew", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--yes", "--timeout", "2"]);
         expect(result.code).toBe(75);
-        expect(result.stderr).toMatch(/renewal of mcp-system\/gateway was requested \(Issuing condition set\) but no new certificate arrived in \d+s; check that cert-manager runs/);
+        expect(result.stderr).toMatch(
+            /renewal of mcp-system\/gateway was requested \(Issuing condition set\) but no new certificate arrived in \d+s \(cert-manager says: Certificate is up to date and has not expired\); check that cert-manager runs/,
+        );
         const after = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
         expect(after.status.conditions).toContainEqual(expect.objectContaining({ type: "Issuing", status: "True", reason: "ManuallyTriggered" }));
     });

@@ -13,6 +13,7 @@ function recordingStack(options: { failUp?: boolean } = {}) {
         name: "local",
         async writeConfig(values) {
             calls.push(`write services.router.replicas=${(values.services as any)?.router?.replicas}`);
+            return async () => void calls.push("restore the stack file");
         },
         async preview() {
             calls.push("preview");
@@ -43,7 +44,7 @@ describe("the change lifecycle", () => {
     it("stops after the diff with --preview and puts the config back", async () => {
         const { stack, calls } = recordingStack();
         const result = await runChange(plan(), stack, verifier(true), opts({ previewOnly: true }));
-        expect(calls).toEqual(["write services.router.replicas=3", "preview", "write services.router.replicas=1"]);
+        expect(calls).toEqual(["write services.router.replicas=3", "preview", "restore the stack file"]);
         expect(result.outcome).toBe("previewed");
     });
 
@@ -53,7 +54,7 @@ describe("the change lifecycle", () => {
             throw new ConfirmationRefusedError("not confirmed; nothing was changed");
         };
         await expect(runChange(plan(), stack, verifier(true), opts({ confirm: refuse }))).rejects.toThrow("not confirmed");
-        expect(calls).toEqual(["write services.router.replicas=3", "preview", "write services.router.replicas=1"]);
+        expect(calls).toEqual(["write services.router.replicas=3", "preview", "restore the stack file"]);
     });
 
     it("reverts to the prior config as a new update when verification fails", async () => {
@@ -62,7 +63,7 @@ describe("the change lifecycle", () => {
         expect(error).toBeInstanceOf(VerificationFailedError);
         expect(error.message).toBe("verification failed: router: 1/3 available; the previous config was restored as update 12");
         expect(error.exitCode).toBe(71);
-        expect(calls.slice(3)).toEqual(["write services.router.replicas=1", "up mcp-ops revert: revert scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
+        expect(calls.slice(3)).toEqual(["restore the stack file", "up mcp-ops revert: revert scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
     });
 
     it("keeps the change with --no-revert and says so", async () => {
@@ -71,11 +72,15 @@ describe("the change lifecycle", () => {
         expect(calls).toHaveLength(3);
     });
 
-    it("reports a failed update with what to do next", async () => {
-        const { stack } = recordingStack({ failUp: true });
+    it("puts the stack file back when the update fails, and says what that means", async () => {
+        const { stack, calls } = recordingStack({ failUp: true });
         const error = await runChange(plan(), stack, verifier(true), opts()).catch((e) => e);
         expect(error).toBeInstanceOf(UpdateFailedError);
-        expect(error.message).toMatch(/^the update failed: error: resource router-deployment failed\nThe stack config now holds the new values; fix the cause and re-run, or roll back with mcp-ops rollback --last-good$/);
+        expect(error.message).toBe(
+            "the update failed: error: resource router-deployment failed\n" +
+                "The stack config was put back as it was; resources the update changed before it failed return to it with the next update (mcp-ops drift shows them).",
+        );
+        expect(calls.at(-1)).toBe("restore the stack file");
     });
 
     it("skips everything when the plan changes nothing", async () => {
