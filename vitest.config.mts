@@ -20,6 +20,18 @@ export default defineConfig({
                     fileParallelism: false,
                 },
             },
+            {
+                // The real Pulumi engine and provider plugins on the local cluster: npm run test:e2e.
+                // Not part of npm test; the tests in a file run in order and share one deployed stack.
+                test: {
+                    name: "e2e",
+                    include: ["test/e2e/**/*.test.ts"],
+                    globalSetup: ["test/e2e/requirements.ts"],
+                    testTimeout: 600_000,
+                    hookTimeout: 900_000,
+                    fileParallelism: false,
+                },
+            },
         ],
     },
 });

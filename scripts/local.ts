@@ -9,18 +9,15 @@ import { execFileSync } from "child_process";
 import { existsSync } from "fs";
 import { dirname, join } from "path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { loadKubeClient, kubeConfigFrom } from "../ops/kube/client";
+import { loadKubeClient, kubeConfigFrom, localKubeconfigPath } from "../ops/kube/client";
+import { SIMULATED_NOTE } from "../ops/kube/simulated";
+import { workloadReadiness } from "../ops/kube/workloads";
 import { ensureFileBackend, platformProgram, stackEnvironment } from "../ops/stack/automation";
+import { installPlugins, missingPlugins, missingPluginsMessage } from "../ops/stack/plugins";
 
 const repo = join(__dirname, "..");
-const kubeconfig = join(repo, ".local", "cluster", "kubeconfig");
+const kubeconfig = localKubeconfigPath(repo);
 const STACK = "local";
-
-/** Provider plugins the program needs, pinned to the npm packages' versions. */
-const PLUGINS = [
-    { name: "kubernetes", version: require("@pulumi/kubernetes/package.json").version as string },
-    { name: "random", version: require("@pulumi/random/package.json").version as string },
-];
 
 function step(text: string) {
     console.log(`\n== ${text}`);
@@ -43,23 +40,17 @@ async function up() {
     const pulumiCommand = await PulumiCommand.get({ root: dirname(bin) });
     const stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: "mcp-platform", program: platformProgram }, { workDir: repo, pulumiCommand, envVars });
 
-    const installed = run(join(bin, "pulumi"), ["plugin", "ls", "--json"], { ...process.env, ...envVars });
-    const missing = PLUGINS.filter((p) => !(JSON.parse(installed || "[]") as Array<{ name: string; version: string }>).some((i) => i.name === p.name && i.version === p.version));
-    if (missing.length > 0 && !process.env.MCP_ALLOW_PLUGIN_DOWNLOAD) {
-        console.error(
-            [
-                "",
-                `local:up cannot deploy yet: the ${missing.map((p) => `${p.name} ${p.version}`).join(" and ")} provider plugin(s) are not installed.`,
-                "They are built from Go modules (github.com/pulumi/pulumi-kubernetes/provider/v4, github.com/pulumi/pulumi-random/provider/v4),",
-                "which the module proxy on this machine refuses. Where they can be had, install them and run this again:",
-                ...missing.map((p) => `  ${join(bin, "pulumi")} plugin install resource ${p.name} ${p.version} [--file <binary>]`),
-                "or set MCP_ALLOW_PLUGIN_DOWNLOAD=1 to let Pulumi download them. The cluster stays up: npm run local:status.",
-            ].join("\n"),
-        );
+    step("provider plugins (installed once with pulumi plugin install)");
+    const pulumi = join(bin, "pulumi");
+    const cliEnv = { ...process.env, ...envVars };
+    const missing = missingPlugins(pulumi, cliEnv);
+    const failed = missing.length > 0 ? installPlugins(pulumi, cliEnv, missing, console.log) : [];
+    if (failed.length > 0) {
+        console.error(`\nlocal:up cannot deploy yet: ${missingPluginsMessage(pulumi, failed)}\nThe cluster stays up: npm run local:status.`);
         process.exitCode = 69;
         return;
     }
-    if (process.env.MCP_ALLOW_PLUGIN_DOWNLOAD) delete envVars.PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION;
+    console.log(missing.length > 0 ? "installed" : "already installed");
 
     step("pulumi up");
     const result = await stack.up({ message: "local:up", onOutput: (out) => process.stdout.write(out) });
@@ -76,24 +67,20 @@ async function status(outputs?: Record<string, unknown>) {
     const k8s = await loadKubeClient();
     const kc = await kubeConfigFrom(kubeconfig);
     const namespace = "mcp-system";
-    const apps = kc.makeApiClient(k8s.AppsV1Api);
     const core = kc.makeApiClient(k8s.CoreV1Api);
     const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     const batch = kc.makeApiClient(k8s.BatchV1Api);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
     const table = (title: string, rows: string[]) => console.log(`\n${title}\n${rows.length ? rows.map((r) => `  ${r}`).join("\n") : "  (none)"}`);
 
-    const [deployments, statefulSets, services, hpas, cronJobs] = await Promise.all([
-        apps.listNamespacedDeployment({ namespace }),
-        apps.listNamespacedStatefulSet({ namespace }),
+    const [services, hpas, cronJobs] = await Promise.all([
         core.listNamespacedService({ namespace }),
         autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
         batch.listNamespacedCronJob({ namespace }),
-    ]).catch(() => [{ items: [] }, { items: [] }, { items: [] }, { items: [] }, { items: [] }] as any[]);
-    table("workloads (ready/desired)", [
-        ...deployments.items.map((d: any) => `deployment/${d.metadata.name}  ${d.status?.readyReplicas ?? 0}/${d.spec?.replicas ?? 0}`),
-        ...statefulSets.items.map((s: any) => `statefulset/${s.metadata.name}  ${s.status?.readyReplicas ?? 0}/${s.spec?.replicas ?? 0}`),
-    ]);
+    ]).catch(() => [{ items: [] }, { items: [] }, { items: [] }] as any[]);
+    const workloads = await workloadReadiness(kubeconfig, namespace).catch(() => []);
+    table("workloads (ready/desired)", workloads.map((w) => `${w.kind.toLowerCase()}/${w.name}  ${w.ready}/${w.desired}${w.simulated ? "  (simulated)" : ""}`));
+    if (workloads.some((w) => w.simulated)) console.log(`  note: ${SIMULATED_NOTE}; health checks and backups need real pods`);
     table("services", services.items.map((s: any) => `${s.metadata.name}  ${(s.spec?.ports ?? []).map((p: any) => `${p.name}:${p.port}`).join(" ")}`));
     table("autoscalers", hpas.items.map((h: any) => `${h.metadata.name}  ${h.spec.minReplicas}-${h.spec.maxReplicas} (current ${h.status?.currentReplicas ?? "?"})`));
     table("backup schedules", cronJobs.items.map((c: any) => `${c.metadata.name}  "${c.spec.schedule}"  last success ${c.status?.lastSuccessfulTime ?? "never"}`));

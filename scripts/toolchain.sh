@@ -76,6 +76,13 @@ if [ "$what" = cluster ] || [ "$what" = all ]; then
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then
+  # A Pulumi CLI installed the usual way is used when it is the pinned version; one is built only when none is.
+  if [ -L "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" != "$PULUMI_VERSION" ]; then rm -f "$bin/pulumi"; fi
+  installed="$(command -v pulumi 2>/dev/null || true)"
+  if [ -n "$installed" ] && [ "$(readlink -f "$installed")" != "$(readlink -f "$bin/pulumi" 2>/dev/null)" ] \
+    && [ "$("$installed" version 2>/dev/null)" = "$PULUMI_VERSION" ]; then
+    ln -sf "$installed" "$bin/pulumi"
+  fi
   build "Pulumi CLI $PULUMI_VERSION" pulumi pulumi -- \
     -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   # Without a Node.js language host the engine starts policy packs through this analyzer; it runs

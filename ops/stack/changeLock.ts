@@ -1,15 +1,27 @@
-import { mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
 import { hostname, userInfo } from "os";
 import { dirname, join } from "path";
+import { EXIT, OpsError } from "../errors";
+import { stackFilePath } from "../stackFile";
 import { isStale, LockConflictError, type LockFile } from "./locks";
 
 /**
- * Where a change on this checkout holds its stack. The engine's own lock guards the state but is
+ * The change lock of a stack on this checkout. The engine's own lock guards the state but is
  * taken only once `pulumi up` starts; a change writes the stack file before that, so two changes
  * started together would write into each other's preview, and a loser could not put the file back
- * without undoing the winner. This lock is taken before the stack file is touched.
+ * without undoing the winner. This lock is taken before the stack file is touched, and keeps a
+ * copy of the file as it was, so `mcp-ops recover` can put it back after a change was killed.
  */
-export const changeLockPath = (projectDir: string, stack: string) => join(projectDir, ".local", "ops-locks", `${stack}.json`);
+const lockDir = (projectDir: string) => join(projectDir, ".local", "ops-locks");
+export const changeLockPath = (projectDir: string, stack: string) => join(lockDir(projectDir), `${stack}.json`);
+const stackFileCopyPath = (projectDir: string, stack: string) => join(lockDir(projectDir), `${stack}.before.yaml`);
+
+/** An earlier change died holding the lock: its edit may be in the stack file, unapplied. */
+export class InterruptedChangeError extends OpsError {
+    constructor(stack: string, holder: string) {
+        super(`an earlier change of stack ${stack} (${holder}) was interrupted before it finished; run mcp-ops recover --stack ${stack}, which puts the stack file back as it was before that change and clears its locks`, EXIT.locked);
+    }
+}
 
 function readLock(path: string): LockFile | undefined {
     try {
@@ -21,50 +33,70 @@ function readLock(path: string): LockFile | undefined {
 
 const describe = (lock: LockFile) => `mcp-ops on ${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}`;
 
-/** Takes the lock, or says who has it. A lock whose process is gone from this host is taken over. */
-function tryTake(path: string): boolean {
-    const mine = { pid: process.pid, username: userInfo().username, hostname: hostname(), timestamp: new Date().toISOString() };
+/** Takes the lock (copying the stack file first), or answers who has it. */
+function tryTake(projectDir: string, stack: string): LockFile | undefined {
+    const path = changeLockPath(projectDir, stack);
     mkdirSync(dirname(path), { recursive: true });
-    for (let attempt = 0; attempt < 2; attempt++) {
+    const mine = { pid: process.pid, username: userInfo().username, hostname: hostname(), timestamp: new Date().toISOString() };
+    const pending = `${path}.${process.pid}`;
+    writeFileSync(pending, JSON.stringify(mine));
+    try {
+        // A hard link appears whole or not at all: a reader never sees a half-written lock.
         try {
-            writeFileSync(path, JSON.stringify(mine), { flag: "wx" });
-            return true;
+            linkSync(pending, path);
         } catch (error) {
             if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
-            const held = readLock(path);
-            if (held && !isStale(held)) return false;
-            rmSync(path, { force: true });
+            return readLock(path) ?? { path, pid: 0, username: "?", hostname: "?", timestamp: "?" };
         }
+    } finally {
+        rmSync(pending, { force: true });
     }
-    return false;
+    const file = stackFilePath(stack, projectDir);
+    if (existsSync(file)) copyFileSync(file, stackFileCopyPath(projectDir, stack));
+    return undefined;
+}
+
+function release(projectDir: string, stack: string): void {
+    rmSync(stackFileCopyPath(projectDir, stack), { force: true });
+    rmSync(changeLockPath(projectDir, stack), { force: true });
 }
 
 /**
- * Runs `work` holding the change lock of a stack. Without `wait` a held lock fails at once with
- * its holder named; with `wait` it is retried until `waitMs` has passed.
+ * Runs `work` holding the change lock of a stack. A held lock fails at once with its holder named,
+ * or with `wait` is waited for (up to `waitMs`); a lock left by a dead process is never taken over
+ * silently (see InterruptedChangeError).
  */
 export async function withChangeLock<T>(projectDir: string, stack: string, work: () => Promise<T>, o: { wait?: boolean; waitMs?: number; report?: (line: string) => void } = {}): Promise<T> {
-    const path = changeLockPath(projectDir, stack);
     const deadline = Date.now() + (o.waitMs ?? 30 * 60_000);
     let told = false;
-    while (!tryTake(path)) {
-        const held = readLock(path);
-        if (!o.wait || Date.now() > deadline) throw new LockConflictError(stack, held ? describe(held) : undefined);
-        if (!told) o.report?.(`stack ${stack} is being changed by ${held ? describe(held) : "another command"}; waiting ...`);
+    for (let held = tryTake(projectDir, stack); held; held = tryTake(projectDir, stack)) {
+        if (isStale(held)) throw new InterruptedChangeError(stack, describe(held));
+        if (!o.wait || Date.now() > deadline) throw new LockConflictError(stack, describe(held));
+        if (!told) o.report?.(`stack ${stack} is being changed by ${describe(held)}; waiting ...`);
         told = true;
         await new Promise((r) => setTimeout(r, 1000));
     }
     try {
         return await work();
     } finally {
-        rmSync(path, { force: true });
+        release(projectDir, stack);
     }
 }
 
-/** Removes the change lock of a stack when its process is gone (or with `force`); returns what it removed. */
-export function clearStaleChangeLock(projectDir: string, stack: string, force = false): string | undefined {
+/**
+ * After a change was killed: puts the stack file back as it was before that change and removes
+ * its lock, when its process is gone (or with `force`). Returns what it did, or undefined.
+ */
+export function recoverInterruptedChange(projectDir: string, stack: string, force = false): string | undefined {
     const held = readLock(changeLockPath(projectDir, stack));
     if (!held || (!force && !isStale(held))) return undefined;
-    rmSync(held.path, { force: true });
-    return describe(held);
+    const copy = stackFileCopyPath(projectDir, stack);
+    const restored = existsSync(copy);
+    if (restored) {
+        const file = stackFilePath(stack, projectDir);
+        copyFileSync(copy, `${file}.recover`);
+        renameSync(`${file}.recover`, file);
+    }
+    release(projectDir, stack);
+    return `${describe(held)}${restored ? "; stack file put back as it was before that change" : ""}`;
 }

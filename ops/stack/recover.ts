@@ -1,5 +1,5 @@
 import { rmSync } from "fs";
-import { clearStaleChangeLock } from "./changeLock";
+import { recoverInterruptedChange } from "./changeLock";
 import { LockConflictError, isStale, lockFiles } from "./locks";
 import type { AutomationStack } from "./automation";
 
@@ -28,7 +28,7 @@ export interface RecoverOptions {
 
 export async function recoverStack(stack: AutomationStack, backendUrl: string | undefined, options: RecoverOptions = {}): Promise<RecoverReport> {
     const report: RecoverReport = { locksRemoved: [], pendingCleared: [], refreshed: false };
-    const changeLock = options.projectDir ? clearStaleChangeLock(options.projectDir, stack.name, options.force) : undefined;
+    const changeLock = options.projectDir ? recoverInterruptedChange(options.projectDir, stack.name, options.force) : undefined;
     if (changeLock) report.locksRemoved.push(changeLock);
     for (const lock of lockFiles(backendUrl, stack.name)) {
         if (!isStale(lock) && !options.force) {

@@ -2,16 +2,11 @@ import { execFileSync } from "child_process";
 import { dirname, join } from "path";
 
 /**
- * Where the Pulumi CLI is: $MCP_PULUMI_ROOT, else `pulumi` on PATH (undefined), else the
- * project's own toolchain (built once from pinned Go modules, then cached).
+ * Where the Pulumi CLI is: $MCP_PULUMI_ROOT, else what scripts/toolchain.sh answers: the `pulumi`
+ * on PATH when it is the pinned version, else one built once from pinned Go modules and cached.
  */
-export function pulumiRoot(projectDir: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function pulumiRoot(projectDir: string, env: NodeJS.ProcessEnv = process.env): string {
     if (env.MCP_PULUMI_ROOT) return env.MCP_PULUMI_ROOT;
-    try {
-        execFileSync("sh", ["-c", "command -v pulumi"], { stdio: "ignore" });
-        return undefined;
-    } catch {
-        const bin = execFileSync("bash", [join(projectDir, "scripts", "toolchain.sh"), "pulumi"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...env, MCP_TOOLCHAIN_QUIET: "1" } }).trim();
-        return dirname(bin);
-    }
+    const bin = execFileSync("bash", [join(projectDir, "scripts", "toolchain.sh"), "pulumi"], { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"], env: { ...env, MCP_TOOLCHAIN_QUIET: "1" } }).trim();
+    return dirname(bin);
 }
