@@ -13,9 +13,13 @@ export function describeEdits(edits: Plan["edits"]): string[] {
 }
 
 function changedLeaves(path: string, from: unknown, to: unknown): string[] {
-    if (isMap(from) && isMap(to)) {
-        const keys = [...new Set([...Object.keys(from), ...Object.keys(to)])].sort();
-        return keys.flatMap((key) => changedLeaves(`${path}.${key}`, from[key], to[key]));
+    // A section added or removed whole is shown key by key too: unset on the other side.
+    if ((isMap(from) || from === undefined) && (isMap(to) || to === undefined) && (isMap(from) || isMap(to))) {
+        from ??= {};
+        to ??= {};
+        const [a, b] = [from as Record<string, unknown>, to as Record<string, unknown>];
+        const keys = [...new Set([...Object.keys(a), ...Object.keys(b)])].sort();
+        return keys.flatMap((key) => changedLeaves(`${path}.${key}`, a[key], b[key]));
     }
     return JSON.stringify(from) === JSON.stringify(to) ? [] : [`${path}: ${show(from)} -> ${show(to)}`];
 }

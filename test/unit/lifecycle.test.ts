@@ -3,6 +3,7 @@ import { auditMessage, currentActor, parseAuditMessage } from "../../ops/lifecyc
 import { ConfirmationRefusedError } from "../../ops/lifecycle/confirm";
 import { runChange, StackPort, UpdateFailedError, VerificationFailedError } from "../../ops/lifecycle/run";
 import { planScaleReplicas } from "../../ops/plan/commands";
+import { describeEdits } from "../../ops/plan/describe";
 import { rawStackConfig } from "../support/platform";
 
 /** Records what the lifecycle asks of the stack, in order. */
@@ -102,5 +103,23 @@ describe("the audit message", () => {
         expect(currentActor({ MCP_OPS_ACTOR: "oncall-bot", GITHUB_ACTOR: "bob" })).toBe("oncall-bot");
         expect(currentActor({ GITHUB_ACTOR: "bob", USER: "root" })).toBe("bob");
         expect(currentActor({}, "carol")).toBe("carol");
+    });
+});
+
+describe("a plan's edits as the preview prints them", () => {
+    it("walks maps down to the values that change, sections added or removed included", () => {
+        const edits = [
+            { path: "services", from: { router: { replicas: 3, image: "r:1" }, gateway: { replicas: 2 } }, to: { router: { replicas: 1, image: "r:1" }, gateway: { replicas: 2 } } },
+            { path: "security", from: { rateLimit: { rps: 250, enabled: true } }, to: undefined },
+            { path: "maintenance", from: undefined, to: true },
+            { path: "tls", from: { dnsNames: ["a"] }, to: { dnsNames: ["a", "b"] } },
+        ];
+        expect(describeEdits(edits)).toEqual([
+            "services.router.replicas: 3 -> 1",
+            "security.rateLimit.enabled: true -> (unset)",
+            "security.rateLimit.rps: 250 -> (unset)",
+            "maintenance: (unset) -> true",
+            'tls.dnsNames: ["a"] -> ["a","b"]',
+        ]);
     });
 });

@@ -1,0 +1,343 @@
+import { createHash } from "crypto";
+import { writeFileSync } from "fs";
+import { join } from "path";
+import { parse } from "yaml";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { summarizeEvents } from "../../ops/review/summarize";
+import { lockFiles } from "../../ops/stack/locks";
+import { stackEnvironment, type AutomationStack } from "../../ops/stack/automation";
+import { E2eProject, e2eProject, eventually, liveUids, NAMESPACE, notFound, replicaSets } from "./support";
+
+/**
+ * The platform on the real Pulumi engine, the real Kubernetes provider and the local cluster's
+ * real API server; every ops command run as a user runs it, asserted on the live objects.
+ * The tests run in order on one deployed stack.
+ */
+describe("the local stack end to end", () => {
+    let project: E2eProject;
+    let stack: AutomationStack;
+    const timings: Array<{ command: string; ms: number; bareUpMs?: number }> = [];
+    const stackFile = () => project.stackFile();
+    const config = () => parse(stackFile()).config;
+    const sha = (value: string | undefined) => createHash("sha256").update(value ?? "").digest("hex");
+    const deployment = (name: string) => project.kube.apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
+
+    /**
+     * Runs a change command with --yes, checks it applied, then times a bare `pulumi up` of the same
+     * config change: the file is put back, brought up, and the command's file brought up again.
+     */
+    async function change(args: string[]): Promise<{ result: any; uidsBefore: Record<string, string>; setsBefore: Record<string, string[]> }> {
+        const uidsBefore = await liveUids(project.kube);
+        const setsBefore = await replicaSets(project.kube);
+        const before = stackFile();
+        const run = await project.cli([...args, "--yes", "--json"]);
+        expect(run.code, `${args.join(" ")}: ${run.stderr}`).toBe(0);
+        const result = JSON.parse(run.stdout);
+        expect(result.outcome).toBe("applied");
+        const after = stackFile();
+        writeFileSync(join(project.dir, "Pulumi.local.yaml"), before);
+        await stack.up("e2e: the same change, reversed, for the bare up baseline");
+        writeFileSync(join(project.dir, "Pulumi.local.yaml"), after);
+        const started = Date.now();
+        await stack.up("e2e: bare up of the same config change");
+        timings.push({ command: `mcp-ops ${args.join(" ")} --yes`, ms: run.ms, bareUpMs: Date.now() - started });
+        return { result, uidsBefore, setsBefore };
+    }
+
+    async function expectSameObjects(uidsBefore: Record<string, string>) {
+        const now = await liveUids(project.kube);
+        for (const [object, uid] of Object.entries(uidsBefore)) {
+            if (now[object] !== undefined) expect(now[object], `${object} was replaced`).toBe(uid);
+        }
+    }
+
+    /** Which Deployments got a new ReplicaSet (their pods rolled) since `before`. */
+    async function rolled(before: Record<string, string[]>): Promise<string[]> {
+        const now = await replicaSets(project.kube);
+        return Object.keys(now)
+            .filter((d) => now[d].some((rs) => !(before[d] ?? []).includes(rs)))
+            .sort();
+    }
+
+    beforeAll(async () => {
+        project = await e2eProject();
+        stack = await project.stack();
+    });
+
+    afterAll(async () => {
+        if (timings.length > 0) {
+            console.log(
+                ["command wall time against a bare pulumi up of the same config change:", ...timings.map((t) => `  ${t.command.padEnd(58)} ${String(t.ms).padStart(6)} ms${t.bareUpMs ? `   bare up ${String(t.bareUpMs).padStart(6)} ms   ratio ${(t.ms / t.bareUpMs).toFixed(2)}` : ""}`)].join(
+                    "\n",
+                ),
+            );
+        }
+        await project?.close();
+    });
+
+    it("deploys the local stack, every workload ready, and a second preview shows no change", async () => {
+        let started = Date.now();
+        await stack.up("e2e: deploy");
+        timings.push({ command: "deploy (pulumi up, empty stack)", ms: Date.now() - started });
+        const deployments = await project.kube.apps.listNamespacedDeployment({ namespace: NAMESPACE });
+        expect(deployments.items.map((d) => d.metadata!.name).sort()).toEqual(["gateway", "mcp-filesystem", "mcp-memory", "router"]);
+        for (const d of deployments.items) {
+            await eventually(`${d.metadata!.name} ready`, () => deployment(d.metadata!.name!), (x) => (x.status?.readyReplicas ?? 0) === (x.spec?.replicas ?? 1));
+        }
+        const sets = await project.kube.apps.listNamespacedStatefulSet({ namespace: NAMESPACE });
+        expect(sets.items.map((s) => s.metadata!.name).sort()).toEqual(["postgres", "redis"]);
+
+        started = Date.now();
+        const summary = summarizeEvents(await stack.previewEvents());
+        timings.push({ command: "preview with no change", ms: Date.now() - started });
+        expect(summary.changes).toEqual([]);
+        started = Date.now();
+        await stack.up("e2e: up with no change");
+        timings.push({ command: "pulumi up with no change", ms: Date.now() - started });
+    });
+
+    it("reaches the local cluster without KUBECONFIG exported, and marks simulated workloads", async () => {
+        const status = await project.cli(["status", "--json"]);
+        expect(status.code, status.stderr).toBe(0);
+        const report = JSON.parse(status.stdout);
+        expect(report.workloads).toHaveLength(6);
+        expect(report.workloads.every((w: any) => w.simulated)).toBe(true);
+        expect(report.note).toBe("pods on this cluster are simulated (kwok): they report Ready, but no container runs");
+
+        const health = await project.cli(["health", "--json", "--timeout", "2000"]);
+        expect(health.code).toBe(2);
+        const checked = JSON.parse(health.stdout);
+        expect(checked.workloads.every((w: any) => w.simulated)).toBe(true);
+        expect(checked.hints).toContain("mcp-memory: pods on this cluster are simulated (kwok): they report Ready, but no container runs, so no server answers there; check a running server with --endpoint mcp-memory=<url>");
+    });
+
+    it("scales a fixed count in place: same Deployment, no new pods template, a PDB once more than one must run", async () => {
+        const { uidsBefore, setsBefore } = await change(["scale", "router", "3"]);
+        await expectSameObjects(uidsBefore);
+        expect((await deployment("router")).spec?.replicas).toBe(3);
+        expect(await rolled(setsBefore)).toEqual([]);
+        const pdb = await project.kube.policy.readNamespacedPodDisruptionBudget({ name: "router", namespace: NAMESPACE });
+        expect(pdb.spec?.maxUnavailable).toBe(1);
+    });
+
+    it("hands replicas to an HPA with --min/--max, and back to the config, creating and removing HPA and PDB", async () => {
+        const auto = await change(["scale", "router", "--min", "2", "--max", "4"]);
+        await expectSameObjects(auto.uidsBefore);
+        const hpa = await project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE });
+        expect([hpa.spec?.minReplicas, hpa.spec?.maxReplicas]).toEqual([2, 4]);
+        expect(await rolled(auto.setsBefore)).toEqual([]);
+
+        const fixed = await change(["scale", "router", "1"]);
+        await expectSameObjects(fixed.uidsBefore);
+        await expect(project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
+        await expect(project.kube.policy.readNamespacedPodDisruptionBudget({ name: "router", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
+        expect((await deployment("router")).spec?.replicas).toBe(1);
+    });
+
+    it("changes resources as a rolling update of that service only", async () => {
+        const { uidsBefore, setsBefore } = await change(["resources", "router", "--cpu", "600m", "--memory", "300Mi"]);
+        await expectSameObjects(uidsBefore);
+        expect(await rolled(setsBefore)).toEqual(["router"]);
+        expect((await deployment("router")).spec?.template.spec?.containers[0].resources?.limits).toEqual({ cpu: "600m", memory: "300Mi" });
+    });
+
+    it("restarts one service: its pods roll, nothing else changes", async () => {
+        const { uidsBefore, setsBefore } = await change(["restart", "mcp-memory"]);
+        await expectSameObjects(uidsBefore);
+        expect(await rolled(setsBefore)).toEqual(["mcp-memory"]);
+    });
+
+    it("rotates a credential in place: the Secret and its consumers keep their UIDs, consumers roll", async () => {
+        const read = () => project.kube.core.readNamespacedSecret({ name: "redis-password", namespace: NAMESPACE });
+        const valueBefore = sha((await read()).data?.value);
+        const revisionBefore = (await project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE })).status?.updateRevision;
+        const { uidsBefore, setsBefore } = await change(["rotate", "redis-password"]);
+        await expectSameObjects(uidsBefore);
+        expect(sha((await read()).data?.value) !== valueBefore, "the redis password changed").toBe(true);
+        expect(await rolled(setsBefore)).toEqual(["gateway", "router"]);
+        await eventually(
+            "redis StatefulSet rolls to a new revision",
+            () => project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE }),
+            (s) => s.status?.updateRevision !== undefined && s.status.updateRevision !== revisionBefore,
+        );
+    });
+
+    it("changes the rate limit and the circuit breaker as rolling updates of the gateway, its ConfigMap updated in place", async () => {
+        const rate = await change(["rate-limit", "250", "--burst", "500"]);
+        await expectSameObjects(rate.uidsBefore);
+        expect(await rolled(rate.setsBefore)).toEqual(["gateway"]);
+        const tuning = await project.kube.core.readNamespacedConfigMap({ name: "gateway-config", namespace: NAMESPACE });
+        expect(Object.values(tuning.data ?? {})).toEqual(expect.arrayContaining(["250", "500"]));
+
+        const breaker = await change(["circuit-breaker", "errorThresholdPercent=25,openSeconds=60"]);
+        await expectSameObjects(breaker.uidsBefore);
+        expect(await rolled(breaker.setsBefore)).toEqual(["gateway"]);
+    });
+
+    it("locks the namespace down and lifts it, rolling no pods", async () => {
+        const on = await change(["lockdown", "on"]);
+        await expectSameObjects(on.uidsBefore);
+        const policy = await project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE });
+        expect(policy.spec?.podSelector).toEqual({});
+        expect(await rolled(on.setsBefore)).toEqual([]);
+        const off = await change(["lockdown", "off"]);
+        await expectSameObjects(off.uidsBefore);
+        await expect(project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
+    });
+
+    it("goes into maintenance and out, with status and health working in between", async () => {
+        const on = await change(["maintenance", "on"]);
+        expect(config()["mcp:maintenance"]).toBe(true);
+        await expectSameObjects(on.uidsBefore);
+        for (const writer of ["gateway", "router", "mcp-memory"]) expect((await deployment(writer)).spec?.replicas).toBe(0);
+        expect((await deployment("mcp-filesystem")).spec?.replicas).toBe(1);
+
+        const status = await project.cli(["status", "--json"]);
+        expect(status.code, status.stderr).toBe(0);
+        const health = await project.cli(["health", "--json", "--timeout", "2000"]);
+        expect([0, 1, 2]).toContain(health.code);
+        expect(JSON.parse(health.stdout).hints).toContain(
+            "mcp-memory: reach it with kubectl -n mcp-system port-forward svc/mcp-memory 18081:3000, then --endpoint mcp-memory=http://127.0.0.1:18081",
+        );
+
+        const off = await change(["maintenance", "off"]);
+        expect(config()["mcp:maintenance"]).toBe(false);
+        await expectSameObjects(off.uidsBefore);
+        expect((await deployment("gateway")).spec?.replicas).toBe(2);
+    });
+
+    it("previews a rollback as the keys it changes, keeps secrets, and applies it in place", async () => {
+        const history = JSON.parse((await project.cli(["history", "--json", "--limit", "100"])).stdout) as Array<{ version: number; operation?: string; message?: string }>;
+        const versions = history.map((h) => h.version);
+        expect(new Set(versions).size, "update numbers are unique").toBe(versions.length);
+        const target = history.find((h) => h.message === "e2e: up with no change")!;
+        const preview = await project.cli(["rollback", "--to", String(target.version), "--preview"]);
+        expect(preview.code, preview.stderr).toBe(0);
+        const lines = preview.stderr.split("\n");
+        expect(lines).toContain("  services.router.resources.limits.cpu: \"600m\" -> \"500m\"");
+        expect(lines).toContain("  security.rateLimit.rps: 250 -> (unset)");
+        expect(lines.filter((l) => l.startsWith("  services:") || l.startsWith("  security:"))).toEqual([]);
+        expect(preview.stderr).toContain("secrets keep their current values (a rotated credential cannot be restored)");
+
+        const { uidsBefore, setsBefore } = await change(["rollback", "--to", String(target.version)]);
+        await expectSameObjects(uidsBefore);
+        expect(await rolled(setsBefore)).toEqual(expect.arrayContaining(["gateway", "mcp-memory", "router"]));
+        expect((await deployment("router")).spec?.template.spec?.containers[0].resources?.limits).toEqual({ cpu: "500m", memory: "256Mi" });
+        expect(config()["mcp:secrets"]).toEqual({ "redis-password": { rotationEpoch: 1 } });
+    });
+
+    it("reports out-of-band changes field by field, and --fix puts the declared state back", async () => {
+        const { apps, core, networking } = project.kube;
+        await apps.patchNamespacedDeploymentScale({ name: "router", namespace: NAMESPACE, body: [{ op: "replace", path: "/spec/replicas", value: 5 }] });
+        await networking.patchNamespacedNetworkPolicy({ name: "mcp-filesystem", namespace: NAMESPACE, body: [{ op: "remove", path: "/spec/ingress" }] });
+        await core.patchNamespacedService({ name: "gateway", namespace: NAMESPACE, body: [{ op: "replace", path: "/metadata/labels/app.kubernetes.io~1component", value: "edited-by-hand" }] });
+        await core.deleteNamespacedConfigMap({ name: "router-config", namespace: NAMESPACE });
+
+        const drift = await project.cli(["drift", "--json"]);
+        expect(drift.code, drift.stderr).toBe(1);
+        const report = JSON.parse(drift.stdout) as Array<{ type: string; name: string; kind: string; fields: Array<{ field: string; declared: unknown; live: unknown }> }>;
+        const of = (type: string, name: string) => report.find((r) => r.type === type && r.name === name);
+        expect(of("kubernetes:apps/v1:Deployment", "router-deployment")?.fields).toContainEqual({ field: "spec.replicas", declared: 1, live: 5 });
+        expect(of("kubernetes:networking.k8s.io/v1:NetworkPolicy", "mcp-filesystem-netpol")?.fields.map((f) => f.field)).toContainEqual(expect.stringMatching(/^spec\.ingress/));
+        expect(of("kubernetes:core/v1:Service", "gateway-service")?.fields).toContainEqual({ field: "metadata.labels.app.kubernetes.io/component", declared: "gateway", live: "edited-by-hand" });
+        expect(of("kubernetes:core/v1:ConfigMap", "router-config")).toMatchObject({ kind: "deleted" });
+        const text = await project.cli(["drift"]);
+        expect(text.stdout).toContain("kubernetes:core/v1:ConfigMap router-config: deleted out of band");
+
+        const fix = await project.cli(["drift", "--fix", "--yes"]);
+        expect(fix.code, fix.stderr).toBe(0);
+        expect((await deployment("router")).spec?.replicas).toBe(1);
+        expect((await networking.readNamespacedNetworkPolicy({ name: "mcp-filesystem", namespace: NAMESPACE })).spec?.ingress?.length).toBeGreaterThan(0);
+        expect((await core.readNamespacedService({ name: "gateway", namespace: NAMESPACE })).metadata?.labels?.["app.kubernetes.io/component"]).toBe("gateway");
+        expect((await core.readNamespacedConfigMap({ name: "router-config", namespace: NAMESPACE })).data).toBeDefined();
+        const clean = await project.cli(["drift"]);
+        expect(clean.code, clean.stdout).toBe(0);
+        expect(clean.stdout.trim()).toBe("no drift: the cluster matches the declared state");
+    });
+
+    it("lets one of three parallel changes through; the others name the holder and leave the stack file alone", async () => {
+        const runs = await Promise.all([["scale", "mcp-filesystem", "2"], ["restart", "router"], ["rate-limit", "150"]].map((args) => project.cli([...args, "--yes"])));
+        const ok = runs.filter((r) => r.code === 0);
+        const locked = runs.filter((r) => r.code === 73);
+        expect(ok).toHaveLength(1);
+        expect(locked).toHaveLength(2);
+        for (const r of locked) expect(r.stderr).toMatch(/^mcp-ops: stack local is being updated by someone else \(mcp-ops on .+@.+, pid \d+, since .+\)/);
+        const file = config();
+        const applied = [file["mcp:services"]["mcp-filesystem"].replicas === 2, file["mcp:services"].router.restartEpoch === 1, file["mcp:security"]?.rateLimit?.rps === 150];
+        expect(applied.filter(Boolean)).toHaveLength(1);
+    });
+
+    it("keeps the stack file as it was when the update fails on the engine's lock, and runs again cleanly", async () => {
+        const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
+        const holder = await project.stack();
+        const holding = holder.upWithRefresh("e2e: an update holding the engine's lock");
+        await eventually("the engine lock is taken", async () => lockFiles(backend, "local").length, (n) => n > 0);
+        const before = stackFile();
+        const refused = await project.cli(["scale", "mcp-filesystem", "3", "--yes"]);
+        await holding;
+        expect(refused.code, refused.stderr).toBe(73);
+        expect(refused.stderr).toMatch(/^mcp-ops: stack local is being updated by someone else/);
+        expect(stackFile()).toBe(before);
+        const again = await project.cli(["scale", "mcp-filesystem", "3", "--yes", "--json"]);
+        expect(again.code, again.stderr).toBe(0);
+        expect(JSON.parse(again.stdout).outcome).toBe("applied");
+    });
+
+    it("recovers from a change killed mid-update: the file is put back, the next change succeeds, numbers stay unique", async () => {
+        const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
+        const before = stackFile();
+        const child = project.spawnCli(["restart", "gateway", "--yes"]);
+        const [lock] = await eventually("the killed change reaches its update", async () => lockFiles(backend, "local"), (l) => l.length > 0, 120_000);
+        process.kill(-child.pid!, "SIGKILL");
+        process.kill(lock.pid, "SIGKILL");
+        await new Promise((r) => setTimeout(r, 500));
+
+        const refused = await project.cli(["scale", "router", "2", "--yes"]);
+        expect(refused.code).toBe(73);
+        expect(refused.stderr).toContain("was interrupted before it finished; run mcp-ops recover --stack local");
+
+        const recover = await project.cli(["recover", "--yes", "--reason", "killed in the e2e suite", "--json"]);
+        expect(recover.code, recover.stderr).toBe(0);
+        const report = JSON.parse(recover.stdout);
+        expect(report.locksRemoved).toHaveLength(2);
+        expect(report.refreshed).toBe(true);
+        expect(stackFile()).toBe(before);
+
+        const next = await project.cli(["scale", "router", "2", "--yes", "--json"]);
+        expect(next.code, next.stderr).toBe(0);
+        const history = JSON.parse((await project.cli(["history", "--json", "--limit", "200"])).stdout) as Array<{ version: number; operation?: string; reason?: string; kind?: string }>;
+        const versions = history.map((h) => h.version);
+        expect(new Set(versions).size).toBe(versions.length);
+        expect(history[0].version).toBe(JSON.parse(next.stdout).version);
+        expect(history.find((h) => h.kind === "refresh" && h.operation === "recover")).toMatchObject({ reason: "killed in the e2e suite" });
+    });
+
+    it("says what is missing instead of waiting: certificates nothing issues, backups on simulated pods", async () => {
+        const cert = await project.cli(["cert", "renew", "--yes"]);
+        expect(cert.code).toBe(69);
+        expect(cert.ms).toBeLessThan(60_000);
+        expect(cert.stderr).toContain("Certificate mcp-system/gateway has never been issued");
+        const backup = await project.cli(["backup", "now", "redis"]);
+        expect(backup.code).toBe(69);
+        expect(backup.stderr).toContain("but pods on this cluster are simulated (kwok): they report Ready, but no container runs: nothing was backed up");
+    });
+
+    it("destroys the stack and leaves no object in the namespace", async () => {
+        const started = Date.now();
+        await stack.stack.destroy({ message: "e2e: destroy" });
+        timings.push({ command: "destroy", ms: Date.now() - started });
+        await eventually(
+            "the namespace is gone",
+            () => project.kube.core.readNamespace({ name: NAMESPACE }).then(() => "present", (e) => (notFound(e) ? "gone" : "error")),
+            (state) => state === "gone",
+            120_000,
+        );
+        const left = await Promise.all([
+            project.kube.apps.listNamespacedDeployment({ namespace: NAMESPACE }),
+            project.kube.core.listNamespacedConfigMap({ namespace: NAMESPACE }),
+            project.kube.core.listNamespacedSecret({ namespace: NAMESPACE }),
+            project.kube.core.listNamespacedPod({ namespace: NAMESPACE }),
+        ]);
+        expect(left.flatMap((l) => l.items.map((o) => o.metadata?.name))).toEqual([]);
+    });
+});

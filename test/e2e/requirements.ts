@@ -1,0 +1,18 @@
+import { join } from "path";
+import { pulumiRoot } from "../../ops/stack/toolchain";
+import { stackEnvironment } from "../../ops/stack/automation";
+import { installPlugins, missingPlugins, missingPluginsMessage } from "../../ops/stack/plugins";
+import { REPO_ROOT } from "../support/platform";
+
+/**
+ * Before any end-to-end test: the Pulumi CLI and the pinned provider plugins. Missing plugins are
+ * installed the normal way; where that fails, the suite refuses to start and names each one.
+ */
+export default function requirements(): void {
+    const pulumi = join(pulumiRoot(REPO_ROOT), "bin", "pulumi");
+    const env = { ...process.env, ...stackEnvironment(REPO_ROOT, "local") };
+    const missing = missingPlugins(pulumi, env);
+    if (missing.length === 0) return;
+    const failed = installPlugins(pulumi, env, missing, (line) => console.log(line));
+    if (failed.length > 0) throw new Error(`npm run test:e2e cannot start: ${missingPluginsMessage(pulumi, failed)}`);
+}

@@ -1,0 +1,139 @@
+import { execFile, spawn, type ChildProcess } from "child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { tmpdir } from "os";
+import { join } from "path";
+import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
+import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
+import { kubeConfigFrom, loadKubeClient, localKubeconfigPath } from "../../ops/kube/client";
+import { AutomationStack, ensureFileBackend, openStack, stackEnvironment } from "../../ops/stack/automation";
+import { pulumiRootForTests } from "../support/opsProject";
+import { REPO_ROOT } from "../support/platform";
+
+export const NAMESPACE = "mcp-system";
+
+export interface CliRun {
+    code: number;
+    stdout: string;
+    stderr: string;
+    ms: number;
+}
+
+/** The kinds whose objects the suite follows by UID. */
+export type Kube = {
+    apps: k8s.AppsV1Api;
+    core: k8s.CoreV1Api;
+    networking: k8s.NetworkingV1Api;
+    policy: k8s.PolicyV1Api;
+    autoscaling: k8s.AutoscalingV2Api;
+};
+
+export interface E2eProject {
+    dir: string;
+    root: string;
+    stackFile(): string;
+    /** The real `mcp-ops` executable as a user runs it: no KUBECONFIG exported, the project as working directory. */
+    cli(args: string[]): Promise<CliRun>;
+    /** Starts `mcp-ops` in its own process group, for tests that kill it. */
+    spawnCli(args: string[]): ChildProcess;
+    /** The stack through the Automation API, running the platform program in-process (a bare `pulumi up`). */
+    stack(): Promise<AutomationStack>;
+    kube: Kube;
+    close(): Promise<void>;
+}
+
+function cliEnv(dir: string, root: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, MCP_PROJECT_DIR: dir, MCP_PULUMI_ROOT: root, MCP_OPS_ACTOR: "e2e", NO_COLOR: "1" };
+    delete env.KUBECONFIG;
+    return env;
+}
+
+function runScript(script: string, command: string, env: NodeJS.ProcessEnv): Promise<void> {
+    return new Promise((resolve, reject) =>
+        execFile("bash", [join(REPO_ROOT, "scripts", script), command], { env, timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
+            error ? reject(new Error(`${script} ${command} failed: ${stdout}${stderr}`)) : resolve(),
+        ),
+    );
+}
+
+/**
+ * A copy of the project (Pulumi.yaml and the local stack file) with its own file backend and its
+ * own local cluster in `<dir>/.local/cluster`, exactly where ops commands look for it.
+ */
+export async function e2eProject(): Promise<E2eProject> {
+    delete process.env.KUBECONFIG;
+    const dir = mkdtempSync(join(tmpdir(), "mcp-e2e-"));
+    copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
+    copyFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), join(dir, "Pulumi.local.yaml"));
+    const clusterEnv = { ...process.env, MCP_CLUSTER_DIR: join(dir, ".local", "cluster") };
+    await runScript("cluster.sh", "up", clusterEnv);
+    const root = pulumiRootForTests();
+    const envVars = stackEnvironment(dir, "local", {});
+    ensureFileBackend(envVars.PULUMI_BACKEND_URL);
+    const ws = await LocalWorkspace.create({ workDir: dir, pulumiCommand: await PulumiCommand.get({ root }), envVars });
+    await ws.createStack("local");
+
+    const client = await loadKubeClient();
+    const kc = await kubeConfigFrom(localKubeconfigPath(dir));
+    const env = cliEnv(dir, root);
+    const mcpOps = [join(REPO_ROOT, "ops", "mcp-ops.js")];
+    return {
+        dir,
+        root,
+        stackFile: () => readFileSync(join(dir, "Pulumi.local.yaml"), "utf8"),
+        cli(args) {
+            const started = Date.now();
+            return new Promise((resolve) =>
+                execFile(process.execPath, [...mcpOps, ...args], { cwd: dir, env, timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
+                    resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started }),
+                ),
+            );
+        },
+        spawnCli: (args) => spawn(process.execPath, [...mcpOps, ...args], { cwd: dir, env, stdio: "ignore", detached: true }),
+        stack: () => openStack({ projectDir: dir, stack: "local", pulumiRoot: root }),
+        kube: {
+            apps: kc.makeApiClient(client.AppsV1Api),
+            core: kc.makeApiClient(client.CoreV1Api),
+            networking: kc.makeApiClient(client.NetworkingV1Api),
+            policy: kc.makeApiClient(client.PolicyV1Api),
+            autoscaling: kc.makeApiClient(client.AutoscalingV2Api),
+        },
+        async close() {
+            await runScript("cluster.sh", "down", clusterEnv).catch(() => undefined);
+            rmSync(dir, { recursive: true, force: true });
+        },
+    };
+}
+
+/** UIDs of the platform's objects: a replaced object gets a new one. */
+export async function liveUids(kube: Kube): Promise<Record<string, string>> {
+    const namespace = NAMESPACE;
+    const lists = await Promise.all([
+        kube.apps.listNamespacedDeployment({ namespace }).then((l) => l.items.map((o) => [`Deployment/${o.metadata!.name}`, o.metadata!.uid!])),
+        kube.apps.listNamespacedStatefulSet({ namespace }).then((l) => l.items.map((o) => [`StatefulSet/${o.metadata!.name}`, o.metadata!.uid!])),
+        kube.core.listNamespacedConfigMap({ namespace }).then((l) => l.items.map((o) => [`ConfigMap/${o.metadata!.name}`, o.metadata!.uid!])),
+        kube.core.listNamespacedSecret({ namespace }).then((l) => l.items.map((o) => [`Secret/${o.metadata!.name}`, o.metadata!.uid!])),
+        kube.core.listNamespacedService({ namespace }).then((l) => l.items.map((o) => [`Service/${o.metadata!.name}`, o.metadata!.uid!])),
+    ]);
+    return Object.fromEntries(lists.flat());
+}
+
+/** Each Deployment's ReplicaSets by name: a new one means its pods rolled. */
+export async function replicaSets(kube: Kube): Promise<Record<string, string[]>> {
+    const [deployments, sets] = await Promise.all([kube.apps.listNamespacedDeployment({ namespace: NAMESPACE }), kube.apps.listNamespacedReplicaSet({ namespace: NAMESPACE })]);
+    return Object.fromEntries(
+        deployments.items.map((d) => [d.metadata!.name!, sets.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata!.uid)).map((rs) => rs.metadata!.name!).sort()]),
+    );
+}
+
+/** Polls until `check` holds, or fails with what it last saw. */
+export async function eventually<T>(what: string, read: () => Promise<T>, check: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+        const value = await read();
+        if (check(value)) return value;
+        if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs / 1000}s; last seen: ${JSON.stringify(value).slice(0, 500)}`);
+        await new Promise((r) => setTimeout(r, 500));
+    }
+}
+
+export const notFound = (error: unknown) => (error as { code?: number }).code === 404;
