@@ -13,6 +13,7 @@ import { RotatedSecret } from "../components/rotatedSecret";
 import { SecretRef } from "../components/secretRef";
 import { backupTraffic, serviceTraffic, storeTraffic } from "../components/traffic";
 import type { PlatformConfig } from "../config/schema";
+import { takeFieldOwnership } from "./fieldOwnership";
 import { isWriter, serviceTuning } from "./tuning";
 
 /** Credentials of external stores, from secret config keys; only read when a store is external. */
@@ -37,30 +38,31 @@ const roleOf = (name: string) => (name === "gateway" || name === "router" ? name
 
 /** Declares the whole platform from validated config. `index.ts` and the Automation API both call it. */
 export function declarePlatform(config: PlatformConfig, credentials: ExternalCredentials = {}): PlatformOutputs {
+    const owned: pulumi.ComponentResourceOptions = { transformations: [takeFieldOwnership] };
     const baseline = new NamespaceBaseline("platform", {
         namespace: config.namespace,
         lockdown: config.security.lockdown,
         trustedCidrs: config.security.trustedCidrs,
-    });
+    }, owned);
     const namespace = baseline.namespace;
 
     const secrets: Record<string, SecretRef> = {};
     for (const [name, secret] of Object.entries(config.secrets)) {
         const external = externalCredential(config, name, credentials);
         secrets[name] = external
-            ? new ExternalSecret(name, { namespace, value: external, rotationEpoch: secret.rotationEpoch })
-            : new RotatedSecret(name, { namespace, rotationEpoch: secret.rotationEpoch, length: secret.length });
+            ? new ExternalSecret(name, { namespace, value: external, rotationEpoch: secret.rotationEpoch }, owned)
+            : new RotatedSecret(name, { namespace, rotationEpoch: secret.rotationEpoch, length: secret.length }, owned);
     }
 
-    const redis = new Redis("redis", { namespace, config: config.redis, password: secrets["redis-password"], traffic: storeTraffic(config, "redis") });
+    const redis = new Redis("redis", { namespace, config: config.redis, password: secrets["redis-password"], traffic: storeTraffic(config, "redis") }, owned);
     const postgres = new Postgres("postgres", {
         namespace,
         config: config.postgres,
         password: secrets["postgres-password"],
         traffic: storeTraffic(config, "postgres"),
-    });
+    }, owned);
 
-    const tls = config.tls.enabled ? new GatewayCertificate("gateway-tls", { namespace, config: config.tls }) : undefined;
+    const tls = config.tls.enabled ? new GatewayCertificate("gateway-tls", { namespace, config: config.tls }, owned) : undefined;
 
     const services: PlatformOutputs["services"] = {};
     for (const [name, service] of Object.entries(config.services)) {
@@ -108,7 +110,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
             restartEpoch: service.restartEpoch,
             traffic: serviceTraffic(config, name),
             tlsSecretName: name === "gateway" ? tls?.secretName : undefined,
-        });
+        }, owned);
         services[name] = {
             url: component.url,
             deployment: component.deploymentName,
@@ -116,14 +118,14 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         };
     }
 
-    const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets) : undefined;
+    const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets, owned) : undefined;
 
     if (config.monitoring.enabled) {
         new Alerts("alerts", {
             namespace: config.namespace,
             runbookBaseUrl: config.monitoring.runbookBaseUrl,
             scrapeTargets: Object.entries(config.services).map(([name, s]) => ({ name, metricsPort: s.metricsPort })),
-        }, { dependsOn: [baseline] });
+        }, { ...owned, dependsOn: [baseline] });
     }
 
     return {
@@ -161,6 +163,7 @@ function declareBackups(
     redis: Redis,
     postgres: Postgres,
     secrets: Record<string, SecretRef>,
+    owned: pulumi.ComponentResourceOptions,
 ): NonNullable<PlatformOutputs["backups"]> {
     let destination: BackupDestination;
     let bucket: BackupBucket | undefined;
@@ -199,6 +202,6 @@ function declareBackups(
         },
         destination,
         traffic: backupTraffic(config),
-    });
+    }, owned);
     return { destination: destination.kind, cronJobs: component.cronJobs, bucket: bucket?.bucketName };
 }

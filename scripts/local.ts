@@ -53,7 +53,8 @@ async function up() {
     console.log(missing.length > 0 ? "installed" : "already installed");
 
     step("pulumi up");
-    const result = await stack.up({ message: "local:up", onOutput: (out) => process.stdout.write(out) });
+    // Refresh first: the local cluster is a playground, and objects changed or deleted by hand there must not stop the deploy.
+    const result = await stack.up({ message: "local:up", refresh: true, onOutput: (out) => process.stdout.write(out) });
     console.log(`\nupdate ${result.summary.result} in ${Math.round((Date.now() - started) / 1000)}s`);
     await status(Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])));
 }

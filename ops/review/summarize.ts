@@ -6,6 +6,8 @@
 
 export interface EngineEvent {
     resourcePreEvent?: { metadata: StepMetadata };
+    /** A step's result; for a refresh, what it found (op "update" or "delete"). */
+    resOutputsEvent?: { metadata: StepMetadata };
     policyEvent?: { resourceUrn?: string; message: string; policyName: string; policyPackName: string; enforcementLevel: string };
     summaryEvent?: { resourceChanges?: Record<string, number> };
     diagnosticEvent?: { urn?: string; message: string; severity: string };
@@ -17,8 +19,8 @@ export interface StepMetadata {
     type: string;
     diffs?: string[];
     detailedDiff?: Record<string, { diffKind: string }> | null;
-    old?: { outputs?: Record<string, unknown> } | null;
-    new?: { outputs?: Record<string, unknown> } | null;
+    old?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | null;
+    new?: { inputs?: Record<string, unknown>; outputs?: Record<string, unknown> } | null;
 }
 
 export interface ChangedResource {

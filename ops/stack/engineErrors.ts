@@ -9,14 +9,33 @@ export interface EngineContext {
     kubeconfig?: string;
 }
 
-/** The engine's own error lines ("error: …"), without the progress output around them. */
+/**
+ * What the engine said went wrong: its "Diagnostics:" section (the resource, then its error and
+ * detail lines) without the stack's own "update failed" summary; lines starting "error:"
+ * elsewhere when there is no such section.
+ */
 export function engineErrorLines(text: string, max = 12): string[] {
-    const lines = text
-        .split("\n")
-        .map((line) => line.trim())
-        .filter((line) => /^error:/.test(line) || /^\S.*error: /.test(line))
-        .map((line) => line.replace(/^.*?error: /, ""));
-    return [...new Set(lines)].slice(0, max);
+    const all = text.split("\n");
+    const start = all.findIndex((line) => line.trim() === "Diagnostics:");
+    const lines: string[] = [];
+    if (start >= 0) {
+        let inStack = false;
+        for (const raw of all.slice(start + 1)) {
+            if (/^\S/.test(raw)) break; // "Resources:", "Outputs:", "Duration:" end the section
+            const line = raw.trim();
+            if (!line) continue;
+            if (/^pulumi:pulumi:Stack \(/.test(line)) {
+                inStack = true;
+                continue;
+            }
+            if (/^[\w.-]+:[\w./-]+:\w+ \(/.test(line)) inStack = false;
+            if (inStack && /^error: (update|preview|refresh|destroy) failed$/.test(line)) continue;
+            lines.push(line.replace(/^error: /, "").replace(/^\* /, ""));
+        }
+    } else {
+        for (const raw of all) if (/^\s*error: /.test(raw)) lines.push(raw.trim().replace(/^error: /, ""));
+    }
+    return [...new Set(lines.filter((line) => !/^\d+ errors? occurred:?$/.test(line)))].slice(0, max);
 }
 
 /**

@@ -239,7 +239,7 @@ describe("the local stack end to end", () => {
         const of = (type: string, name: string) => report.find((r) => r.type === type && r.name === name);
         expect(of("kubernetes:apps/v1:Deployment", "router-deployment")?.fields).toContainEqual({ field: "spec.replicas", declared: 1, live: 5 });
         expect(of("kubernetes:networking.k8s.io/v1:NetworkPolicy", "mcp-filesystem-netpol")?.fields.map((f) => f.field)).toContainEqual(expect.stringMatching(/^spec\.ingress/));
-        expect(of("kubernetes:core/v1:Service", "gateway-service")?.fields).toContainEqual({ field: "metadata.labels.app.kubernetes.io/component", declared: "gateway", live: "edited-by-hand" });
+        expect(of("kubernetes:core/v1:Service", "gateway-service")?.fields).toContainEqual({ field: 'metadata.labels["app.kubernetes.io/component"]', declared: "gateway", live: "edited-by-hand" });
         expect(of("kubernetes:core/v1:ConfigMap", "router-config")).toMatchObject({ kind: "deleted" });
         const text = await project.cli(["drift"]);
         expect(text.stdout).toContain("kubernetes:core/v1:ConfigMap router-config: deleted out of band");

@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { driftReport, renderDrift } from "../../ops/review/drift";
+import { driftReport, propertyPath, renderDrift } from "../../ops/review/drift";
 import { reviewMarkdown } from "../../ops/review/markdown";
 import { EngineEvent, parseEventLog, summarizeEvents } from "../../ops/review/summarize";
 import { REPO_ROOT } from "../support/platform";
@@ -114,33 +114,30 @@ describe("workflow files", () => {
 });
 
 describe("drift report", () => {
-    const refreshStep = (op: string, name: string, detailed: Record<string, string>, oldOutputs: Record<string, unknown>, newOutputs: Record<string, unknown>): EngineEvent => ({
-        resourcePreEvent: {
-            metadata: {
-                op,
-                urn: `urn:pulumi:local::mcp-platform::kubernetes:apps/v1:Deployment::${name}`,
-                type: "kubernetes:apps/v1:Deployment",
-                detailedDiff: Object.fromEntries(Object.entries(detailed).map(([k, kind]) => [k, { diffKind: kind }])),
-                old: { outputs: oldOutputs },
-                new: { outputs: newOutputs },
-            },
-        },
+    // Recorded from a real refresh preview (kubernetes provider 4.32.0, Pulumi 3.259.0) of the local
+    // stack after: kubectl scale deploy/router --replicas=5, removing the mcp-filesystem policy's
+    // spec.ingress, relabelling the gateway Service and deleting the router ConfigMap.
+    const events = parseEventLog(readFileSync(join(__dirname, "..", "fixtures", "refresh-drift.events.jsonl"), "utf8"));
+
+    it("reports each out-of-band change field by field, declared against live, from the engine's own events", () => {
+        const report = driftReport(events);
+        const byName = Object.fromEntries(report.map((r) => [r.name, r]));
+        expect(Object.keys(byName).sort()).toEqual(["gateway-service", "mcp-filesystem-netpol", "router-config", "router-deployment"]);
+        expect(byName["router-deployment"]).toEqual({ type: "kubernetes:apps/v1:Deployment", name: "router-deployment", kind: "changed", fields: [{ field: "spec.replicas", declared: 1, live: 5 }] });
+        expect(byName["gateway-service"].fields).toEqual([{ field: 'metadata.labels["app.kubernetes.io/component"]', declared: "gateway", live: "edited" }]);
+        expect(byName["mcp-filesystem-netpol"].fields).toEqual([{ field: "spec.ingress", declared: expect.any(Array), live: undefined }]);
+        expect(byName["router-config"]).toEqual({ type: "kubernetes:core/v1:ConfigMap", name: "router-config", kind: "deleted", fields: [] });
     });
 
-    it("reports an out-of-band scale field by field, declared against live", () => {
-        const events = [
-            refreshStep("update", "gateway-deployment", { "spec.replicas": "update" }, { spec: { replicas: 2 } }, { spec: { replicas: 5 } }),
-            refreshStep("same", "router-deployment", {}, {}, {}),
-            refreshStep("delete", "mcp-memory-deployment", {}, {}, {}),
-        ];
-        const report = driftReport(events);
-        expect(report).toEqual([
-            { type: "kubernetes:apps/v1:Deployment", name: "gateway-deployment", kind: "changed", fields: [{ field: "spec.replicas", declared: 2, live: 5 }] },
-            { type: "kubernetes:apps/v1:Deployment", name: "mcp-memory-deployment", kind: "deleted", fields: [] },
-        ]);
-        expect(renderDrift(report)).toBe(
-            "kubernetes:apps/v1:Deployment gateway-deployment:\n  spec.replicas: declared 2, live 5\nkubernetes:apps/v1:Deployment mcp-memory-deployment: deleted out of band",
-        );
+    it("renders one line per field and one per deleted object", () => {
+        const text = renderDrift(driftReport(events));
+        expect(text).toContain("kubernetes:apps/v1:Deployment router-deployment:\n  spec.replicas: declared 1, live 5");
+        expect(text).toContain("kubernetes:core/v1:ConfigMap router-config: deleted out of band");
         expect(renderDrift([])).toBe("no drift: the cluster matches the declared state");
+    });
+
+    it("splits property paths with quoted keys and indexes", () => {
+        expect(propertyPath('spec.template.metadata.labels["app.kubernetes.io/name"]')).toEqual(["spec", "template", "metadata", "labels", "app.kubernetes.io/name"]);
+        expect(propertyPath("spec.ports[0].port")).toEqual(["spec", "ports", 0, "port"]);
     });
 });
