@@ -62,10 +62,16 @@ export function addChangeCommands(program: Command, projectDir: string, print: (
     define(
         "scale",
         "set a service's replicas, or its HPA bounds with --min/--max",
-        (c) => c.argument("<service>").argument("[replicas]", "fixed replica count").addOption(new Option("--min <n>").argParser(int("--min"))).addOption(new Option("--max <n>").argParser(int("--max"))),
+        (c) =>
+            c
+                .argument("<service>")
+                .argument("[replicas]", "fixed replica count")
+                .addOption(new Option("--min <n>").argParser(int("--min")))
+                .addOption(new Option("--max <n>").argParser(int("--max")))
+                .option("--fixed", "with a replica count: take the replicas back from an HPA (which is removed)", false),
         (raw, _h, [service, replicas], o) => {
             if (replicas !== undefined && (o.min !== undefined || o.max !== undefined)) throw new InvalidInputError("give either a replica count or --min/--max, not both");
-            if (replicas !== undefined) return plans().planScaleReplicas(raw, service, int("replicas")(replicas));
+            if (replicas !== undefined) return plans().planScaleReplicas(raw, service, int("replicas")(replicas), { fixed: o.fixed });
             if (o.min === undefined || o.max === undefined) throw new InvalidInputError("give a replica count, or both --min and --max");
             return plans().planScaleBounds(raw, service, o.min, o.max);
         },

@@ -36,32 +36,41 @@ case "$what" in
   *) echo "usage: $0 [cluster|pulumi|all]" >&2; exit 64 ;;
 esac
 
-# build <label> <module dir> <output names...> -- <go build args...>
+# A module's binaries are stored under a key of that module alone (its go.mod and go.sum, the pinned
+# versions and Go), so adding or changing one module rebuilds only that module.
+module_key() {
+  cat "$repo/toolchain/$1/go.mod" "$repo/toolchain/$1/go.sum" | { cat; echo "$PULUMI_VERSION $KUBE_VERSION $KWOK_VERSION"; go version; } | sha256sum | cut -c1-16
+}
+
+# build <label> <module dir> <output names...> -- <go build args...>; "@OUT@" in the args is the store.
 build() {
   local label="$1" dir="$2"; shift 2
   local outputs=()
   while [ "$1" != "--" ]; do outputs+=("$1"); shift; done
   shift
   step=$((step + 1))
-  local missing=0
-  for o in "${outputs[@]}"; do [ -x "$bin/$o" ] || missing=1; done
+  local store; store="$cache_root/modules/$dir-$(module_key "$dir")"
+  local missing=0 o
+  for o in "${outputs[@]}"; do [ -x "$store/$o" ] || missing=1; done
   if [ "$missing" -eq 0 ]; then
     [ -n "${MCP_TOOLCHAIN_QUIET:-}" ] || echo "[$step/$total] $label: cached" >&2
-    return
+  else
+    echo "[$step/$total] $label: building (first time only; a few minutes on 2 cores) ..." >&2
+    local started=$SECONDS args=("${@//@OUT@/$store}")
+    mkdir -p "$store"
+    (cd "$repo/toolchain/$dir" && GOFLAGS=-mod=mod go build -trimpath "${args[@]}") >&2
+    echo "[$step/$total] $label: built in $((SECONDS - started))s" >&2
   fi
-  echo "[$step/$total] $label: building (first time only; a few minutes on 2 cores) ..." >&2
-  local started=$SECONDS
-  (cd "$repo/toolchain/$dir" && GOFLAGS=-mod=mod go build -trimpath "$@") >&2
-  echo "[$step/$total] $label: built in $((SECONDS - started))s" >&2
+  for o in "${outputs[@]}"; do ln -f "$store/$o" "$bin/$o" 2>/dev/null || cp -f "$store/$o" "$bin/$o"; done
 }
 
 kube_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34 -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
 
 if [ "$what" = cluster ] || [ "$what" = all ]; then
-  build "etcd" etcd etcd -- -ldflags "-s -w" -o "$bin/etcd" go.etcd.io/etcd/server/v3
+  build "etcd" etcd etcd -- -ldflags "-s -w" -o "@OUT@/etcd" go.etcd.io/etcd/server/v3
   build "Kubernetes $KUBE_VERSION control plane and kubectl" kube kube-apiserver kube-controller-manager kube-scheduler kubectl -- \
-    -ldflags "$kube_ldflags" -o "$bin/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
-  build "kwok $KWOK_VERSION" kwok kwok -- -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -o "$bin/kwok" sigs.k8s.io/kwok/cmd/kwok
+    -ldflags "$kube_ldflags" -o "@OUT@/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+  build "kwok $KWOK_VERSION" kwok kwok -- -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -o "@OUT@/kwok" sigs.k8s.io/kwok/cmd/kwok
   step=$((step + 1))
   # kwok's simulation stages ship inside its pinned module; assemble them into one config.
   stages="$cache_root/$key/kwok-stages.yaml"
@@ -77,14 +86,16 @@ fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then
   # A Pulumi CLI installed the usual way is used when it is the pinned version; one is built only when none is.
-  if [ -L "$bin/pulumi" ] && [ "$("$bin/pulumi" version 2>/dev/null)" != "$PULUMI_VERSION" ]; then rm -f "$bin/pulumi"; fi
   installed="$(command -v pulumi 2>/dev/null || true)"
   if [ -n "$installed" ] && [ "$(readlink -f "$installed")" != "$(readlink -f "$bin/pulumi" 2>/dev/null)" ] \
     && [ "$("$installed" version 2>/dev/null)" = "$PULUMI_VERSION" ]; then
+    step=$((step + 1))
     ln -sf "$installed" "$bin/pulumi"
+    [ -n "${MCP_TOOLCHAIN_QUIET:-}" ] || echo "[$step/$total] Pulumi CLI $PULUMI_VERSION: $installed" >&2
+  else
+    build "Pulumi CLI $PULUMI_VERSION" pulumi pulumi -- \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "@OUT@/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   fi
-  build "Pulumi CLI $PULUMI_VERSION" pulumi pulumi -- \
-    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "$bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   # Without a Node.js language host the engine starts policy packs through this analyzer; it runs
   # @pulumi/pulumi's policy-pack runner with the Node.js found on PATH (the project's own, under npm).
   cat > "$bin/pulumi-analyzer-policy-nodejs" <<'SHIM'

@@ -27,19 +27,27 @@ function wholeNumber(label: string, value: number, min: number): void {
 
 const allServices = (config: PlatformConfig) => Object.keys(config.services);
 
-/** `scale <service> <replicas>`: a fixed count, for services without an HPA. */
-export function planScaleReplicas(raw: Record<string, unknown>, service: string, replicas: number): Plan {
+/**
+ * `scale <service> <replicas>`: a fixed count, for services without an HPA. With `fixed`, an
+ * autoscaled service gets its replicas back from the HPA, which is removed.
+ */
+export function planScaleReplicas(raw: Record<string, unknown>, service: string, replicas: number, o: { fixed?: boolean } = {}): Plan {
     const config = currentConfig(raw);
     requireService(config, service);
     wholeNumber("replicas", replicas, 0);
     const s = config.services[service];
-    if (s.minReplicas !== undefined) {
-        throw new InvalidInputError(`${service} is autoscaled (HPA ${s.minReplicas}-${s.maxReplicas}), so its replicas belong to the HPA; use --min/--max instead`);
+    const autoscaled = s.minReplicas !== undefined;
+    if (autoscaled && !o.fixed) {
+        throw new InvalidInputError(
+            `${service} is autoscaled (HPA ${s.minReplicas}-${s.maxReplicas}), so its replicas belong to the HPA; use --min/--max, or pass --fixed to remove the HPA and run exactly ${replicas}`,
+        );
     }
     if (replicas > config.guardrails.maxReplicas) {
         throw new InvalidInputError(`replicas ${replicas} exceeds guardrails.maxReplicas (${config.guardrails.maxReplicas}); ask for a guardrail change if the platform really needs it`);
     }
-    return planEdits("scale", `scale ${service} to ${replicas} replicas`, raw, [{ path: `services.${service}.replicas`, to: replicas }], () => [service]);
+    const edits = [{ path: `services.${service}.replicas`, to: replicas as unknown }];
+    if (autoscaled) edits.push({ path: `services.${service}.minReplicas`, to: undefined }, { path: `services.${service}.maxReplicas`, to: undefined });
+    return planEdits("scale", `scale ${service} to ${replicas} replicas${autoscaled ? " (the HPA is removed)" : ""}`, raw, edits, () => [service]);
 }
 
 /** `scale <service> --min N --max M`: HPA bounds; a fixed-count service becomes autoscaled. */

@@ -156,13 +156,17 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     };
 }
 
+/** More updates than any stack has: `pulumi stack history` returns 10 unless asked for a page size. */
+const ALL_UPDATES = 1_000_000;
+
 /**
  * The stack's updates, newest first. File backends record every update as version 0, so
  * versions are numbered here by age (oldest = 1), the same numbering `pulumi stack history`
- * users count by, and stable as new updates are added.
+ * users count by, and stable as new updates are added. That needs every update: counting only
+ * the first page would give two updates the same number once a stack has more than a page.
  */
 async function history(stack: Stack, limit: number): Promise<HistoryEntry[]> {
-    const updates = await stack.history();
+    const updates = await stack.history(ALL_UPDATES, 1);
     const numbered = updates.every((u) => !u.version);
     return updates
         .map((u, i) => ({

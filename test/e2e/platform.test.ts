@@ -127,7 +127,7 @@ describe("the local stack end to end", () => {
         expect([hpa.spec?.minReplicas, hpa.spec?.maxReplicas]).toEqual([2, 4]);
         expect(await rolled(auto.setsBefore)).toEqual([]);
 
-        const fixed = await change(["scale", "router", "1"]);
+        const fixed = await change(["scale", "router", "1", "--fixed"]);
         await expectSameObjects(fixed.uidsBefore);
         await expect(project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
         await expect(project.kube.policy.readNamespacedPodDisruptionBudget({ name: "router", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
@@ -211,6 +211,7 @@ describe("the local stack end to end", () => {
         const versions = history.map((h) => h.version);
         expect(new Set(versions).size, "update numbers are unique").toBe(versions.length);
         const target = history.find((h) => h.message === "e2e: up with no change")!;
+        expect(target, JSON.stringify(history.map((h) => [h.version, h.message]))).toBeDefined();
         const preview = await project.cli(["rollback", "--to", String(target.version), "--preview"]);
         expect(preview.code, preview.stderr).toBe(0);
         const lines = preview.stderr.split("\n");
@@ -269,14 +270,14 @@ describe("the local stack end to end", () => {
 
     it("keeps the stack file as it was when the update fails on the engine's lock, and runs again cleanly", async () => {
         const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
-        const holder = await project.stack();
-        const holding = holder.upWithRefresh("e2e: an update holding the engine's lock");
+        const holder = await project.stack(20_000);
+        const holding = holder.up("e2e: an update holding the engine's lock for 20 s");
         await eventually("the engine lock is taken", async () => lockFiles(backend, "local").length, (n) => n > 0);
         const before = stackFile();
         const refused = await project.cli(["scale", "mcp-filesystem", "3", "--yes"]);
         await holding;
         expect(refused.code, refused.stderr).toBe(73);
-        expect(refused.stderr).toMatch(/^mcp-ops: stack local is being updated by someone else/);
+        expect(refused.stderr).toMatch(/^mcp-ops: stack local is being updated by someone else/m);
         expect(stackFile()).toBe(before);
         const again = await project.cli(["scale", "mcp-filesystem", "3", "--yes", "--json"]);
         expect(again.code, again.stderr).toBe(0);

@@ -5,7 +5,7 @@ import { join } from "path";
 import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { kubeConfigFrom, loadKubeClient, localKubeconfigPath } from "../../ops/kube/client";
-import { AutomationStack, ensureFileBackend, openStack, stackEnvironment } from "../../ops/stack/automation";
+import { AutomationStack, ensureFileBackend, openStack, platformProgram, stackEnvironment } from "../../ops/stack/automation";
 import { pulumiRootForTests } from "../support/opsProject";
 import { REPO_ROOT } from "../support/platform";
 
@@ -35,8 +35,11 @@ export interface E2eProject {
     cli(args: string[]): Promise<CliRun>;
     /** Starts `mcp-ops` in its own process group, for tests that kill it. */
     spawnCli(args: string[]): ChildProcess;
-    /** The stack through the Automation API, running the platform program in-process (a bare `pulumi up`). */
-    stack(): Promise<AutomationStack>;
+    /**
+     * The stack through the Automation API, running the platform program in-process (a bare
+     * `pulumi up`); with `delayMs`, the program waits that long first, holding the engine's lock.
+     */
+    stack(delayMs?: number): Promise<AutomationStack>;
     kube: Kube;
     close(): Promise<void>;
 }
@@ -89,7 +92,16 @@ export async function e2eProject(): Promise<E2eProject> {
             );
         },
         spawnCli: (args) => spawn(process.execPath, [...mcpOps, ...args], { cwd: dir, env, stdio: "ignore", detached: true }),
-        stack: () => openStack({ projectDir: dir, stack: "local", pulumiRoot: root }),
+        stack: (delayMs = 0) =>
+            openStack({
+                projectDir: dir,
+                stack: "local",
+                pulumiRoot: root,
+                program: async () => {
+                    await new Promise((r) => setTimeout(r, delayMs));
+                    return platformProgram();
+                },
+            }),
         kube: {
             apps: kc.makeApiClient(client.AppsV1Api),
             core: kc.makeApiClient(client.CoreV1Api),

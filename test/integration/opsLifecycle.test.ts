@@ -99,6 +99,17 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         expect([...stackSummary.policyAnalyzeStackSummaryEvent.passed].sort()).toEqual(STACK_POLICIES.map((p) => p.name).sort());
     });
 
+    it("numbers every update uniquely past the history's first page of ten", async () => {
+        const stack = await project.open();
+        const before = (await stack.history()).length;
+        for (let i = before; i < 12; i++) await stack.up(`filler ${i}`);
+        const history = await stack.history();
+        expect(history.length).toBeGreaterThanOrEqual(12);
+        expect(history.map((h) => h.version)).toEqual(Array.from({ length: history.length }, (_, i) => history.length - i));
+        const { version } = await stack.up("one more");
+        expect(version).toBe(history.length + 1);
+    });
+
     it("lets one of several parallel updates through and tells the others who holds the lock", async () => {
         // Each update holds the lock for at least 5 s, so all three overlap.
         const stacks = await Promise.all([1, 2, 3].map(() => project.open(5000)));

@@ -18,7 +18,7 @@ const BAD: Array<[string, () => unknown, string | RegExp]> = [
     ["negative replicas", () => planScaleReplicas(local(), "router", -1), "replicas must be a whole number >= 0, got -1"],
     ["fractional replicas", () => planScaleReplicas(local(), "router", 1.5), "replicas must be a whole number >= 0, got 1.5"],
     ["replicas above the guardrail", () => planScaleReplicas(local(), "router", 51), "replicas 51 exceeds guardrails.maxReplicas (50); ask for a guardrail change if the platform really needs it"],
-    ["fixed replicas for an autoscaled service", () => planScaleReplicas(staging(), "gateway", 3), "gateway is autoscaled (HPA 2-6), so its replicas belong to the HPA; use --min/--max instead"],
+    ["fixed replicas for an autoscaled service", () => planScaleReplicas(staging(), "gateway", 3), "gateway is autoscaled (HPA 2-6), so its replicas belong to the HPA; use --min/--max, or pass --fixed to remove the HPA and run exactly 3"],
     ["min above max", () => planScaleBounds(staging(), "gateway", 5, 3), "--min 5 is greater than --max 3; the HPA needs min <= max"],
     ["a zero minimum", () => planScaleBounds(staging(), "gateway", 0, 3), "--min must be a whole number >= 1, got 0"],
     ["a maximum above the guardrail", () => planScaleBounds(staging(), "gateway", 2, 80), "--max 80 exceeds guardrails.maxReplicas (50); ask for a guardrail change if the platform really needs it"],
@@ -67,6 +67,16 @@ describe("ops command planning", () => {
             { path: "services.router.maxReplicas", from: undefined, to: 6 },
         ]);
         expect((plan.config.services as any).router.replicas).toBeUndefined();
+    });
+
+    it("takes replicas back from an HPA with --fixed, removing its bounds", () => {
+        const plan = planScaleReplicas(staging(), "gateway", 3, { fixed: true });
+        expect(plan.edits).toEqual([
+            { path: "services.gateway.replicas", from: undefined, to: 3 },
+            { path: "services.gateway.minReplicas", from: 2, to: undefined },
+            { path: "services.gateway.maxReplicas", from: 6, to: undefined },
+        ]);
+        expect(plan.summary).toBe("scale gateway to 3 replicas (the HPA is removed)");
     });
 
     it("knows when nothing would change", () => {
