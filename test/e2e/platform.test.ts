@@ -215,7 +215,7 @@ describe("the local stack end to end", () => {
         const preview = await project.cli(["rollback", "--to", String(target.version), "--preview"]);
         expect(preview.code, preview.stderr).toBe(0);
         const lines = preview.stderr.split("\n");
-        expect(lines).toContain("  services.router.resources.limits.cpu: \"600m\" -> \"500m\"");
+        expect(lines).toContain("  services.router.resources.limits.cpu: \"600m\" -> (unset)");
         expect(lines).toContain("  security.rateLimit.rps: 250 -> (unset)");
         expect(lines.filter((l) => l.startsWith("  services:") || l.startsWith("  security:"))).toEqual([]);
         expect(preview.stderr).toContain("secrets keep their current values (a rotated credential cannot be restored)");
