@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { cronProblem } from "./cron";
+import { isCidr } from "./network";
 
 /**
  * The one schema for every `mcp:` stack config key. Shape and single-field rules live here;
@@ -23,21 +25,18 @@ const memoryQuantity = z
 /** Go duration as cert-manager reads it: "2160h", "720h30m", "90m". */
 const goDuration = z.string().regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, { error: 'must be a duration such as "2160h" or "720h30m"' });
 
-/** Five-field cron expression, as CronJob schedules take. */
-const cronSchedule = z
-    .string()
-    .regex(/^(\S+\s+){4}\S+$/, { error: 'must be a five-field cron schedule such as "0 */6 * * *"' })
-    .refine((s) => s.split(/\s+/).every((f) => /^[\d*/,\-A-Za-z?]+$/.test(f)), {
-        error: 'must be a five-field cron schedule such as "0 */6 * * *"',
-    });
+/** Five-field cron expression, as the CronJob controller parses it. */
+const cronSchedule = z.string().superRefine((schedule, ctx) => {
+    const problem = cronProblem(schedule);
+    if (problem) ctx.addIssue({ code: "custom", message: `must be a five-field cron schedule such as "0 */6 * * *" (${problem})`, input: schedule });
+});
 
 const httpPath = z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'must be an HTTP path starting with "/"' });
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a valid environment variable name" });
 
-const cidr = z
-    .string()
-    .regex(/^(\d{1,3}\.){3}\d{1,3}\/\d{1,2}$|^[0-9a-fA-F:]+\/\d{1,3}$/, { error: 'must be a CIDR such as "10.0.0.0/8"' });
+/** An IPv4 or IPv6 CIDR as NetworkPolicy ipBlocks take it: a valid address and prefix length. */
+const cidr = z.string().refine(isCidr, { error: 'must be a CIDR such as "10.0.0.0/8"' });
 
 /** An image reference; pinning (tag or digest, never latest) is checked in semantics.ts. */
 const imageRef = z.string().min(1);

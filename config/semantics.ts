@@ -1,4 +1,5 @@
 import { isPinnedImage } from "./images";
+import { GATEWAY_TUNING_KEYS, injectedEnv, RESERVED_SECRET_NAMES, RESERVED_SERVICE_NAMES, TUNING_KEYS } from "./reserved";
 import { cpuCores, durationSeconds, memoryBytes, redisBytes } from "./quantities";
 import { BUILT_IN_SECRETS, STORES } from "./schema";
 
@@ -17,6 +18,9 @@ const text = (value: unknown): string | undefined => (typeof value === "string" 
 const list = (value: unknown): unknown[] => (Array.isArray(value) ? value : []);
 
 const REQUIRED_SERVICES = ["gateway", "router"] as const;
+
+/** The smallest memory limit container runtimes accept. */
+const MIN_MEMORY_LIMIT = 6 * 2 ** 20;
 
 /**
  * Rules that relate fields to each other. They read the raw config defensively, so they run
@@ -48,7 +52,25 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         const service = record(value);
         if (!service) continue;
         const at = `services.${name}`;
+        if (name in RESERVED_SERVICE_NAMES) {
+            report(at, `is a name the platform gives ${RESERVED_SERVICE_NAMES[name]}; its objects would collide with this service's: rename the service`);
+        }
         checkImage(report, `${at}.image`, service.image);
+        checkServicePorts(report, at, service);
+        const calls = list(service.calls).filter((c): c is string => typeof c === "string");
+        const injected = injectedEnv(calls);
+        for (const section of ["env", "secretEnv"] as const) {
+            for (const envName of Object.keys(record(service[section]) ?? {})) {
+                if (envName in injected) {
+                    report(`${at}.${section}.${envName}`, `is set by the platform because ${name} calls ${injected[envName]}; remove it (the platform's value would be overridden or duplicated)`);
+                }
+            }
+        }
+        const extra = record(record(service.tuning)?.extra) ?? {};
+        const ownKeys: readonly string[] = name === "gateway" ? [...TUNING_KEYS, ...GATEWAY_TUNING_KEYS] : TUNING_KEYS;
+        for (const key of Object.keys(extra)) {
+            if (ownKeys.includes(key)) report(`${at}.tuning.extra.${key}`, `is written by the platform from the tuning and security settings; set it there instead`);
+        }
         checkReplicas(report, at, service, maxReplicasAllowed);
         checkResources(report, `${at}.resources`, record(service.resources), maxCpu, maxMemory);
 
@@ -77,7 +99,12 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         if (duplicate !== undefined) report(`${at}.tools`, `lists "${duplicate}" twice; list each expected tool once`);
     }
 
+    for (const name of Object.keys(secrets)) {
+        if (name in RESERVED_SECRET_NAMES) report(`secrets.${name}`, `is the name of the Secret holding ${RESERVED_SECRET_NAMES[name]}; choose another name`);
+    }
+
     const environment = text(raw.environment);
+    if (environment === "production") productionProblems(report, raw, services);
     const aws = record(raw.aws) ?? {};
     const awsEnabled = aws.enabled === true;
     if (awsEnabled && environment === "local") {
@@ -104,6 +131,11 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
             report(`${store}.external`, `is only read when ${store}.mode is "external"; remove it or set the mode to "external"`);
         }
         if (mode === "in-cluster" && config.image !== undefined) checkImage(report, `${store}.image`, config.image);
+        if (mode === "external") {
+            for (const key of ["storage", "storageClass", "resources", "image", ...(store === "redis" ? ["maxmemory", "maxmemoryPolicy", "appendonly"] : [])]) {
+                if (config[key] !== undefined) report(`${store}.${key}`, `only applies to an in-cluster ${store}, and ${store}.mode is "external"; remove it`);
+            }
+        }
         checkResources(report, `${store}.resources`, record(config.resources), maxCpu, maxMemory);
     }
     checkImage(report, "backups.uploaderImage", backups.uploaderImage);
@@ -117,6 +149,11 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
 
     const tls = record(raw.tls) ?? {};
     if (tls.enabled !== false) {
+        // cert-manager's own validation: a certificate lives at least an hour, renewal starts at least 5 minutes before expiry.
+        const life = durationSeconds(tls.duration ?? "2160h");
+        if (life !== undefined && life < 3600) report("tls.duration", `(${tls.duration}) must be at least 1h; cert-manager refuses shorter certificates`);
+        const renew = durationSeconds(tls.renewBefore ?? "360h");
+        if (renew !== undefined && renew < 300) report("tls.renewBefore", `(${tls.renewBefore}) must be at least 5m; cert-manager refuses a shorter renewal window`);
         if (tls.issuer === "acme" && tls.acme === undefined) {
             report("tls.acme", `is required when tls.issuer is "acme"; set at least acme.email`);
         }
@@ -128,6 +165,9 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         if (duration !== undefined && renewBefore !== undefined && renewBefore >= duration) {
             report("tls.renewBefore", `(${tls.renewBefore ?? "360h"}) must be shorter than tls.duration (${tls.duration ?? "2160h"})`);
         }
+    }
+    if (tls.enabled === false && tls.acme !== undefined) {
+        report("tls.acme", "is set but tls.enabled is false, so no certificate is requested; remove tls.acme or enable TLS");
     }
     if (environment === "production" && tls.issuer !== "acme" && tls.enabled !== false) {
         report("tls.issuer", `must be "acme" in production; self-signed and private CA certificates are for local and staging`);
@@ -144,6 +184,30 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
 }
 
 type Report = (path: string, message: string) => void;
+
+/** Settings valid elsewhere but certainly wrong in production. */
+function productionProblems(report: Report, raw: Raw, services: Raw): void {
+    for (const name of ["gateway", "router"]) {
+        const service = record(services[name]);
+        if (!service) continue;
+        const minimum = int(service.minReplicas) ?? int(service.replicas) ?? 1;
+        if (minimum < 2) {
+            report(`services.${name}.${service.minReplicas !== undefined ? "minReplicas" : "replicas"}`, `(${minimum}) must be at least 2 in production: one pod is an outage at every rollout or node drain`);
+        }
+    }
+    if (record(raw.backups)?.enabled === false) report("backups.enabled", "must be true in production: the runbooks' restores start from these backups");
+    if (record(raw.tls)?.enabled === false) report("tls.enabled", "must be true in production: the gateway serves clients over TLS only");
+}
+
+/** Ports a container of the platform can bind: it runs as non-root with every capability dropped. */
+function checkServicePorts(report: Report, at: string, service: Raw): void {
+    for (const key of ["port", "metricsPort"]) {
+        const value = int(service[key]);
+        if (value !== undefined && value >= 1 && value < 1024) {
+            report(`${at}.${key}`, `(${value}) must be 1024 or above: the container runs as non-root without capabilities and cannot bind a lower port`);
+        }
+    }
+}
 
 function checkImage(report: Report, path: string, image: unknown): void {
     if (typeof image === "string" && image.length > 0 && !isPinnedImage(image)) {
@@ -181,6 +245,10 @@ function checkResources(report: Report, at: string, resources: Raw | undefined, 
     for (const [kind, parse, ceiling, guardrail] of compare) {
         const request = parse(requests[kind]);
         const limit = parse(limits[kind]);
+        if (kind === "cpu" && limit === 0) report(`${at}.limits.cpu`, "(0) gives the container no CPU at all; set a limit such as 100m");
+        if (kind === "memory" && limit !== undefined && limit < MIN_MEMORY_LIMIT) {
+            report(`${at}.limits.memory`, `(${limits.memory}) is below 6Mi, the least a container runtime starts a container with; raise it`);
+        }
         if (request !== undefined && limit !== undefined && request > limit) {
             report(`${at}.requests.${kind}`, `(${requests[kind]}) must be <= limits.${kind} (${limits[kind]})`);
         }

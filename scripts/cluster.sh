@@ -138,6 +138,8 @@ EOF
 
   log "adding simulated nodes, volumes and CRDs"
   kubectl_ apply -f "$repo/cluster/local/" >/dev/null
+  # Server-side: the Issuer CRDs are larger than client-side apply's last-applied annotation allows.
+  kubectl_ apply --server-side -f "$(dirname "$toolchain")/crds/" >/dev/null
   wait_for kube-apiserver 60 kubectl_ wait --for=condition=Ready node --all --timeout=5s
   wait_for kube-apiserver 60 kubectl_ wait --for=condition=Established crd --all --timeout=5s
   log "ready (kubeconfig: $kubeconfig)"

@@ -4,7 +4,8 @@
 # second run with nothing changed reuses the cache and returns at once. To force a rebuild,
 # delete the cache directory.
 #
-#   scripts/toolchain.sh cluster   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok
+#   scripts/toolchain.sh cluster   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok,
+#                                  and the cert-manager and Prometheus operator CRDs (in ../crds beside bin)
 #   scripts/toolchain.sh pulumi    the Pulumi CLI
 #   scripts/toolchain.sh all       both (default)
 #
@@ -30,9 +31,9 @@ mkdir -p "$bin"
 step=0
 total=0
 case "$what" in
-  cluster) total=4 ;;
+  cluster) total=5 ;;
   pulumi) total=1 ;;
-  all) total=5 ;;
+  all) total=6 ;;
   *) echo "usage: $0 [cluster|pulumi|all]" >&2; exit 64 ;;
 esac
 
@@ -82,6 +83,31 @@ if [ "$what" = cluster ] || [ "$what" = all ]; then
     mv "$stages.tmp" "$stages"
   fi
   echo "[$step/$total] kwok stages: $stages" >&2
+
+  # The cert-manager and Prometheus operator CRDs, generated from their own Go API types by their own
+  # generator (controller-gen), so the API server validates Certificates and PrometheusRules for real.
+  step=$((step + 1))
+  crd_store="$cache_root/modules/crds-$(module_key crds)"
+  if [ ! -f "$crd_store/.complete" ]; then
+    echo "[$step/$total] CRDs from the cert-manager and Prometheus operator API types: generating (first time only) ..." >&2
+    started=$SECONDS
+    rm -rf "$crd_store.partial" && mkdir -p "$crd_store.partial"
+    (cd "$repo/toolchain/crds" && go tool controller-gen crd \
+      paths=github.com/cert-manager/cert-manager/pkg/apis/certmanager/v1 \
+      paths=github.com/prometheus-operator/prometheus-operator/pkg/apis/monitoring/v1 \
+      output:crd:dir="$crd_store.partial") >&2
+    rm -rf "$crd_store" && mkdir -p "$crd_store"
+    for kind in cert-manager.io_certificates cert-manager.io_certificaterequests cert-manager.io_issuers cert-manager.io_clusterissuers \
+      monitoring.coreos.com_prometheusrules monitoring.coreos.com_servicemonitors; do
+      mv "$crd_store.partial/$kind.yaml" "$crd_store/"
+    done
+    rm -rf "$crd_store.partial" && touch "$crd_store/.complete"
+    echo "[$step/$total] CRDs: generated in $((SECONDS - started))s" >&2
+  elif [ -z "${MCP_TOOLCHAIN_QUIET:-}" ]; then
+    echo "[$step/$total] CRDs: cached" >&2
+  fi
+  rm -rf "$cache_root/$key/crds" && mkdir -p "$cache_root/$key/crds"
+  ln -f "$crd_store"/*.yaml "$cache_root/$key/crds/"
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then

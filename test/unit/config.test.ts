@@ -136,7 +136,7 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     [
         "a schedule that is not cron",
         (r) => (r.backups = { redisSchedule: "every 6 hours" }),
-        ['mcp:backups.redisSchedule must be a five-field cron schedule such as "0 */6 * * *", got "every 6 hours"'],
+        ['mcp:backups.redisSchedule must be a five-field cron schedule such as "0 */6 * * *" (needs five fields: minute hour day-of-month month day-of-week), got "every 6 hours"'],
     ],
     [
         "a service name that is not a DNS label",
@@ -155,7 +155,7 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     ],
     [
         "production without ACME",
-        (r) => (r.environment = "production"),
+        (r) => Object.assign(r, { environment: "production" }, { services: { gateway: { ...r.services.gateway, replicas: 2 }, router: { ...r.services.router, replicas: 2 } } }),
         ['mcp:tls.issuer must be "acme" in production; self-signed and private CA certificates are for local and staging'],
     ],
     [

@@ -49,7 +49,7 @@ describe("backup CronJobs", () => {
         expect(redisJob.spec.containers[0].name).toBe("upload");
         expect(redisJob.spec.containers[0].env).toContainEqual({ name: "BUCKET", value: "backups-bucket-0123abcd" });
         const account = d.ofType(K8S.serviceAccount).find((a) => a.inputs.metadata.name === "backup")!;
-        expect(account.inputs.metadata.annotations).toEqual({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/backups-role" });
+        expect(account.inputs.metadata.annotations).toMatchObject({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/backups-role" });
     });
 });
 
