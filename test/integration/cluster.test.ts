@@ -124,7 +124,7 @@ describe("the local cluster", () => {
             ["cert-manager.io", "certificates", "Certificate", { secretName: "tls", dnsNames: ["a.example"], issuerRef: { name: "x" } }],
             ["cert-manager.io", "issuers", "Issuer", { selfSigned: {} }],
             ["monitoring.coreos.com", "prometheusrules", "PrometheusRule", { groups: [] }],
-            ["monitoring.coreos.com", "servicemonitors", "ServiceMonitor", { selector: {} }],
+            ["monitoring.coreos.com", "servicemonitors", "ServiceMonitor", { selector: {}, endpoints: [{ port: "metrics" }] }],
         ] as const) {
             await custom.createNamespacedCustomObject({ group, version: "v1", namespace: NS, plural, body: { apiVersion: `${group}/v1`, kind, metadata: { name: "t" }, spec } });
             const read = (await custom.getNamespacedCustomObject({ group, version: "v1", namespace: NS, plural, name: "t" })) as { kind: string };
