@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeEvents } from "../../ops/review/summarize";
 import { lockFiles } from "../../ops/stack/locks";
 import { stackEnvironment, type AutomationStack } from "../../ops/stack/automation";
-import { E2eProject, e2eProject, eventually, liveUids, NAMESPACE, notFound, replicaSets } from "./support";
+import { E2eProject, e2eProject, eventually, liveUids, NAMESPACE, notFound, revisions } from "./support";
 
 /**
  * The platform on the real Pulumi engine, the real Kubernetes provider and the local cluster's
@@ -26,9 +26,9 @@ describe("the local stack end to end", () => {
      * Runs a change command with --yes, checks it applied, then times a bare `pulumi up` of the same
      * config change: the file is put back, brought up, and the command's file brought up again.
      */
-    async function change(args: string[]): Promise<{ result: any; uidsBefore: Record<string, string>; setsBefore: Record<string, string[]> }> {
+    async function change(args: string[]): Promise<{ result: any; uidsBefore: Record<string, string>; revisionsBefore: Record<string, string> }> {
         const uidsBefore = await liveUids(project.kube);
-        const setsBefore = await replicaSets(project.kube);
+        const revisionsBefore = await revisions(project.kube);
         const before = stackFile();
         const run = await project.cli([...args, "--yes", "--json"]);
         expect(run.code, `${args.join(" ")}: ${run.stderr}`).toBe(0);
@@ -41,7 +41,7 @@ describe("the local stack end to end", () => {
         const started = Date.now();
         await stack.up("e2e: bare up of the same config change");
         timings.push({ command: `mcp-ops ${args.join(" ")} --yes`, ms: run.ms, bareUpMs: Date.now() - started });
-        return { result, uidsBefore, setsBefore };
+        return { result, uidsBefore, revisionsBefore };
     }
 
     async function expectSameObjects(uidsBefore: Record<string, string>) {
@@ -51,11 +51,11 @@ describe("the local stack end to end", () => {
         }
     }
 
-    /** Which Deployments got a new ReplicaSet (their pods rolled) since `before`. */
-    async function rolled(before: Record<string, string[]>): Promise<string[]> {
-        const now = await replicaSets(project.kube);
+    /** Which Deployments got a new revision (their pods rolled) since `before`. */
+    async function rolled(before: Record<string, string>): Promise<string[]> {
+        const now = await revisions(project.kube);
         return Object.keys(now)
-            .filter((d) => now[d].some((rs) => !(before[d] ?? []).includes(rs)))
+            .filter((d) => now[d] !== before[d])
             .sort();
     }
 
@@ -112,10 +112,10 @@ describe("the local stack end to end", () => {
     });
 
     it("scales a fixed count in place: same Deployment, no new pods template, a PDB once more than one must run", async () => {
-        const { uidsBefore, setsBefore } = await change(["scale", "router", "3"]);
+        const { uidsBefore, revisionsBefore } = await change(["scale", "router", "3"]);
         await expectSameObjects(uidsBefore);
         expect((await deployment("router")).spec?.replicas).toBe(3);
-        expect(await rolled(setsBefore)).toEqual([]);
+        expect(await rolled(revisionsBefore)).toEqual([]);
         const pdb = await project.kube.policy.readNamespacedPodDisruptionBudget({ name: "router", namespace: NAMESPACE });
         expect(pdb.spec?.maxUnavailable).toBe(1);
     });
@@ -125,7 +125,7 @@ describe("the local stack end to end", () => {
         await expectSameObjects(auto.uidsBefore);
         const hpa = await project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE });
         expect([hpa.spec?.minReplicas, hpa.spec?.maxReplicas]).toEqual([2, 4]);
-        expect(await rolled(auto.setsBefore)).toEqual([]);
+        expect(await rolled(auto.revisionsBefore)).toEqual([]);
 
         const fixed = await change(["scale", "router", "1", "--fixed"]);
         await expectSameObjects(fixed.uidsBefore);
@@ -135,26 +135,26 @@ describe("the local stack end to end", () => {
     });
 
     it("changes resources as a rolling update of that service only", async () => {
-        const { uidsBefore, setsBefore } = await change(["resources", "router", "--cpu", "600m", "--memory", "300Mi"]);
+        const { uidsBefore, revisionsBefore } = await change(["resources", "router", "--cpu", "600m", "--memory", "300Mi"]);
         await expectSameObjects(uidsBefore);
-        expect(await rolled(setsBefore)).toEqual(["router"]);
+        expect(await rolled(revisionsBefore)).toEqual(["router"]);
         expect((await deployment("router")).spec?.template.spec?.containers[0].resources?.limits).toEqual({ cpu: "600m", memory: "300Mi" });
     });
 
     it("restarts one service: its pods roll, nothing else changes", async () => {
-        const { uidsBefore, setsBefore } = await change(["restart", "mcp-memory"]);
+        const { uidsBefore, revisionsBefore } = await change(["restart", "mcp-memory"]);
         await expectSameObjects(uidsBefore);
-        expect(await rolled(setsBefore)).toEqual(["mcp-memory"]);
+        expect(await rolled(revisionsBefore)).toEqual(["mcp-memory"]);
     });
 
     it("rotates a credential in place: the Secret and its consumers keep their UIDs, consumers roll", async () => {
         const read = () => project.kube.core.readNamespacedSecret({ name: "redis-password", namespace: NAMESPACE });
         const valueBefore = sha((await read()).data?.value);
         const revisionBefore = (await project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE })).status?.updateRevision;
-        const { uidsBefore, setsBefore } = await change(["rotate", "redis-password"]);
+        const { uidsBefore, revisionsBefore } = await change(["rotate", "redis-password"]);
         await expectSameObjects(uidsBefore);
         expect(sha((await read()).data?.value) !== valueBefore, "the redis password changed").toBe(true);
-        expect(await rolled(setsBefore)).toEqual(["gateway", "router"]);
+        expect(await rolled(revisionsBefore)).toEqual(["gateway", "router"]);
         await eventually(
             "redis StatefulSet rolls to a new revision",
             () => project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE }),
@@ -165,13 +165,13 @@ describe("the local stack end to end", () => {
     it("changes the rate limit and the circuit breaker as rolling updates of the gateway, its ConfigMap updated in place", async () => {
         const rate = await change(["rate-limit", "250", "--burst", "500"]);
         await expectSameObjects(rate.uidsBefore);
-        expect(await rolled(rate.setsBefore)).toEqual(["gateway"]);
+        expect(await rolled(rate.revisionsBefore)).toEqual(["gateway"]);
         const tuning = await project.kube.core.readNamespacedConfigMap({ name: "gateway-config", namespace: NAMESPACE });
         expect(Object.values(tuning.data ?? {})).toEqual(expect.arrayContaining(["250", "500"]));
 
         const breaker = await change(["circuit-breaker", "errorThresholdPercent=25,openSeconds=60"]);
         await expectSameObjects(breaker.uidsBefore);
-        expect(await rolled(breaker.setsBefore)).toEqual(["gateway"]);
+        expect(await rolled(breaker.revisionsBefore)).toEqual(["gateway"]);
     });
 
     it("locks the namespace down and lifts it, rolling no pods", async () => {
@@ -179,7 +179,7 @@ describe("the local stack end to end", () => {
         await expectSameObjects(on.uidsBefore);
         const policy = await project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE });
         expect(policy.spec?.podSelector).toEqual({});
-        expect(await rolled(on.setsBefore)).toEqual([]);
+        expect(await rolled(on.revisionsBefore)).toEqual([]);
         const off = await change(["lockdown", "off"]);
         await expectSameObjects(off.uidsBefore);
         await expect(project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
@@ -220,9 +220,9 @@ describe("the local stack end to end", () => {
         expect(lines.filter((l) => l.startsWith("  services:") || l.startsWith("  security:"))).toEqual([]);
         expect(preview.stderr).toContain("secrets keep their current values (a rotated credential cannot be restored)");
 
-        const { uidsBefore, setsBefore } = await change(["rollback", "--to", String(target.version)]);
+        const { uidsBefore, revisionsBefore } = await change(["rollback", "--to", String(target.version)]);
         await expectSameObjects(uidsBefore);
-        expect(await rolled(setsBefore)).toEqual(expect.arrayContaining(["gateway", "mcp-memory", "router"]));
+        expect(await rolled(revisionsBefore)).toEqual(["gateway", "mcp-memory", "router"]);
         expect((await deployment("router")).spec?.template.spec?.containers[0].resources?.limits).toEqual({ cpu: "500m", memory: "256Mi" });
         expect(config()["mcp:secrets"]).toEqual({ "redis-password": { rotationEpoch: 1 } });
     });

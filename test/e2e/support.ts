@@ -129,12 +129,14 @@ export async function liveUids(kube: Kube): Promise<Record<string, string>> {
     return Object.fromEntries(lists.flat());
 }
 
-/** Each Deployment's ReplicaSets by name: a new one means its pods rolled. */
-export async function replicaSets(kube: Kube): Promise<Record<string, string[]>> {
-    const [deployments, sets] = await Promise.all([kube.apps.listNamespacedDeployment({ namespace: NAMESPACE }), kube.apps.listNamespacedReplicaSet({ namespace: NAMESPACE })]);
-    return Object.fromEntries(
-        deployments.items.map((d) => [d.metadata!.name!, sets.items.filter((rs) => rs.metadata?.ownerReferences?.some((o) => o.uid === d.metadata!.uid)).map((rs) => rs.metadata!.name!).sort()]),
-    );
+/**
+ * Each Deployment's revision. The controller bumps it whenever the pod template changes, also when
+ * a change returns to an earlier template and an old ReplicaSet is scaled back up: a new revision
+ * means the pods rolled.
+ */
+export async function revisions(kube: Kube): Promise<Record<string, string>> {
+    const deployments = await kube.apps.listNamespacedDeployment({ namespace: NAMESPACE });
+    return Object.fromEntries(deployments.items.map((d) => [d.metadata!.name!, d.metadata?.annotations?.["deployment.kubernetes.io/revision"] ?? "0"]));
 }
 
 /** Polls until `check` holds, or fails with what it last saw. */

@@ -1,5 +1,5 @@
 import { join } from "path";
-import { parsePlatformConfig } from "../../config/load";
+import { ConfigError, parsePlatformConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
 import { readRawStackConfig } from "../../ops/stackFile";
 import { declarePlatform, ExternalCredentials, PlatformOutputs } from "../../platform/declarePlatform";
@@ -10,6 +10,17 @@ export const REPO_ROOT = join(__dirname, "..", "..");
 /** Raw `mcp:` config of a checked-in stack file, as Pulumi would hand it to the program. */
 export function rawStackConfig(stack: string): Record<string, any> {
     return readRawStackConfig(stack, REPO_ROOT);
+}
+
+/** The problems the schema reports for a raw config; empty when it accepts it. */
+export function configProblems(raw: Record<string, unknown>): string[] {
+    try {
+        parsePlatformConfig(raw);
+        return [];
+    } catch (error) {
+        if (error instanceof ConfigError) return error.problems;
+        throw error;
+    }
 }
 
 export function stackConfig(stack: string): PlatformConfig {

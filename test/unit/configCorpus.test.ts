@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, parsePlatformConfig } from "../../config/load";
+import { configProblems } from "../support/platform";
 
 /**
  * Configs the schema must refuse because the API server, cert-manager, the container runtime or
@@ -21,13 +21,7 @@ function base(): Record<string, any> {
 function problemsOf(edit: (raw: Record<string, any>) => void): string[] {
     const raw = base();
     edit(raw);
-    try {
-        parsePlatformConfig(raw);
-    } catch (error) {
-        if (error instanceof ConfigError) return error.problems;
-        throw error;
-    }
-    return [];
+    return configProblems(raw);
 }
 
 const server = (over: Record<string, unknown> = {}) => ({ image: "mcpplatform/mcp-x:1.0.0", port: 3000, ...over });
