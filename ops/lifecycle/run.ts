@@ -15,6 +15,8 @@ export interface StackPort {
     preview(): Promise<string>;
     /** Runs an update with this message; returns the update's version in the history. */
     up(message: string): Promise<{ version?: number }>;
+    /** An update that refreshes first, so what a controller changed meanwhile is put back. */
+    upWithRefresh(message: string): Promise<{ version?: number }>;
 }
 
 export interface Verifier {
@@ -44,6 +46,8 @@ export interface RunResult {
     version?: number;
     revertVersion?: number;
     verification?: string;
+    /** Why a second, refreshing update followed the first (see Plan.settle). */
+    settled?: string;
 }
 
 /**
@@ -81,6 +85,10 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     let version: number | undefined;
     try {
         version = (await stack.up(auditMessage(o.tag, plan.summary))).version;
+        if (plan.settle) {
+            o.report(`settling: ${plan.settle} ...`);
+            version = (await stack.upWithRefresh(auditMessage(o.tag, `${plan.summary} (settle)`))).version;
+        }
     } catch (error) {
         await restoreConfig();
         if (error instanceof OpsError) throw error;
@@ -90,10 +98,11 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
         );
     }
 
-    if (!verifier || plan.rollouts.length === 0) return { ...base, outcome: "applied", diff, version };
+    const settled = plan.settle;
+    if (!verifier || plan.rollouts.length === 0) return { ...base, outcome: "applied", diff, version, settled };
     o.report(`verifying rollout of ${plan.rollouts.join(", ")} ...`);
     const verified = await verifier.verify(plan.rollouts);
-    if (verified.ok) return { ...base, outcome: "applied", diff, version, verification: verified.detail };
+    if (verified.ok) return { ...base, outcome: "applied", diff, version, verification: verified.detail, settled };
     if (o.noRevert) {
         throw new VerificationFailedError(`verification failed and --no-revert was given, so the change stays: ${verified.detail}`);
     }

@@ -47,7 +47,8 @@ export function planScaleReplicas(raw: Record<string, unknown>, service: string,
     }
     const edits = [{ path: `services.${service}.replicas`, to: replicas as unknown }];
     if (autoscaled) edits.push({ path: `services.${service}.minReplicas`, to: undefined }, { path: `services.${service}.maxReplicas`, to: undefined });
-    return planEdits("scale", `scale ${service} to ${replicas} replicas${autoscaled ? " (the HPA is removed)" : ""}`, raw, edits, () => [service]);
+    const plan = planEdits("scale", `scale ${service} to ${replicas} replicas${autoscaled ? " (the HPA is removed)" : ""}`, raw, edits, () => [service]);
+    return autoscaled ? { ...plan, settle: `the ${service} HPA scales its Deployment until the update removes it` } : plan;
 }
 
 /** `scale <service> --min N --max M`: HPA bounds; a fixed-count service becomes autoscaled. */

@@ -20,4 +20,10 @@ export interface Plan {
     rollouts: string[];
     /** Nothing would change: the update is skipped. */
     noop: boolean;
+    /**
+     * A controller may undo part of the update while it runs (an HPA being removed still scales its
+     * Deployment until the update deletes it, at the end); a second update, refreshing first,
+     * puts the declared state back.
+     */
+    settle?: string;
 }

@@ -33,7 +33,8 @@ export function installPlugins(pulumi: string, env: NodeJS.ProcessEnv, plugins: 
             execFileSync(pulumi, ["plugin", "install", p.kind, p.name, `v${p.version}`], { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
         } catch (error) {
             const stderr = String((error as { stderr?: string }).stderr ?? (error as Error).message);
-            failed.push({ ...p, reason: stderr.split("\n").find((line) => /error/i.test(line))?.trim() ?? stderr.trim().split("\n")[0] });
+            const lines = stderr.split("\n").map((line) => line.trim());
+            failed.push({ ...p, reason: lines.find((line) => line.startsWith("error:")) ?? lines.find((line) => /error/i.test(line)) ?? lines[0] });
         }
     }
     return failed;

@@ -25,6 +25,10 @@ function recordingStack(options: { failUp?: boolean } = {}) {
             if (options.failUp) throw new Error("error: resource router-deployment failed");
             return { version: ++version };
         },
+        async upWithRefresh(message) {
+            calls.push(`up --refresh ${message}`);
+            return { version: ++version };
+        },
     };
     return { stack, calls };
 }
@@ -82,6 +86,17 @@ describe("the change lifecycle", () => {
                 "The stack config was put back as it was; resources the update changed before it failed return to it with the next update (mcp-ops drift shows them).",
         );
         expect(calls.at(-1)).toBe("restore the stack file");
+    });
+
+    it("settles with a refreshing update when a controller may undo part of the first (an HPA being removed)", async () => {
+        const { stack, calls } = recordingStack();
+        const staging = structuredClone(rawStackConfig("staging"));
+        const result = await runChange(planScaleReplicas(staging, "gateway", 3, { fixed: true }), stack, verifier(true), opts());
+        expect(calls.slice(-2)).toEqual([
+            "up mcp-ops scale: scale gateway to 3 replicas (the HPA is removed) | reason: traffic spike | actor: alice",
+            "up --refresh mcp-ops scale: scale gateway to 3 replicas (the HPA is removed) (settle) | reason: traffic spike | actor: alice",
+        ]);
+        expect(result.version).toBe(12);
     });
 
     it("skips everything when the plan changes nothing", async () => {
