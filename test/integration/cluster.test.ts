@@ -275,15 +275,19 @@ describe("the local cluster", () => {
             },
         });
         const project = await opsProject();
-        const flags = { stack: "local", reason: "bad rollout", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 3, kubeconfig: cluster.kubeconfig };
-        const error = await changeCommand(flags, { projectDir: project.dir, report: () => undefined, open: () => project.open() }, (raw) => planScaleReplicas(raw, "router", 2)).catch((e) => e);
-        expect(error.exitCode).toBe(71);
-        expect(error.message).toMatch(/^verification failed: router: 0\/1 available, 1 updated; the previous config was restored as update \d+$/);
-        const stackFile = parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
-        expect(stackFile["mcp:services"].router.replicas).toBe(1);
-        const history = await (await project.open()).history(2);
-        expect(history.map((h) => parseAuditMessage(h.message)?.operation)).toEqual(["revert", "scale"]);
-        expect(history.every((h) => h.result === "succeeded")).toBe(true);
+        try {
+            const flags = { stack: "local", reason: "bad rollout", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 3, kubeconfig: cluster.kubeconfig };
+            const error = await changeCommand(flags, { projectDir: project.dir, report: () => undefined, open: () => project.open() }, (raw) => planScaleReplicas(raw, "router", 2)).catch((e) => e);
+            expect(error.exitCode).toBe(71);
+            expect(error.message).toMatch(/^verification failed: router: 0\/1 available, 1 updated; the previous config was restored as update \d+$/);
+            const stackFile = parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
+            expect(stackFile["mcp:services"].router.replicas).toBe(1);
+            const history = await (await project.open()).history(2);
+            expect(history.map((h) => parseAuditMessage(h.message)?.operation)).toEqual(["revert", "scale"]);
+            expect(history.every((h) => h.result === "succeeded")).toBe(true);
+        } finally {
+            project.remove();
+        }
     });
 
     it("stops every process and removes its state on down", async () => {

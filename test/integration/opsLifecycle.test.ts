@@ -33,6 +33,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
 
     afterAll(() => {
         delete process.env.MCP_OPS_ACTOR;
+        project?.remove();
     });
 
     it("applies a change as an audited update and writes it to the stack file, comments kept", async () => {

@@ -1,4 +1,4 @@
-import { copyFileSync, mkdtempSync, writeFileSync } from "fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "fs";
 import * as pulumi from "@pulumi/pulumi";
 import { LocalWorkspace, PulumiCommand, PulumiFn } from "@pulumi/pulumi/automation";
 import { tmpdir } from "os";
@@ -38,7 +38,7 @@ class DesiredService extends pulumi.ComponentResource {
 }
 
 /** A copy of the project (Pulumi.yaml and the local stack file) with its own file backend. */
-export async function opsProject(): Promise<{ dir: string; root: string; open: (delayMs?: number) => ReturnType<typeof openStack> }> {
+export async function opsProject(): Promise<{ dir: string; root: string; open: (delayMs?: number) => ReturnType<typeof openStack>; remove(): void }> {
     const dir = mkdtempSync(join(tmpdir(), "mcp-ops-project-"));
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     copyFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), join(dir, "Pulumi.local.yaml"));
@@ -49,5 +49,10 @@ export async function opsProject(): Promise<{ dir: string; root: string; open: (
     ensureFileBackend(envVars.PULUMI_BACKEND_URL);
     const ws = await LocalWorkspace.create({ workDir: dir, pulumiCommand, envVars });
     await ws.createStack("local");
-    return { dir, root, open: (delayMs = 0) => openStack({ projectDir: dir, stack: "local", pulumiRoot: root, program: configOnlyProgram(delayMs) }) };
+    return {
+        dir,
+        root,
+        open: (delayMs = 0) => openStack({ projectDir: dir, stack: "local", pulumiRoot: root, program: configOnlyProgram(delayMs) }),
+        remove: () => rmSync(dir, { recursive: true, force: true }),
+    };
 }

@@ -20,7 +20,10 @@ export interface RedisServer {
  */
 export async function startRedisServer(options: { password?: string; args?: string[]; tls?: { certFile: string; keyFile: string; caFile: string } } = {}): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), "mcp-redis-"));
-    const scratch = await startScratchRedis({ dir, password: options.password, args: options.args, tls: options.tls, startTimeoutMs: 10_000 });
+    const scratch = await startScratchRedis({ dir, password: options.password, args: options.args, tls: options.tls, startTimeoutMs: 10_000 }).catch((error) => {
+        rmSync(dir, { recursive: true, force: true });
+        throw error;
+    });
     const clients: Redis[] = [];
     return {
         port: scratch.port,
