@@ -79,6 +79,7 @@ async function planAndRun(flags: ChangeFlags, ctx: ChangeContext, makePlan: (raw
             previewOnly: flags.preview,
             noRevert: !flags.revert,
             report: ctx.report,
+            askFirst: !flags.yes,
             confirm: (summary) => confirmOnTerminal(summary, { stack: flags.stack, environment: config.environment, yes: flags.yes }),
         }),
     );

@@ -13,8 +13,8 @@ export interface StackPort {
     writeConfig(values: Record<string, unknown>): Promise<() => Promise<void>>;
     /** Previews the current config; returns a readable diff. */
     preview(): Promise<string>;
-    /** Runs an update with this message; returns the update's version in the history. */
-    up(message: string): Promise<{ version?: number }>;
+    /** Runs an update with this message; returns its version in the history and its diff, from its own events. */
+    up(message: string): Promise<{ version?: number; diff?: string }>;
     /** An update that refreshes first, so what a controller changed meanwhile is put back. */
     upWithRefresh(message: string): Promise<{ version?: number }>;
 }
@@ -30,6 +30,11 @@ export interface RunOptions {
     tag: AuditTag;
     /** Stop after the diff. */
     previewOnly: boolean;
+    /**
+     * Someone confirms after seeing the preview. Without that (--yes), the separate preview is
+     * skipped and the diff comes from the update's own events: one engine pass instead of two.
+     */
+    askFirst: boolean;
     /** Keep the new config even if verification fails. */
     noRevert: boolean;
     confirm: (summary: string) => Promise<void>;
@@ -52,7 +57,7 @@ export interface RunResult {
 
 /**
  * One lifecycle for every change (DESIGN principle 2): write config → preview and show the
- * diff → confirm → update with an audit message → verify → revert as a new update if the
+ * diff → confirm (with --yes: the update's own diff instead) → update with an audit message → verify → revert as a new update if the
  * verification fails → report. A preview-only run, a refusal or a failure puts the stack config
  * back as it was: only an applied change stays in it.
  */
@@ -66,25 +71,32 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     for (const line of describeEdits(plan.edits)) o.report(`  ${line}`);
 
     const restoreConfig = await stack.writeConfig(after);
-    let diff: string;
-    try {
-        o.report("previewing ...");
-        diff = await stack.preview();
-        o.report(diff);
-        if (o.previewOnly) {
+    let diff: string | undefined;
+    if (o.previewOnly || o.askFirst) {
+        try {
+            o.report("previewing ...");
+            diff = await stack.preview();
+            o.report(diff);
+            if (o.previewOnly) {
+                await restoreConfig();
+                return { ...base, outcome: "previewed", diff };
+            }
+            await o.confirm(plan.summary);
+        } catch (error) {
             await restoreConfig();
-            return { ...base, outcome: "previewed", diff };
+            throw error;
         }
-        await o.confirm(plan.summary);
-    } catch (error) {
-        await restoreConfig();
-        throw error;
     }
 
     o.report("applying ...");
     let version: number | undefined;
     try {
-        version = (await stack.up(auditMessage(o.tag, plan.summary))).version;
+        const applied = await stack.up(auditMessage(o.tag, plan.summary));
+        version = applied.version;
+        if (diff === undefined) {
+            diff = applied.diff;
+            if (diff) o.report(diff);
+        }
         if (plan.settle) {
             o.report(`settling: ${plan.settle} ...`);
             version = (await stack.upWithRefresh(auditMessage(o.tag, `${plan.summary} (settle)`))).version;

@@ -97,15 +97,16 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     const lockError = (error: unknown): never => {
         throw engineError(error, { stack: o.stack, backend, kubeconfig });
     };
-    /** An update (optionally refreshing first), numbered as the history numbers it. */
-    const runUp = async (message: string, refresh: boolean): Promise<{ version?: number }> => {
+    /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
+    const runUp = async (message: string, refresh: boolean): Promise<{ version?: number; diff?: string }> => {
+        const events: AutomationEvent[] = [];
         try {
-            await stack.up({ message, refresh, onOutput: o.onOutput });
+            await stack.up({ message, refresh, onOutput: o.onOutput, onEvent: (e) => events.push(e) });
         } catch (error) {
             lockError(error);
         }
         const [newest] = await history(stack, 1);
-        return { version: newest?.version };
+        return { version: newest?.version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
     };
     const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {
         const events: AutomationEvent[] = [];

@@ -23,7 +23,7 @@ function recordingStack(options: { failUp?: boolean } = {}) {
         async up(message) {
             calls.push(`up ${message}`);
             if (options.failUp) throw new Error("error: resource router-deployment failed");
-            return { version: ++version };
+            return { version: ++version, diff: "   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas" };
         },
         async upWithRefresh(message) {
             calls.push(`up --refresh ${message}`);
@@ -35,7 +35,7 @@ function recordingStack(options: { failUp?: boolean } = {}) {
 
 const tag = { operation: "scale", reason: "traffic spike", actor: "alice" };
 const plan = () => planScaleReplicas(rawStackConfig("local"), "router", 3);
-const opts = (over: Partial<Parameters<typeof runChange>[3]> = {}) => ({ tag, previewOnly: false, noRevert: false, confirm: async () => undefined, report: () => undefined, ...over });
+const opts = (over: Partial<Parameters<typeof runChange>[3]> = {}) => ({ tag, previewOnly: false, askFirst: true, noRevert: false, confirm: async () => undefined, report: () => undefined, ...over });
 const verifier = (ok: boolean) => ({ verify: async () => ({ ok, detail: ok ? "router: 3/3 available" : "router: 1/3 available" }) });
 
 describe("the change lifecycle", () => {
@@ -44,6 +44,22 @@ describe("the change lifecycle", () => {
         const result = await runChange(plan(), stack, verifier(true), opts());
         expect(calls).toEqual(["write services.router.replicas=3", "preview", "up mcp-ops scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
         expect(result).toMatchObject({ outcome: "applied", version: 11, verification: "router: 3/3 available" });
+    });
+
+    it("with --yes, shows the update's own diff instead of previewing first: one engine pass", async () => {
+        const { stack, calls } = recordingStack();
+        const lines: string[] = [];
+        const result = await runChange(plan(), stack, verifier(true), opts({ askFirst: false, report: (l) => lines.push(l) }));
+        expect(calls).toEqual(["write services.router.replicas=3", "up mcp-ops scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
+        expect(result).toMatchObject({ outcome: "applied", diff: "   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas" });
+        expect(lines).toContain("   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas");
+    });
+
+    it("previews even with --yes when only a preview was asked for", async () => {
+        const { stack, calls } = recordingStack();
+        const result = await runChange(plan(), stack, verifier(true), opts({ askFirst: false, previewOnly: true }));
+        expect(calls).toEqual(["write services.router.replicas=3", "preview", "restore the stack file"]);
+        expect(result.outcome).toBe("previewed");
     });
 
     it("stops after the diff with --preview and puts the config back", async () => {
