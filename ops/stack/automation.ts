@@ -70,7 +70,8 @@ export interface AutomationStack extends StackPort {
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     // A stack without a settings file is a typo; say so before any CLI call.
     readRawStackConfig(o.stack, o.projectDir);
-    const pulumiCommand = o.pulumiRoot ? await PulumiCommand.get({ root: o.pulumiRoot }) : undefined;
+    // scripts/toolchain.sh already pins the CLI's version; asking the CLI again costs a process per command.
+    const pulumiCommand = o.pulumiRoot ? await PulumiCommand.get({ root: o.pulumiRoot, skipVersionCheck: true }) : undefined;
     const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
     // The engine finds plugins that come with the CLI (the policy-pack analyzer) on PATH.
     if (o.pulumiRoot) envVars.PATH = `${join(o.pulumiRoot, "bin")}:${process.env.PATH ?? ""}`;
@@ -94,7 +95,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         }
         throw error;
     }
-    const lockError = (error: unknown): never => {
+    const failed = (error: unknown): never => {
         throw engineError(error, { stack: o.stack, backend, kubeconfig });
     };
     /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
@@ -103,7 +104,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         try {
             await stack.up({ message, refresh, onOutput: o.onOutput, onEvent: (e) => events.push(e) });
         } catch (error) {
-            lockError(error);
+            failed(error);
         }
         const [newest] = await history(stack, 1);
         return { version: newest?.version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
@@ -113,7 +114,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         try {
             await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput, policyPacks });
         } catch (error) {
-            lockError(error);
+            failed(error);
         }
         return events as unknown as EngineEvent[];
     };
@@ -137,7 +138,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             try {
                 await stack.previewRefresh({ onEvent: (e) => events.push(e), onOutput: o.onOutput });
             } catch (error) {
-                lockError(error);
+                failed(error);
             }
             return events as unknown as EngineEvent[];
         },
@@ -145,7 +146,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             try {
                 await stack.refresh({ message, onOutput: o.onOutput });
             } catch (error) {
-                lockError(error);
+                failed(error);
             }
         },
         upWithRefresh: (message) => runUp(message, true),

@@ -1,12 +1,10 @@
 import { createHash } from "crypto";
-import { writeFileSync } from "fs";
-import { join } from "path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeEvents } from "../../ops/review/summarize";
 import { lockFiles } from "../../ops/stack/locks";
 import { stackEnvironment, type AutomationStack } from "../../ops/stack/automation";
-import { E2eProject, e2eProject, eventually, liveUids, NAMESPACE, notFound, revisions } from "./support";
+import { E2eProject, e2eProject, eventually, liveUids, measureChange, NAMESPACE, notFound, revisions } from "./support";
 
 /**
  * The platform on the real Pulumi engine, the real Kubernetes provider and the local cluster's
@@ -22,28 +20,15 @@ describe("the local stack end to end", () => {
     const sha = (value: string | undefined) => createHash("sha256").update(value ?? "").digest("hex");
     const deployment = (name: string) => project.kube.apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
 
-    /**
-     * Runs a change command with --yes, checks it applied, then times a bare `pulumi up` of the same
-     * config change: the file is put back, brought up, and the command's file brought up again.
-     */
-    async function change(args: string[]): Promise<{ result: any; uidsBefore: Record<string, string>; revisionsBefore: Record<string, string> }> {
+    /** Runs a change command with --yes, checks it applied, and records its time beside a bare `pulumi up` of the same change. */
+    async function change(args: string[]): Promise<{ uidsBefore: Record<string, string>; revisionsBefore: Record<string, string> }> {
         const uidsBefore = await liveUids(project.kube);
         const revisionsBefore = await revisions(project.kube);
-        const before = stackFile();
-        const run = await project.cli([...args, "--yes", "--json"]);
-        expect(run.code, `${args.join(" ")}: ${run.stderr}`).toBe(0);
-        const result = JSON.parse(run.stdout);
-        expect(result.outcome).toBe("applied");
-        const after = stackFile();
-        writeFileSync(join(project.dir, "Pulumi.local.yaml"), before);
-        await stack.up("e2e: the same change, reversed, for the bare up baseline");
-        writeFileSync(join(project.dir, "Pulumi.local.yaml"), after);
-        const started = Date.now();
-        await stack.up("e2e: bare up of the same config change");
-        timings.push({ command: `mcp-ops ${args.join(" ")} --yes`, ms: run.ms, bareUpMs: Date.now() - started });
-        // A bare up that removes an HPA races it as the command's first update does; settle as the command did.
-        if (result.settled) await stack.upWithRefresh("e2e: settle the bare up");
-        return { result, uidsBefore, revisionsBefore };
+        const measured = await measureChange(project, stack, args);
+        expect(measured.run.code, `${args.join(" ")}: ${measured.run.stderr}`).toBe(0);
+        expect(measured.result?.outcome).toBe("applied");
+        timings.push({ command: `mcp-ops ${args.join(" ")} --yes`, ms: measured.run.ms, bareUpMs: measured.bareUpMs });
+        return { uidsBefore, revisionsBefore };
     }
 
     async function expectSameObjects(uidsBefore: Record<string, string>) {

@@ -1,5 +1,5 @@
 import { execFile, spawn, type ChildProcess } from "child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
@@ -114,6 +114,38 @@ export async function e2eProject(): Promise<E2eProject> {
             rmSync(dir, { recursive: true, force: true });
         },
     };
+}
+
+export interface MeasuredChange {
+    /** The command's run: exit code, output, wall time. */
+    run: CliRun;
+    /** Its JSON result (a RunResult), when it applied. */
+    result?: { outcome: string; settled?: string; version?: number };
+    /** A bare `pulumi up` of the same config change, through the Automation API in this process. */
+    bareUpMs?: number;
+}
+
+/**
+ * Runs `mcp-ops <args> --yes --json`, then times a bare `pulumi up` of the same config change:
+ * the stack file is put back and brought up, then the command's file is brought up again and
+ * timed. The stack ends as the command left it.
+ */
+export async function measureChange(project: E2eProject, stack: AutomationStack, args: string[]): Promise<MeasuredChange> {
+    const file = join(project.dir, "Pulumi.local.yaml");
+    const before = project.stackFile();
+    const run = await project.cli([...args, "--yes", "--json"]);
+    if (run.code !== 0) return { run };
+    const result = JSON.parse(run.stdout) as NonNullable<MeasuredChange["result"]>;
+    const after = project.stackFile();
+    writeFileSync(file, before);
+    await stack.up("baseline: the same change, reversed");
+    writeFileSync(file, after);
+    const started = Date.now();
+    await stack.up("baseline: a bare up of the same config change");
+    const bareUpMs = Date.now() - started;
+    // A bare up that removes an HPA races it as the command's first update does; settle as the command did.
+    if (result.settled) await stack.upWithRefresh("baseline: settle the bare up");
+    return { run, result, bareUpMs };
 }
 
 /** UIDs of the platform's objects: a replaced object gets a new one. */
