@@ -96,7 +96,11 @@ export function explainRedisError(error: unknown, where: string): Error {
         return new UnavailableError(`Redis at ${where} is out of memory (maxmemory reached with noeviction); free memory or raise maxmemory before writing`);
     }
     if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|connect ETIMEDOUT|Connection is closed/i.test(text)) {
-        return new UnavailableError(`Redis at ${where} is unreachable (${text.split("\n")[0]}); check the address, or port-forward it: kubectl port-forward svc/redis 6379`);
+        const inCluster = /^redis\.([a-z0-9-]+)\.svc\.cluster\.local:/.exec(where);
+        const reach = inCluster
+            ? `that is an in-cluster address; reach it with kubectl -n ${inCluster[1]} port-forward svc/redis 6379:6379, then --url redis://127.0.0.1:6379`
+            : "check the address and that this machine may connect to it";
+        return new UnavailableError(`Redis at ${where} is unreachable (${text.split("\n")[0]}); ${reach}`);
     }
     return error instanceof Error ? error : new Error(text);
 }

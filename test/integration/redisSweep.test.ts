@@ -102,7 +102,7 @@ describe("connection faults", () => {
     it("names an unreachable server and how to reach it", async () => {
         const port = await freePort();
         await expect(connectRedis({ host: "127.0.0.1", port, connectTimeoutMs: 1000 })).rejects.toThrow(
-            new RegExp(`Redis at 127\\.0\\.0\\.1:${port} is unreachable .*port-forward`),
+            new RegExp(`Redis at 127\\.0\\.0\\.1:${port} is unreachable .*; check the address and that this machine may connect to it`),
         );
     });
 

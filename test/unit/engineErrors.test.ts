@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { explainRedisError } from "../../ops/redis/connect";
 import { engineError, engineErrorLines } from "../../ops/stack/engineErrors";
 
 // The tail of a real failed `pulumi up` (Pulumi 3.259.0, kubernetes provider 4.32.0).
@@ -36,5 +37,15 @@ describe("engine failures", () => {
     it("name a missing provider plugin and how to install it", () => {
         const error = engineError(new Error("error: no resource plugin 'pulumi-resource-kubernetes' found in the workspace at version v4.32.0"), { stack: "local" });
         expect(error.message).toBe("the kubernetes provider plugin is not installed; install it with: pulumi plugin install resource kubernetes <version> (npm run local:up installs the pinned ones)");
+    });
+});
+
+describe("an unreachable in-cluster Redis", () => {
+    it("names the exact port-forward, with its namespace, and the --url to use", () => {
+        const error = explainRedisError(new Error("getaddrinfo ENOTFOUND redis.mcp-staging.svc.cluster.local"), "redis.mcp-staging.svc.cluster.local:6379");
+        expect(error.message).toBe(
+            "Redis at redis.mcp-staging.svc.cluster.local:6379 is unreachable (getaddrinfo ENOTFOUND redis.mcp-staging.svc.cluster.local); " +
+                "that is an in-cluster address; reach it with kubectl -n mcp-staging port-forward svc/redis 6379:6379, then --url redis://127.0.0.1:6379",
+        );
     });
 });
