@@ -80,7 +80,8 @@ function mergeInto(doc: Document, path: string[], value: unknown): void {
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
 
-function replaceFile(file: string, text: string): void {
+/** Replaces a file whole: readers see the old text or the new, never part of either. */
+export function replaceFile(file: string, text: string): void {
     const temporary = `${file}.${process.pid}.tmp`;
     writeFileSync(temporary, text);
     renameSync(temporary, file);

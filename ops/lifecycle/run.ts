@@ -57,9 +57,9 @@ export interface RunResult {
 
 /**
  * One lifecycle for every change (DESIGN principle 2): write config → preview and show the
- * diff → confirm (with --yes: the update's own diff instead) → update with an audit message → verify → revert as a new update if the
- * verification fails → report. A preview-only run, a refusal or a failure puts the stack config
- * back as it was: only an applied change stays in it.
+ * diff → confirm (with --yes: no preview, the update's own diff instead) → update with an audit
+ * message → verify → revert as a new update if the verification fails → report. A preview-only
+ * run, a refusal or a failure puts the stack config back as it was: only an applied change stays.
  */
 export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier | undefined, o: RunOptions): Promise<RunResult> {
     const base = { operation: plan.operation, summary: plan.summary, stack: stack.name, edits: plan.edits };

@@ -1,9 +1,9 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "fs";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
 import { hostname, userInfo } from "os";
 import { dirname, join } from "path";
 import { EXIT, OpsError } from "../errors";
-import { stackFilePath } from "../stackFile";
-import { isStale, LockConflictError, type LockFile } from "./locks";
+import { replaceFile, stackFilePath } from "../stackFile";
+import { describeLock, isStale, LockConflictError, type LockFile } from "./locks";
 
 /**
  * The change lock of a stack on this checkout. The engine's own lock guards the state but is
@@ -31,7 +31,7 @@ function readLock(path: string): LockFile | undefined {
     }
 }
 
-const describe = (lock: LockFile) => `mcp-ops on ${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}`;
+const describe = (lock: LockFile) => `mcp-ops on ${describeLock(lock)}`;
 
 /** Takes the lock (copying the stack file first), or answers who has it. */
 function tryTake(projectDir: string, stack: string): LockFile | undefined {
@@ -92,11 +92,7 @@ export function recoverInterruptedChange(projectDir: string, stack: string, forc
     if (!held || (!force && !isStale(held))) return undefined;
     const copy = stackFileCopyPath(projectDir, stack);
     const restored = existsSync(copy);
-    if (restored) {
-        const file = stackFilePath(stack, projectDir);
-        copyFileSync(copy, `${file}.recover`);
-        renameSync(`${file}.recover`, file);
-    }
+    if (restored) replaceFile(stackFilePath(stack, projectDir), readFileSync(copy, "utf8"));
     release(projectDir, stack);
     return `${describe(held)}${restored ? "; stack file put back as it was before that change" : ""}`;
 }

@@ -42,10 +42,13 @@ export function lockFiles(backendUrl: string | undefined, stack: string): LockFi
     return found;
 }
 
-/** "alice@host, pid 4242, since 2026-11-21T12:00:00Z", or undefined when it cannot be told. */
+/** "alice@host, pid 4242, since 2026-11-21T12:00:00Z". */
+export const describeLock = (lock: Omit<LockFile, "path">) => `${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}`;
+
+/** Who holds the engine's lock of a stack, or undefined when it cannot be told. */
 export function describeLockHolder(backendUrl: string | undefined, stack: string): string | undefined {
     const [lock] = lockFiles(backendUrl, stack);
-    return lock ? `${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}` : undefined;
+    return lock ? describeLock(lock) : undefined;
 }
 
 /** A lock is stale when its process ran on this host and is gone. Locks of other hosts are never judged. */

@@ -1,6 +1,6 @@
 import { rmSync } from "fs";
 import { recoverInterruptedChange } from "./changeLock";
-import { LockConflictError, isStale, lockFiles } from "./locks";
+import { describeLock, LockConflictError, isStale, lockFiles } from "./locks";
 import type { AutomationStack } from "./automation";
 
 export interface RecoverReport {
@@ -32,7 +32,7 @@ export async function recoverStack(stack: AutomationStack, backendUrl: string | 
     if (changeLock) report.locksRemoved.push(changeLock);
     for (const lock of lockFiles(backendUrl, stack.name)) {
         if (!isStale(lock) && !options.force) {
-            throw new LockConflictError(stack.name, `${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}, still running; pass --force only if you know it is gone`);
+            throw new LockConflictError(stack.name, `${describeLock(lock)}, still running; pass --force only if you know it is gone`);
         }
         rmSync(lock.path, { force: true });
         report.locksRemoved.push(`${lock.username}@${lock.hostname} pid ${lock.pid} (${lock.timestamp})`);
