@@ -32,7 +32,7 @@ export interface E2eProject {
     root: string;
     stackFile(): string;
     /** The real `mcp-ops` executable as a user runs it: no KUBECONFIG exported, the project as working directory. */
-    cli(args: string[]): Promise<CliRun>;
+    cli(args: string[], extraEnv?: Record<string, string>): Promise<CliRun>;
     /** Starts `mcp-ops` in its own process group, for tests that kill it. */
     spawnCli(args: string[]): ChildProcess;
     /**
@@ -83,10 +83,10 @@ export async function e2eProject(): Promise<E2eProject> {
         dir,
         root,
         stackFile: () => readFileSync(join(dir, "Pulumi.local.yaml"), "utf8"),
-        cli(args) {
+        cli(args, extraEnv = {}) {
             const started = Date.now();
             return new Promise((resolve) =>
-                execFile(process.execPath, [...mcpOps, ...args], { cwd: dir, env, timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
+                execFile(process.execPath, [...mcpOps, ...args], { cwd: dir, env: { ...env, ...extraEnv }, timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
                     resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started }),
                 ),
             );
