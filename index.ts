@@ -1,4 +1,4 @@
-import { loadStackConfig } from "./config/stack";
+import { loadStackConfig } from "./platform/program";
 import { declarePlatform } from "./platform/declarePlatform";
 
 // Validated config first: nothing is declared unless every mcp: key is valid.

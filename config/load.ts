@@ -22,19 +22,24 @@ export function parsePlatformConfig(raw: Record<string, unknown>): PlatformConfi
 }
 
 /**
- * Turns Pulumi's flat config map (`{"mcp:services": "<json>", "mcp:maintenance": "true"}`) into
- * raw config for `parsePlatformConfig`. Secret keys are left out: they are read as Outputs.
+ * The one decoder of `mcp:` stack config, for every place it comes from: Pulumi's flat config map
+ * (`{"mcp:services": "<json>", "mcp:maintenance": "true"}`), a stack file's `config:` section
+ * (typed YAML) and an update's recorded config. Returns raw config for `parsePlatformConfig`:
+ * keys without the namespace, text decoded the way the program reads it. Secret keys and
+ * encrypted (`secure:`) values are left out: the program reads them as secret Outputs.
  */
-export function rawFromStackConfig(all: Record<string, string>): Record<string, unknown> {
+export function decodeStackConfig(entries: Record<string, unknown>): Record<string, unknown> {
     const raw: Record<string, unknown> = {};
     const secretKeys = new Set<string>(SECRET_CONFIG_KEYS);
-    for (const [fullKey, value] of Object.entries(all)) {
+    for (const [fullKey, value] of Object.entries(entries)) {
         const [namespace, key] = splitKey(fullKey);
-        if (namespace !== CONFIG_NAMESPACE || secretKeys.has(key)) continue;
-        raw[key] = decode(value);
+        if (namespace !== CONFIG_NAMESPACE || secretKeys.has(key) || isEncrypted(value)) continue;
+        raw[key] = typeof value === "string" ? decode(value) : value;
     }
     return raw;
 }
+
+const isEncrypted = (value: unknown) => value !== null && typeof value === "object" && "secure" in value;
 
 function splitKey(fullKey: string): [string, string] {
     const colon = fullKey.indexOf(":");

@@ -1,7 +1,7 @@
 import { isPinnedImage } from "./images";
 import { GATEWAY_TUNING_KEYS, injectedEnv, RESERVED_SECRET_NAMES, RESERVED_SERVICE_NAMES, TUNING_KEYS } from "./reserved";
 import { cpuCores, durationSeconds, memoryBytes, redisBytes } from "./quantities";
-import { BUILT_IN_SECRETS, STORES } from "./schema";
+import { BUILT_IN_SECRETS, guardrailsSchema, STORES } from "./schema";
 
 /** A problem found in the stack config: a dot path below `mcp:` and what is wrong and how to fix it. */
 export interface ConfigProblem {
@@ -32,10 +32,11 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
 
     const services = record(raw.services) ?? {};
     const secrets = record(raw.secrets) ?? {};
-    const guardrails = record(raw.guardrails) ?? {};
-    const maxReplicasAllowed = int(guardrails.maxReplicas) ?? 50;
-    const maxCpu = cpuCores(guardrails.maxCpu ?? "8");
-    const maxMemory = memoryBytes(guardrails.maxMemory ?? "32Gi");
+    // The schema holds the guardrails' defaults; invalid guardrails are its to report, the defaults apply meanwhile.
+    const guardrails = guardrailsSchema.safeParse(raw.guardrails ?? {}).data ?? guardrailsSchema.parse({});
+    const maxReplicasAllowed = guardrails.maxReplicas;
+    const maxCpu = cpuCores(guardrails.maxCpu);
+    const maxMemory = memoryBytes(guardrails.maxMemory);
     const serviceNames = Object.keys(services);
     const callable = [...serviceNames, ...STORES];
     const secretNames = [...new Set([...Object.keys(secrets), ...BUILT_IN_SECRETS])];

@@ -14,6 +14,7 @@ import { SecretRef } from "../components/secretRef";
 import { backupTraffic, serviceTraffic, storeTraffic } from "../components/traffic";
 import type { PlatformConfig } from "../config/schema";
 import { takeFieldOwnership } from "./fieldOwnership";
+import { STORE_SECRET } from "./secretUse";
 import { isWriter, serviceTuning } from "./tuning";
 
 /** Credentials of external stores, from secret config keys; only read when a store is external. */
@@ -54,11 +55,11 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
             : new RotatedSecret(name, { namespace, rotationEpoch: secret.rotationEpoch, length: secret.length }, owned);
     }
 
-    const redis = new Redis("redis", { namespace, config: config.redis, password: secrets["redis-password"], traffic: storeTraffic(config, "redis") }, owned);
+    const redis = new Redis("redis", { namespace, config: config.redis, password: secrets[STORE_SECRET.redis], traffic: storeTraffic(config, "redis") }, owned);
     const postgres = new Postgres("postgres", {
         namespace,
         config: config.postgres,
-        password: secrets["postgres-password"],
+        password: secrets[STORE_SECRET.postgres],
         traffic: storeTraffic(config, "postgres"),
     }, owned);
 
@@ -84,10 +85,10 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         for (const callee of service.calls) {
             if (callee === "redis") {
                 Object.assign(env, { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) });
-                secretEnv.REDIS_PASSWORD = secrets["redis-password"];
+                secretEnv.REDIS_PASSWORD = secrets[STORE_SECRET.redis];
             } else if (callee === "postgres") {
                 Object.assign(env, { DATABASE_HOST: postgres.host, DATABASE_PORT: String(postgres.port), DATABASE_NAME: postgres.database, DATABASE_USER: postgres.user });
-                secretEnv.DATABASE_PASSWORD = secrets["postgres-password"];
+                secretEnv.DATABASE_PASSWORD = secrets[STORE_SECRET.postgres];
             } else {
                 env[`${callee.toUpperCase().replace(/-/g, "_")}_URL`] = `http://${callee}:${config.services[callee].port}`;
             }
@@ -141,10 +142,10 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
 }
 
 function externalCredential(config: PlatformConfig, secretName: string, credentials: ExternalCredentials): pulumi.Output<string> | undefined {
-    if (secretName === "redis-password" && config.redis.mode === "external") {
+    if (secretName === STORE_SECRET.redis && config.redis.mode === "external") {
         return required(credentials.redisPassword, "redisPassword");
     }
-    if (secretName === "postgres-password" && config.postgres.mode === "external") {
+    if (secretName === STORE_SECRET.postgres && config.postgres.mode === "external") {
         return required(credentials.postgresPassword, "postgresPassword");
     }
     return undefined;
@@ -191,12 +192,12 @@ function declareBackups(
     const component = new Backups("backups", {
         namespace,
         config: config.backups,
-        redis: { host: redis.host, port: redis.port, image: config.redis.image, password: secrets["redis-password"] },
+        redis: { host: redis.host, port: redis.port, image: config.redis.image, password: secrets[STORE_SECRET.redis] },
         postgres: {
             host: postgres.host,
             port: postgres.port,
             image: config.postgres.image,
-            password: secrets["postgres-password"],
+            password: secrets[STORE_SECRET.postgres],
             database: postgres.database,
             user: postgres.user,
         },

@@ -11,8 +11,9 @@ import { dirname, join } from "path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { loadKubeClient, kubeConfigFrom, localKubeconfigPath } from "../ops/kube/client";
 import { SIMULATED_NOTE } from "../ops/kube/simulated";
-import { workloadReadiness } from "../ops/kube/workloads";
-import { ensureFileBackend, platformProgram, stackEnvironment } from "../ops/stack/automation";
+import { workloadReadiness } from "../ops/health/workloads";
+import { ensureFileBackend, stackEnvironment } from "../ops/stack/environment";
+import { platformProgram } from "../platform/program";
 import { installPlugins, missingPlugins, missingPluginsMessage } from "../ops/stack/plugins";
 
 const repo = join(__dirname, "..");

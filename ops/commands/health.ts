@@ -1,9 +1,57 @@
+import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
 import { EXIT } from "../errors";
+import type { CommandContext } from "../commandLine/context";
+import { collect, numberOption, withJson, withKubeconfig, withStack } from "../commandLine/flags";
+import { print } from "../commandLine/output";
 import { checkHealth, HealthReport } from "../health/health";
-import { SIMULATED_NOTE } from "../kube/simulated";
 import { healthTargets, parseEndpoints } from "../health/targets";
+import { SIMULATED_NOTE } from "../kube/simulated";
 import type { RedisTarget } from "../redis/connect";
+import { redisTarget } from "../redis/target";
+
+interface HealthFlags {
+    stack: string;
+    endpoint: string[];
+    redisUrl?: string;
+    redis: boolean;
+    passwordEnv: string;
+    kubeconfig?: string;
+    cluster: boolean;
+    timeout: number;
+    slow: number;
+    watch: boolean;
+    interval: number;
+    count?: number;
+    json: boolean;
+}
+
+/** `mcp-ops health`: REST /health and MCP initialize + tools/list on every server, Redis and workloads; exit 0/1/2. */
+export function define(command: Command, ctx: CommandContext): void {
+    withJson(withKubeconfig(withStack(command, "stack whose config names the servers"), "cluster to read workload readiness from"), "the report")
+        .option("--endpoint <name=url>", "reach a server at this base URL (repeatable), e.g. after kubectl port-forward", collect, [])
+        .option("--redis-url <url>", "check Redis at this URL instead of the stack's address")
+        .option("--no-redis", "skip the Redis check")
+        .option("--password-env <var>", "environment variable holding the Redis password", "REDIS_PASSWORD")
+        .option("--no-cluster", "skip the workload readiness check")
+        .addOption(numberOption("--timeout <ms>", "per-check timeout", "--timeout").default(5000))
+        .addOption(numberOption("--slow <ms>", "a passing check slower than this degrades", "--slow").default(2000))
+        .option("--watch", "repeat the checks until interrupted", false)
+        .addOption(numberOption("--interval <s>", "seconds between checks with --watch", "--interval").default(10))
+        .addOption(numberOption("--count <n>", "stop --watch after this many rounds", "--count"))
+        .action(async (o: HealthFlags) => {
+            const config = ctx.config(o.stack);
+            const redis = o.redis ? redisTarget(config, o.redisUrl, process.env[o.passwordEnv]) : undefined;
+            const kubeconfig = o.cluster ? ctx.kubeconfig(o.stack, o.kubeconfig) : undefined;
+            const rounds = o.watch ? (o.count ?? Infinity) : 1;
+            for (let round = 1; round <= rounds; round++) {
+                const { report, exitCode } = await healthCommand({ config, endpoint: o.endpoint, timeoutMs: o.timeout, slowMs: o.slow, redis, kubeconfig });
+                print(o.json, report, () => renderHealth(report));
+                process.exitCode = exitCode;
+                if (round < rounds) await new Promise((r) => setTimeout(r, o.interval * 1000));
+            }
+        });
+}
 
 export interface HealthCommandOptions {
     config: PlatformConfig;
@@ -20,7 +68,7 @@ export type HealthCommandReport = HealthReport & {
     hints: string[];
 };
 
-/** `mcp-ops health`: returns the report and the exit code its overall status maps to. */
+/** One round of checks: the report and the exit code its overall status maps to. */
 export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
     const endpoints = parseEndpoints(options.endpoint);
     const targets = healthTargets(options.config, endpoints);

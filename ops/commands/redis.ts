@@ -1,33 +1,161 @@
 import { existsSync } from "fs";
+import { Command } from "commander";
 import { InvalidInputError, OperationFailedError } from "../errors";
-import { applyCachePolicy, CachePolicyReport, TtlRule } from "../redis/cachePolicy";
-import { connectRedis, RedisTarget } from "../redis/connect";
-import { MaintenanceReport, redisMaintenance } from "../redis/maintenance";
-import type { DrillReport } from "../redis/restoreDrill";
-import { snapshotToFile, SnapshotManifest } from "../redis/snapshot";
-import { assertNarrowPattern, revokeSessions, SweepProgress, SweepResult } from "../redis/sweep";
+import type { CommandContext } from "../commandLine/context";
+import { collect, numberOption, withJson, withStack } from "../commandLine/flags";
+import { endProgress, print, progress } from "../commandLine/output";
+import { readSecretValue } from "../kube/secrets";
+import { applyCachePolicy, TtlRule } from "../redis/cachePolicy";
+import { RedisTarget, withRedis } from "../redis/connect";
+import { redisMaintenance } from "../redis/maintenance";
+import { DrillReport, restoreDrill } from "../redis/restoreDrill";
+import { snapshotToFile } from "../redis/snapshot";
 import { RedisStats, redisStats } from "../redis/stats";
+import { assertNarrowPattern, revokeSessions } from "../redis/sweep";
+import { redisTarget } from "../redis/target";
 
-/** Runs `work` on a connection that is always closed afterwards. */
-async function withRedis<T>(target: RedisTarget, work: (redis: Awaited<ReturnType<typeof connectRedis>>) => Promise<T>): Promise<T> {
-    const redis = await connectRedis(target);
-    try {
-        return await work(redis);
-    } finally {
-        redis.disconnect();
+interface RedisFlags {
+    stack: string;
+    url?: string;
+    passwordEnv: string;
+    passwordSecret?: string;
+    kubeconfig?: string;
+    tlsCa?: string;
+    db?: number;
+    json: boolean;
+}
+
+/** `mcp-ops redis …`: the Redis runbooks, safe on a busy store (SCAN and UNLINK, never KEYS or FLUSH). */
+export function define(redis: Command, ctx: CommandContext): void {
+    const connected = (name: string, description: string) => withRedisFlags(redis.command(name).description(description));
+    const target = (o: RedisFlags) => redisTargetOf(ctx, o);
+
+    connected("stats", "memory, fragmentation, hit rate, evictions, slowlog, largest keys by sampling")
+        .addOption(numberOption("--sample <n>", "random keys sampled for sizes", "--sample").default(500))
+        .action(async (o: RedisFlags & { sample: number }) => {
+            const stats = await withRedis(await target(o), (r) => redisStats(r, { sample: o.sample }));
+            print(o.json, stats, () => renderStats(stats));
+        });
+
+    connected("revoke-sessions", "delete session keys (credential rotation, incident response)")
+        .option("--pattern <glob>", "keys to delete", "session:*")
+        .addOption(numberOption("--count <n>", "SCAN COUNT per step", "--count").default(1000))
+        .addOption(numberOption("--timeout <ms>", "stop after this long (rerun continues)", "--timeout").default(600_000))
+        .option("--preview", "count what would be deleted, delete nothing", false)
+        .option("--yes", "delete without asking (CI)", false)
+        .action(async (o: RedisFlags & { pattern: string; count: number; timeout: number; preview: boolean; yes: boolean }) => {
+            // Refused before connecting: a bad pattern touches nothing.
+            assertNarrowPattern(o.pattern);
+            const where = await target(o);
+            const sweep = (preview: boolean) =>
+                withRedis(where, (r) =>
+                    revokeSessions(r, {
+                        pattern: o.pattern,
+                        preview,
+                        count: o.count,
+                        timeoutMs: o.timeout,
+                        onProgress: (p) => progress(preview ? `counting: scanned ${p.scans} steps` : `scanned ${p.scans} steps, deleted ${p.deleted}`),
+                    }),
+                );
+            if (!o.preview && !o.yes) {
+                const counted = await sweep(true);
+                endProgress();
+                await ctx.confirm(`delete ${counted.matched} keys matching "${o.pattern}" (more may match by the time the sweep runs)`, o);
+            }
+            const result = await sweep(o.preview);
+            endProgress();
+            print(o.json, result, () =>
+                result.preview
+                    ? `preview: ${result.matched} keys match "${result.pattern}"; nothing was deleted`
+                    : `deleted ${result.deleted} keys matching "${result.pattern}" in ${result.durationMs} ms`,
+            );
+        });
+
+    connected("maintenance", "verified BGSAVE, AOF rewrite when AOF is on, MEMORY PURGE")
+        .option("--reset-stats", "CONFIG RESETSTAT at the end (erases hit-rate history)", false)
+        .action(async (o: RedisFlags & { resetStats: boolean }) => {
+            const done = await withRedis(await target(o), (r) => redisMaintenance(r, { resetStats: o.resetStats, onProgress: progress }));
+            endProgress();
+            const saved = `snapshot saved (LASTSAVE ${new Date(done.save.lastSave * 1000).toISOString()}, ${done.save.durationMs} ms)`;
+            print(o.json, done, () => [saved, `AOF: ${done.aof}`, `memory: ${done.memoryPurge}`, `stats reset: ${done.statsReset}`].join("\n"));
+        });
+
+    connected("cache-policy", "apply TTLs by key prefix (only ever shortening), eviction policy and maxmemory from config")
+        .option("--rule <prefix=seconds>", "a TTL rule (repeatable); default: the stack's mcp:redis.ttlRules", collect, [])
+        .option("--maxmemory <size>", "e.g. 768mb; default: the stack's mcp:redis.maxmemory")
+        .option("--policy <name>", "eviction policy; default: the stack's mcp:redis.maxmemoryPolicy")
+        .option("--preview", "count what each rule would change, change nothing", false)
+        .option("--yes", "apply without asking (CI)", false)
+        .action(async (o: RedisFlags & { rule: string[]; maxmemory?: string; policy?: string; preview: boolean; yes: boolean }) => {
+            const { redis: stored } = ctx.config(o.stack);
+            const policy = { rules: parseTtlRules(o.rule, stored.ttlRules), maxmemory: o.maxmemory ?? stored.maxmemory, maxmemoryPolicy: o.policy ?? stored.maxmemoryPolicy };
+            const where = await target(o);
+            const apply = (preview: boolean) => withRedis(where, (r) => applyCachePolicy(r, policy, { preview }));
+            if (!o.preview && !o.yes) {
+                const planned = await apply(true);
+                for (const r of planned.rules) process.stderr.write(`would set TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"\n`);
+                for (const c of planned.config) process.stderr.write(`would set ${c.parameter}: ${c.from} -> ${c.to}\n`);
+                await ctx.confirm("apply this cache policy", o);
+            }
+            const done = await apply(o.preview);
+            print(o.json, done, () =>
+                [
+                    ...done.rules.map((r) => `${done.preview ? "would set" : "set"} TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"`),
+                    ...done.config.map((c) => `${c.parameter}: ${c.from} -> ${c.to}${done.preview ? " (preview)" : ""}`),
+                ].join("\n"),
+            );
+        });
+
+    connected("backup", "copy an RDB snapshot to a local file, with a manifest for restore drills")
+        .requiredOption("--out <file>", "where to write the RDB (the manifest goes to <file>.json)")
+        .option("--force", "replace an existing file", false)
+        .action(async (o: RedisFlags & { out: string; force: boolean }) => {
+            if (existsSync(o.out) && !o.force) throw new InvalidInputError(`${o.out} already exists; choose another --out or pass --force to replace it`);
+            const where = await target(o);
+            const manifest = await withRedis(where, (r) => snapshotToFile(r, where, o.out, { onProgress: (bytes) => progress(`received ${bytes} bytes`) }));
+            endProgress();
+            const keys = Object.values(manifest.keyspace).reduce((a, b) => a + b, 0);
+            print(o.json, manifest, () => `wrote ${o.out} (${manifest.bytes} bytes, sha256 ${manifest.sha256.slice(0, 12)}…, ${keys} keys)`);
+        });
+
+    withJson(redis.command("restore").description("restore drill: load a snapshot into a scratch Redis and compare it with its manifest"))
+        .argument("<file>", "RDB written by mcp-ops redis backup")
+        .requiredOption("--verify", "run the drill (restoring into a live store is done by the data recovery runbook)")
+        .action(async (file: string, o: { json: boolean }) => {
+            const drill = await restoreDrill(file);
+            print(o.json, drill, () =>
+                [
+                    `restore drill ${drill.ok ? "passed" : "FAILED"}: ${file}`,
+                    `  checksum: ${drill.checksumMatches ? "matches" : "DIFFERS"}`,
+                    `  keys: expected ${JSON.stringify(drill.keyspace.expected)}, restored ${JSON.stringify(drill.keyspace.restored)}`,
+                    `  sampled values: ${drill.sample.matched}/${drill.sample.checked} match`,
+                ].join("\n"),
+            );
+            assertDrillPassed(drill);
+        });
+}
+
+function withRedisFlags(command: Command): Command {
+    return withJson(withStack(command, "stack whose config says where Redis is"))
+        .option("--url <url>", "redis:// or rediss:// URL, e.g. after kubectl port-forward svc/redis 6379")
+        .option("--password-env <var>", "environment variable holding the password (the redis-password secret)", "REDIS_PASSWORD")
+        .option("--password-secret <name>", "read the password from this Kubernetes Secret of the stack's namespace (e.g. redis-password)")
+        .option("--kubeconfig <file>", "cluster for --password-secret (default: $KUBECONFIG, else the local cluster if up)")
+        .addOption(numberOption("--db <n>", "database number", "--db"))
+        .option("--tls-ca <file>", "CA certificate (PEM) to trust; implies TLS");
+}
+
+/** Where Redis is and its password: from the environment, or straight from the stack's Kubernetes Secret (never a flag). */
+async function redisTargetOf(ctx: CommandContext, o: RedisFlags): Promise<RedisTarget> {
+    const config = o.url && !o.passwordSecret ? undefined : ctx.config(o.stack);
+    let password = process.env[o.passwordEnv];
+    if (o.passwordSecret) {
+        const kubeconfig = ctx.kubeconfig(o.stack, o.kubeconfig);
+        if (!kubeconfig) throw new InvalidInputError("--password-secret needs a cluster: pass --kubeconfig or set KUBECONFIG");
+        password = await readSecretValue(kubeconfig, config!.namespace, o.passwordSecret);
     }
+    return redisTarget(o.url ? undefined : config, o.url, password, o.db, o.tlsCa);
 }
-
-/** Validates the pattern before connecting, so a bad pattern is refused with nothing touched. */
-export function revokeSessionsCommand(o: RedisTarget & { pattern: string; preview: boolean; count: number; timeoutMs: number; onProgress?: (p: SweepProgress) => void }): Promise<SweepResult> {
-    assertNarrowPattern(o.pattern);
-    return withRedis(o, (r) => revokeSessions(r, o));
-}
-
-export const statsCommand = (target: RedisTarget, sample: number): Promise<RedisStats> => withRedis(target, (r) => redisStats(r, { sample }));
-
-export const maintenanceCommand = (target: RedisTarget, resetStats: boolean, onProgress: (m: string) => void): Promise<MaintenanceReport> =>
-    withRedis(target, (r) => redisMaintenance(r, { resetStats, onProgress }));
 
 /** `--rule session:=3600` flags, or the stack's ttlRules when none are given. */
 export function parseTtlRules(flags: string[], fromConfig: TtlRule[]): TtlRule[] {
@@ -39,25 +167,29 @@ export function parseTtlRules(flags: string[], fromConfig: TtlRule[]): TtlRule[]
     });
 }
 
-export const cachePolicyCommand = (
-    target: RedisTarget,
-    policy: { rules: TtlRule[]; maxmemory?: string; maxmemoryPolicy?: string },
-    preview: boolean,
-): Promise<CachePolicyReport> => withRedis(target, (r) => applyCachePolicy(r, policy, { preview }));
-
-export function backupCommand(target: RedisTarget, file: string, force: boolean, onProgress: (bytes: number) => void): Promise<SnapshotManifest> {
-    if (existsSync(file) && !force) throw new InvalidInputError(`${file} already exists; choose another --out or pass --force to replace it`);
-    return withRedis(target, (r) => snapshotToFile(r, target, file, { onProgress }));
+/** A failed drill is an operation failure: CI and cron jobs must see a non-zero exit. */
+function assertDrillPassed(drill: DrillReport): void {
+    if (drill.ok) return;
+    const problems = [
+        drill.checksumMatches ? "" : "file checksum differs from the manifest",
+        drill.keyspace.matches ? "" : `key counts differ (expected ${JSON.stringify(drill.keyspace.expected)}, restored ${JSON.stringify(drill.keyspace.restored)})`,
+        drill.sample.mismatched.length ? `${drill.sample.mismatched.length} of ${drill.sample.checked} sampled keys differ` : "",
+    ];
+    throw new OperationFailedError(`restore drill failed: ${problems.filter(Boolean).join("; ")}`);
 }
 
-/** A failed drill is an operation failure: CI and cron jobs must see a non-zero exit. */
-export function assertDrillPassed(report: DrillReport): void {
-    if (!report.ok) {
-        const problems = [
-            report.checksumMatches ? "" : "file checksum differs from the manifest",
-            report.keyspace.matches ? "" : `key counts differ (expected ${JSON.stringify(report.keyspace.expected)}, restored ${JSON.stringify(report.keyspace.restored)})`,
-            report.sample.mismatched.length ? `${report.sample.mismatched.length} of ${report.sample.checked} sampled keys differ` : "",
-        ].filter(Boolean);
-        throw new OperationFailedError(`restore drill failed: ${problems.join("; ")}`);
-    }
+const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
+
+function renderStats(s: RedisStats): string {
+    const hitRate = s.hitRate === null ? "n/a" : `${(100 * s.hitRate).toFixed(1)}%`;
+    return [
+        `role ${s.role}, Redis ${s.version}, ${s.connectedClients} clients`,
+        `memory ${mib(s.usedMemoryBytes)} of ${s.maxmemoryBytes ? mib(s.maxmemoryBytes) : "no limit"} (${s.maxmemoryPolicy}), fragmentation ${s.fragmentationRatio.toFixed(2)}`,
+        `hit rate ${hitRate} (${s.keyspaceHits} hits, ${s.keyspaceMisses} misses), ${s.evictedKeys} evicted, ${s.expiredKeys} expired`,
+        `keys ${Object.entries(s.keys).map(([db, n]) => `${db}=${n}`).join(" ") || "none"}`,
+        `largest of ${s.sampledKeys} sampled keys:`,
+        ...s.largestKeys.map((k) => `  ${String(k.bytes).padStart(10)} B  ${k.key}`),
+        `slowlog (${s.slowlog.length}):`,
+        ...s.slowlog.map((e) => `  ${e.at}  ${String(e.durationMicros).padStart(8)} us  ${e.command}`),
+    ].join("\n");
 }

@@ -1,5 +1,4 @@
-/** Health verdicts, from the runbooks' dual REST/MCP monitoring. */
-export type Status = "HEALTHY" | "DEGRADED" | "UNHEALTHY";
+import type { Status } from "./status";
 
 export interface CheckOutcome {
     ok: boolean;
@@ -24,8 +23,6 @@ export interface ServiceHealth {
     reasons: string[];
 }
 
-const RANK: Record<Status, number> = { HEALTHY: 0, DEGRADED: 1, UNHEALTHY: 2 };
-
 /**
  * HEALTHY: both paths pass, every expected tool is listed, both answer within `slowMs`.
  * DEGRADED: one path fails, or tools are missing, or a check is slow.
@@ -44,9 +41,4 @@ export function classify(name: string, expectedTools: readonly string[], rest: C
     }
     const status: Status = !rest.ok && !mcp.ok ? "UNHEALTHY" : reasons.length > 0 ? "DEGRADED" : "HEALTHY";
     return { name, status, rest, mcp, missingTools, unexpectedTools, reasons };
-}
-
-/** The worst status among the parts; HEALTHY when there are none. */
-export function overallStatus(statuses: readonly Status[]): Status {
-    return statuses.reduce<Status>((worst, s) => (RANK[s] > RANK[worst] ? s : worst), "HEALTHY");
 }

@@ -1,8 +1,9 @@
-import { workloadReadiness, WorkloadReadiness } from "../kube/workloads";
-import { checkRedisHealth, RedisHealth } from "../redis/health";
+import { checkRedisHealth, RedisHealth } from "./redis";
+import { workloadReadiness, WorkloadReadiness } from "./workloads";
 import type { RedisTarget } from "../redis/connect";
 import { checkMcp, checkRest } from "./checks";
-import { classify, overallStatus, ServiceHealth, Status } from "./classify";
+import { classify, ServiceHealth } from "./classify";
+import { overallStatus, Status } from "./status";
 
 export interface HealthTarget {
     name: string;

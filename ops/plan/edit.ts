@@ -1,24 +1,24 @@
 import { ConfigError, parsePlatformConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError } from "../errors";
-import type { Plan } from "./types";
+import type { CurrentConfig, Plan } from "./types";
 
 /** A JSON deep copy: raw config is plain data. */
 const clone = <T>(value: T): T => (value === undefined ? value : JSON.parse(JSON.stringify(value)));
 
 /**
- * Builds a plan from edits to the raw stack config (keys without namespace). Setting a value
+ * Builds a plan from edits to the current raw stack config (keys without namespace). Setting a value
  * to undefined removes it. The edited config is validated with the platform's own schema, so
  * an op can never write a config that `pulumi up` would refuse.
  */
 export function planEdits(
     operation: string,
     summary: string,
-    current: Record<string, unknown>,
+    current: CurrentConfig,
     edits: Array<{ path: string; to: unknown }>,
     rollouts: (config: PlatformConfig) => string[],
 ): Plan {
-    const next = clone(current);
+    const next = clone(current.raw);
     const applied: Plan["edits"] = [];
     for (const { path, to } of edits) {
         const keys = path.split(".");
@@ -44,14 +44,14 @@ export function planEdits(
         throw error;
     }
     // Writing a default explicitly changes the file but not the platform: that is no change.
-    const noop = applied.length === 0 || JSON.stringify(parsePlatformConfig(current)) === JSON.stringify(config);
+    const noop = applied.length === 0 || JSON.stringify(current.config) === JSON.stringify(config);
     const topKeys = [...new Set(applied.map((e) => e.path.split(".")[0]))];
     return {
         operation,
         summary,
         edits: applied,
         config: next,
-        changes: topKeys.map((key) => ({ key, before: current[key], after: next[key] })),
+        changes: topKeys.map((key) => ({ key, before: current.raw[key], after: next[key] })),
         rollouts: noop ? [] : rollouts(config),
         noop,
     };

@@ -1,3 +1,12 @@
+import type { PlatformConfig } from "../../config/schema";
+
+/** A stack's config as a command found it: read from the stack file once, validated once. */
+export interface CurrentConfig {
+    /** Raw `mcp:` values (keys without the namespace), as written in the stack file. */
+    raw: Record<string, unknown>;
+    config: PlatformConfig;
+}
+
 /** A planned change of stack config: which top-level `mcp:` keys change, and to what. */
 export interface ConfigChange {
     /** Top-level key without the namespace, e.g. "services". */

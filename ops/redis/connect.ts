@@ -115,3 +115,13 @@ export async function info(redis: Redis, section: string): Promise<Record<string
     }
     return out;
 }
+
+/** Runs `work` on a connection that is always closed afterwards. */
+export async function withRedis<T>(target: RedisTarget, work: (redis: Redis) => Promise<T>): Promise<T> {
+    const redis = await connectRedis(target);
+    try {
+        return await work(redis);
+    } finally {
+        redis.disconnect();
+    }
+}

@@ -1,16 +1,14 @@
 import { EngineEvent as AutomationEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
-import { mkdirSync } from "fs";
 import { join } from "path";
-import { fileURLToPath } from "url";
-import { loadStackConfig } from "../../config/stack";
-import { declarePlatform } from "../../platform/declarePlatform";
+import { platformProgram } from "../../platform/program";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
-import { readRawStackConfig, snapshotStackFile, writeStackConfigValues } from "../stackFile";
+import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
 import type { StackPort } from "../lifecycle/run";
-import type { HistoryEntry } from "../plan/rollback";
+import { HistoryEntry, stackHistory } from "./history";
 import { EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
+import { ensureFileBackend, stackEnvironment } from "./environment";
 
 export interface OpenStackOptions {
     projectDir: string;
@@ -26,33 +24,6 @@ export interface OpenStackOptions {
     onOutput?: (line: string) => void;
 }
 
-/** The platform as an Automation API program: validated config first, then every component. */
-export const platformProgram: PulumiFn = async () => {
-    const { config, credentials } = loadStackConfig();
-    return declarePlatform(config, credentials) as unknown as Record<string, unknown>;
-};
-
-/** The local stack keeps its state inside the repository (gitignored) and uses a local-only passphrase. */
-export function stackEnvironment(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
-    const out: Record<string, string> = {
-        PULUMI_SKIP_UPDATE_CHECK: "true",
-        PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
-    };
-    if (stack === "local") {
-        out.PULUMI_BACKEND_URL = env.PULUMI_BACKEND_URL ?? `file://${join(projectDir, ".pulumi-state")}`;
-        out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE ?? LOCAL_PASSPHRASE;
-    }
-    return out;
-}
-
-/** A file:// state backend must exist before the CLI can use it. */
-export function ensureFileBackend(url: string | undefined): void {
-    if (url?.startsWith("file://")) mkdirSync(fileURLToPath(url), { recursive: true });
-}
-
-/** Protects only the local stack's generated secrets, on the developer's own machine. */
-export const LOCAL_PASSPHRASE = "mcp-platform-local-only";
-
 export interface AutomationStack extends StackPort {
     readonly stack: Stack;
     /** A preview's engine events (policy results included when policy packs are given). */
@@ -63,13 +34,11 @@ export interface AutomationStack extends StackPort {
     refresh(message?: string): Promise<void>;
     /** An update that first refreshes, so out-of-band changes are put back to the declared state. */
     upWithRefresh(message: string): Promise<{ version?: number }>;
-    rawConfig(): Promise<Record<string, unknown>>;
     history(limit?: number): Promise<HistoryEntry[]>;
 }
 
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
-    // A stack without a settings file is a typo; say so before any CLI call.
-    readRawStackConfig(o.stack, o.projectDir);
+    requireStackFile(o.stack, o.projectDir);
     // scripts/toolchain.sh already pins the CLI's version; asking the CLI again costs a process per command.
     const pulumiCommand = o.pulumiRoot ? await PulumiCommand.get({ root: o.pulumiRoot, skipVersionCheck: true }) : undefined;
     const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
@@ -106,7 +75,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         } catch (error) {
             failed(error);
         }
-        const [newest] = await history(stack, 1);
+        const [newest] = await stackHistory(stack, 1);
         return { version: newest?.version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
     };
     const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {
@@ -122,11 +91,8 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     return {
         name: o.stack,
         stack,
-        // The stack file is the desired state; it is read and written directly, typed and with its
-        // comments, which also spares a CLI process per read or write.
-        async rawConfig() {
-            return readRawStackConfig(o.stack, o.projectDir);
-        },
+        // The stack file is the desired state; it is written directly, typed and with its comments,
+        // which also spares a CLI process per write.
         async writeConfig(values) {
             const snapshot = snapshotStackFile(o.stack, o.projectDir);
             writeStackConfigValues(o.stack, o.projectDir, values);
@@ -154,33 +120,8 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             return renderDiff(summarizeEvents(await previewEvents()));
         },
         up: (message) => runUp(message, false),
-        history: (limit = 50) => history(stack, limit),
+        history: (limit = 50) => stackHistory(stack, limit),
     };
-}
-
-/** More updates than any stack has: `pulumi stack history` returns 10 unless asked for a page size. */
-const ALL_UPDATES = 1_000_000;
-
-/**
- * The stack's updates, newest first. File backends record every update as version 0, so
- * versions are numbered here by age (oldest = 1), the same numbering `pulumi stack history`
- * users count by, and stable as new updates are added. That needs every update: counting only
- * the first page would give two updates the same number once a stack has more than a page.
- */
-async function history(stack: Stack, limit: number): Promise<HistoryEntry[]> {
-    const updates = await stack.history(ALL_UPDATES, 1);
-    const numbered = updates.every((u) => !u.version);
-    return updates
-        .map((u, i) => ({
-            version: numbered ? updates.length - i : u.version,
-            result: u.result,
-            message: u.message,
-            startTime: new Date(u.startTime).toISOString(),
-            endTime: u.endTime ? new Date(u.endTime).toISOString() : undefined,
-            config: u.config,
-            kind: u.kind,
-        }))
-        .slice(0, limit);
 }
 
 /** The preview as the lifecycle prints it: one line per changed resource with its fields. */

@@ -2,7 +2,7 @@ import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, wr
 import { hostname, userInfo } from "os";
 import { dirname, join } from "path";
 import { EXIT, OpsError } from "../errors";
-import { replaceFile, stackFilePath } from "../stackFile";
+import { replaceFile, stackFilePath } from "./stackFile";
 import { describeLock, isStale, LockConflictError, type LockFile } from "./locks";
 
 /**

@@ -3,7 +3,8 @@ import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeEvents } from "../../ops/review/summarize";
 import { lockFiles } from "../../ops/stack/locks";
-import { stackEnvironment, type AutomationStack } from "../../ops/stack/automation";
+import type { AutomationStack } from "../../ops/stack/automation";
+import { stackEnvironment } from "../../ops/stack/environment";
 import { E2eProject, e2eProject, eventually, liveUids, measureChange, NAMESPACE, notFound, revisions } from "./support";
 
 /**

@@ -1,6 +1,6 @@
 import { join } from "path";
 import { pulumiRoot } from "../../ops/stack/toolchain";
-import { stackEnvironment } from "../../ops/stack/automation";
+import { stackEnvironment } from "../../ops/stack/environment";
 import { installPlugins, missingPlugins, missingPluginsMessage } from "../../ops/stack/plugins";
 import { REPO_ROOT } from "../support/platform";
 

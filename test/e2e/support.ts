@@ -5,7 +5,9 @@ import { join } from "path";
 import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { kubeConfigFrom, loadKubeClient, localKubeconfigPath } from "../../ops/kube/client";
-import { AutomationStack, ensureFileBackend, openStack, platformProgram, stackEnvironment } from "../../ops/stack/automation";
+import { AutomationStack, openStack } from "../../ops/stack/automation";
+import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
+import { platformProgram } from "../../platform/program";
 import { pulumiRootForTests } from "../support/opsProject";
 import { REPO_ROOT } from "../support/platform";
 

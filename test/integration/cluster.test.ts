@@ -4,14 +4,15 @@ import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeConfigFrom, loadKubeClient } from "../../ops/kube/client";
 import { describeStuck, verifyRollouts } from "../../ops/kube/rollout";
-import { workloadReadiness } from "../../ops/kube/workloads";
+import { workloadReadiness } from "../../ops/health/workloads";
 import { runCli } from "../support/cli";
 import { LocalCluster, localCluster } from "../support/localCluster";
 import { startRedisServer } from "../support/redisServer";
 import { opsProject } from "../support/opsProject";
-import { changeCommand } from "../../ops/commands/change";
+import { runChangeCommand } from "../../ops/commandLine/change";
+import { CommandContext } from "../../ops/commandLine/context";
 import { parseAuditMessage } from "../../ops/lifecycle/audit";
-import { planScaleReplicas } from "../../ops/plan/commands";
+import { planScaleReplicas } from "../../ops/commands/scale";
 import { parse } from "yaml";
 
 const NS = "cluster-test";
@@ -277,7 +278,7 @@ describe("the local cluster", () => {
         const project = await opsProject();
         try {
             const flags = { stack: "local", reason: "bad rollout", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 3, kubeconfig: cluster.kubeconfig };
-            const error = await changeCommand(flags, { projectDir: project.dir, report: () => undefined, open: () => project.open() }, (raw) => planScaleReplicas(raw, "router", 2)).catch((e) => e);
+            const error = await runChangeCommand(flags, new CommandContext(project.dir, () => project.open()), (current) => planScaleReplicas(current, "router", 2)).catch((e) => e);
             expect(error.exitCode).toBe(71);
             expect(error.message).toMatch(/^verification failed: router: 0\/1 available, 1 updated; the previous config was restored as update \d+$/);
             const stackFile = parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;

@@ -3,11 +3,12 @@ import { readFileSync } from "fs";
 import { join } from "path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { changeCommand, ChangeFlags } from "../../ops/commands/change";
+import { ChangeFlags, runChangeCommand } from "../../ops/commandLine/change";
+import { CommandContext } from "../../ops/commandLine/context";
 import { parseAuditMessage } from "../../ops/lifecycle/audit";
-import { planScaleReplicas } from "../../ops/plan/commands";
-import { planRollback } from "../../ops/plan/rollback";
-import { stackEnvironment } from "../../ops/stack/automation";
+import { planRollback } from "../../ops/commands/rollback";
+import { planScaleReplicas } from "../../ops/commands/scale";
+import { stackEnvironment } from "../../ops/stack/environment";
 import { LockConflictError, lockFiles } from "../../ops/stack/locks";
 import { recoverStack } from "../../ops/stack/recover";
 import { runCli } from "../support/cli";
@@ -18,10 +19,9 @@ import { REPO_ROOT } from "../support/platform";
 // config but declares no provider resources (see test/support/opsProject.ts).
 describe("the ops lifecycle against the real Pulumi engine", () => {
     let project: Awaited<ReturnType<typeof opsProject>>;
-    const lines: string[] = [];
     const flags: ChangeFlags = { stack: "local", reason: "load test", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 5 };
     const stackFile = () => parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
-    const ctx = () => ({ projectDir: project.dir, report: (l: string) => lines.push(l), open: () => project.open() });
+    const ctx = () => new CommandContext(project.dir, () => project.open());
 
     beforeAll(async () => {
         delete process.env.KUBECONFIG;
@@ -37,7 +37,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
     });
 
     it("applies a change as an audited update and writes it to the stack file, comments kept", async () => {
-        const result = await changeCommand(flags, ctx(), (raw) => planScaleReplicas(raw, "router", 3));
+        const result = await runChangeCommand(flags, ctx(), (current) => planScaleReplicas(current, "router", 3));
         expect(result).toMatchObject({ outcome: "applied", operation: "scale" });
         expect(stackFile()["mcp:services"].router.replicas).toBe(3);
         expect(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).toContain("# The embedded default");
@@ -53,7 +53,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const before = readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8");
         const stack = await project.open();
         const updates = (await stack.history()).length;
-        const result = await changeCommand({ ...flags, preview: true }, ctx(), (raw) => planScaleReplicas(raw, "router", 7));
+        const result = await runChangeCommand({ ...flags, preview: true }, ctx(), (current) => planScaleReplicas(current, "router", 7));
         expect(result.outcome).toBe("previewed");
         expect(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).toBe(before);
         expect((await stack.history()).length).toBe(updates);
@@ -63,7 +63,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const stack = await project.open();
         const history = await stack.history();
         const initial = history.find((h) => h.message === "initial deploy")!;
-        const result = await changeCommand(flags, ctx(), async (raw, h) => planRollback(raw, await h(), { to: initial.version }));
+        const result = await runChangeCommand(flags, ctx(), async (current, h) => planRollback(current, await h(), { to: initial.version }));
         expect(result.outcome).toBe("applied");
         expect(stackFile()["mcp:services"].router.replicas).toBe(1);
         expect((await stack.history()).length).toBe(history.length + 1);

@@ -4,8 +4,9 @@ import { LocalWorkspace, PulumiCommand, PulumiFn } from "@pulumi/pulumi/automati
 import { tmpdir } from "os";
 import { dirname, join } from "path";
 import { execFileSync } from "child_process";
-import { loadStackConfig } from "../../config/stack";
-import { ensureFileBackend, openStack, stackEnvironment } from "../../ops/stack/automation";
+import { loadStackConfig } from "../../platform/program";
+import { openStack } from "../../ops/stack/automation";
+import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
 import { REPO_ROOT } from "./platform";
 
 /** The project's Pulumi CLI, built from pinned Go modules by scripts/toolchain.sh. */

@@ -1,7 +1,8 @@
 import { join } from "path";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
-import { readRawStackConfig } from "../../ops/stackFile";
+import type { CurrentConfig } from "../../ops/plan/types";
+import { readRawStackConfig } from "../../ops/stack/stackFile";
 import { declarePlatform, ExternalCredentials, PlatformOutputs } from "../../platform/declarePlatform";
 import { recordResources, Registered, settle } from "./mocks";
 
@@ -21,6 +22,11 @@ export function configProblems(raw: Record<string, unknown>): string[] {
         if (error instanceof ConfigError) return error.problems;
         throw error;
     }
+}
+
+/** A checked-in stack's config as a command finds it: raw and validated. */
+export function currentStackConfig(stack: string, raw = rawStackConfig(stack)): CurrentConfig {
+    return { raw, config: parsePlatformConfig(raw) };
 }
 
 export function stackConfig(stack: string): PlatformConfig {

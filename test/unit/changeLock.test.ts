@@ -6,7 +6,7 @@ import { join } from "path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { changeLockPath, InterruptedChangeError, recoverInterruptedChange, withChangeLock } from "../../ops/stack/changeLock";
 import { LockConflictError } from "../../ops/stack/locks";
-import { writeStackConfigValues } from "../../ops/stackFile";
+import { writeStackConfigValues } from "../../ops/stack/stackFile";
 import { REPO_ROOT } from "../support/platform";
 
 describe("the change lock of a stack", () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { parsePlatformConfig, rawFromStackConfig } from "../../config/load";
+import { parsePlatformConfig, decodeStackConfig } from "../../config/load";
 import { configProblems, rawStackConfig, stackConfig } from "../support/platform";
 
 /** The smallest valid config; each bad case below breaks it in one way. */
@@ -212,7 +212,7 @@ describe("stack config validation", () => {
     });
 
     it("reads Pulumi's flat config map, decoding JSON values and leaving secret keys out", () => {
-        const raw = rawFromStackConfig({
+        const raw = decodeStackConfig({
             "mcp:environment": "staging",
             "mcp:maintenance": "true",
             "mcp:services": JSON.stringify(minimal().services),
@@ -220,6 +220,11 @@ describe("stack config validation", () => {
             "kubernetes:context": "local",
         });
         expect(raw).toEqual({ environment: "staging", maintenance: true, services: minimal().services });
+    });
+
+    it("decodes a stack file's typed values as the program decodes them, leaving encrypted values out", () => {
+        const raw = decodeStackConfig({ "mcp:maintenance": true, "mcp:quoted": "true", "mcp:namespace": "mcp-system", "mcp:other": { secure: "v1:abc" } });
+        expect(raw).toEqual({ maintenance: true, quoted: true, namespace: "mcp-system" });
     });
 
     it.each(["local", "staging", "production"])("accepts the checked-in %s stack", (stack) => {

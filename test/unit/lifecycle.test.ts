@@ -2,9 +2,9 @@ import { describe, expect, it } from "vitest";
 import { auditMessage, currentActor, parseAuditMessage } from "../../ops/lifecycle/audit";
 import { ConfirmationRefusedError } from "../../ops/lifecycle/confirm";
 import { runChange, StackPort, UpdateFailedError, VerificationFailedError } from "../../ops/lifecycle/run";
-import { planScaleReplicas } from "../../ops/plan/commands";
+import { planScaleReplicas } from "../../ops/commands/scale";
 import { describeEdits } from "../../ops/plan/describe";
-import { rawStackConfig } from "../support/platform";
+import { currentStackConfig } from "../support/platform";
 
 /** Records what the lifecycle asks of the stack, in order. */
 function recordingStack(options: { failUp?: boolean } = {}) {
@@ -34,7 +34,7 @@ function recordingStack(options: { failUp?: boolean } = {}) {
 }
 
 const tag = { operation: "scale", reason: "traffic spike", actor: "alice" };
-const plan = () => planScaleReplicas(rawStackConfig("local"), "router", 3);
+const plan = () => planScaleReplicas(currentStackConfig("local"), "router", 3);
 const opts = (over: Partial<Parameters<typeof runChange>[3]> = {}) => ({ tag, previewOnly: false, askFirst: true, noRevert: false, confirm: async () => undefined, report: () => undefined, ...over });
 const verifier = (ok: boolean) => ({ verify: async () => ({ ok, detail: ok ? "router: 3/3 available" : "router: 1/3 available" }) });
 
@@ -106,8 +106,7 @@ describe("the change lifecycle", () => {
 
     it("settles with a refreshing update when a controller may undo part of the first (an HPA being removed)", async () => {
         const { stack, calls } = recordingStack();
-        const staging = structuredClone(rawStackConfig("staging"));
-        const result = await runChange(planScaleReplicas(staging, "gateway", 3, { fixed: true }), stack, verifier(true), opts());
+        const result = await runChange(planScaleReplicas(currentStackConfig("staging"), "gateway", 3, { fixed: true }), stack, verifier(true), opts());
         expect(calls.slice(-2)).toEqual([
             "up mcp-ops scale: scale gateway to 3 replicas (the HPA is removed) | reason: traffic spike | actor: alice",
             "up --refresh mcp-ops scale: scale gateway to 3 replicas (the HPA is removed) (settle) | reason: traffic spike | actor: alice",
@@ -117,7 +116,7 @@ describe("the change lifecycle", () => {
 
     it("skips everything when the plan changes nothing", async () => {
         const { stack, calls } = recordingStack();
-        const result = await runChange(planScaleReplicas(rawStackConfig("local"), "router", 1), stack, verifier(true), opts());
+        const result = await runChange(planScaleReplicas(currentStackConfig("local"), "router", 1), stack, verifier(true), opts());
         expect(result.outcome).toBe("no-change");
         expect(calls).toEqual([]);
     });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { classify, overallStatus } from "../../ops/health/classify";
+import { classify } from "../../ops/health/classify";
+import { overallStatus } from "../../ops/health/status";
 import { healthTargets, parseEndpoints } from "../../ops/health/targets";
 import { parseTtlRules } from "../../ops/commands/redis";
 import { redisTarget } from "../../ops/redis/target";

@@ -1,38 +1,47 @@
 import { describe, expect, it } from "vitest";
 import { confirmChange } from "../../ops/lifecycle/confirm";
-import { planCircuitBreaker, planLockdown, planMaintenance, planRateLimit, planResources, planRestart, planRotate, planScaleBounds, planScaleReplicas } from "../../ops/plan/commands";
-import { HistoryEntry, planRollback } from "../../ops/plan/rollback";
-import { rawStackConfig } from "../support/platform";
+import { planCircuitBreaker } from "../../ops/commands/circuit-breaker";
+import { planLockdown } from "../../ops/commands/lockdown";
+import { planMaintenance } from "../../ops/commands/maintenance";
+import { planRateLimit } from "../../ops/commands/rate-limit";
+import { planResources } from "../../ops/commands/resources";
+import { planRestart } from "../../ops/commands/restart";
+import { planRollback } from "../../ops/commands/rollback";
+import { planRotate } from "../../ops/commands/rotate";
+import { planScaleBounds, planScaleReplicas } from "../../ops/commands/scale";
+import type { HistoryEntry } from "../../ops/stack/history";
+import { currentStackConfig, rawStackConfig } from "../support/platform";
 
-const local = () => rawStackConfig("local");
-const staging = () => rawStackConfig("staging");
+const local = () => currentStackConfig("local");
+const staging = () => currentStackConfig("staging");
+const localRaw = () => rawStackConfig("local");
 
 const history: HistoryEntry[] = [
-    { version: 3, result: "succeeded", message: "mcp-ops scale gateway 5", startTime: "2026-11-20T10:00:00Z", config: { "mcp:environment": { value: "local", secret: false }, "mcp:services": { value: JSON.stringify({ ...local().services, gateway: { ...local().services.gateway, replicas: 5 } }), secret: false } } },
+    { version: 3, result: "succeeded", message: "mcp-ops scale gateway 5", startTime: "2026-11-20T10:00:00Z", config: { "mcp:environment": { value: "local", secret: false }, "mcp:services": { value: JSON.stringify({ ...localRaw().services, gateway: { ...localRaw().services.gateway, replicas: 5 } }), secret: false } } },
     { version: 2, result: "failed", startTime: "2026-11-19T10:00:00Z", config: { "mcp:environment": { value: "local", secret: false } } },
-    { version: 1, result: "succeeded", message: "deploy", startTime: "2026-11-18T10:00:00Z", config: Object.fromEntries(Object.entries(local()).map(([k, v]) => [`mcp:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v), secret: false }])) },
+    { version: 1, result: "succeeded", message: "deploy", startTime: "2026-11-18T10:00:00Z", config: Object.fromEntries(Object.entries(localRaw()).map(([k, v]) => [`mcp:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v), secret: false }])) },
 ];
 
 const BAD: Array<[string, () => unknown, string | RegExp]> = [
     ["an unknown service", () => planScaleReplicas(local(), "billing", 2), 'unknown service "billing"; this stack has: gateway, router, mcp-filesystem, mcp-memory'],
-    ["negative replicas", () => planScaleReplicas(local(), "router", -1), "replicas must be a whole number >= 0, got -1"],
-    ["fractional replicas", () => planScaleReplicas(local(), "router", 1.5), "replicas must be a whole number >= 0, got 1.5"],
-    ["replicas above the guardrail", () => planScaleReplicas(local(), "router", 51), "replicas 51 exceeds guardrails.maxReplicas (50); ask for a guardrail change if the platform really needs it"],
+    ["negative replicas", () => planScaleReplicas(local(), "router", -1), "mcp:services.router.replicas (-1) must be >= 0"],
+    ["fractional replicas", () => planScaleReplicas(local(), "router", 1.5), "mcp:services.router.replicas must be a whole number, got 1.5"],
+    ["replicas above the guardrail", () => planScaleReplicas(local(), "router", 51), "scale would make the stack config invalid; nothing was changed:\n  - mcp:services.router.replicas (51) exceeds guardrails.maxReplicas (50); lower it or raise mcp:guardrails.maxReplicas"],
     ["fixed replicas for an autoscaled service", () => planScaleReplicas(staging(), "gateway", 3), "gateway is autoscaled (HPA 2-6), so its replicas belong to the HPA; use --min/--max, or pass --fixed to remove the HPA and run exactly 3"],
-    ["min above max", () => planScaleBounds(staging(), "gateway", 5, 3), "--min 5 is greater than --max 3; the HPA needs min <= max"],
-    ["a zero minimum", () => planScaleBounds(staging(), "gateway", 0, 3), "--min must be a whole number >= 1, got 0"],
-    ["a maximum above the guardrail", () => planScaleBounds(staging(), "gateway", 2, 80), "--max 80 exceeds guardrails.maxReplicas (50); ask for a guardrail change if the platform really needs it"],
+    ["min above max", () => planScaleBounds(staging(), "gateway", 5, 3), "mcp:services.gateway.maxReplicas (3) must be >= minReplicas (5)"],
+    ["a zero minimum", () => planScaleBounds(staging(), "gateway", 0, 3), "mcp:services.gateway.minReplicas (0) must be >= 1"],
+    ["a maximum above the guardrail", () => planScaleBounds(staging(), "gateway", 2, 80), "mcp:services.gateway.maxReplicas (80) exceeds guardrails.maxReplicas (50); lower it or raise mcp:guardrails.maxReplicas"],
     ["resources without any value", () => planResources(local(), "router", {}), "give at least one of --cpu, --memory, --request-cpu, --request-memory"],
-    ["an unreadable CPU quantity", () => planResources(local(), "router", { cpu: "two" }), '--cpu "two" is not a CPU quantity; use e.g. 500m or 2'],
-    ["an unreadable memory quantity", () => planResources(local(), "router", { memory: "1GB" }), '--memory "1GB" is not a memory quantity; use e.g. 512Mi or 2Gi'],
+    ["an unreadable CPU quantity", () => planResources(local(), "router", { cpu: "two" }), 'mcp:services.router.resources.limits.cpu must be a CPU quantity such as "250m" or "2", got "two"'],
+    ["an unreadable memory quantity", () => planResources(local(), "router", { memory: "1GB" }), 'mcp:services.router.resources.limits.memory must be a memory quantity such as "256Mi" or "2Gi", got "1GB"'],
     ["a limit below the request", () => planResources(local(), "router", { memory: "64Mi" }), /resources would make the stack config invalid; nothing was changed:\n {2}- mcp:services\.router\.resources\.requests\.memory \(128Mi\) must be <= limits\.memory \(64Mi\)/],
     ["a limit above the guardrail", () => planResources(local(), "router", { cpu: "16" }), /mcp:services\.router\.resources\.limits\.cpu \(16\) exceeds guardrails\.maxCpu/],
     ["restarting nothing", () => planRestart(local(), []), "name a service to restart, or pass --all"],
     ["restarting an unknown service", () => planRestart(local(), ["gatway"]), 'unknown service "gatway"; this stack has: gateway, router, mcp-filesystem, mcp-memory'],
     ["rotating an unknown secret", () => planRotate(local(), ["api-token"]), 'unknown secret "api-token"; this stack has: redis-password, postgres-password, gateway-jwt-signing-key'],
     ["rotating nothing", () => planRotate(local(), []), "name a secret to rotate, or pass --all"],
-    ["a zero rate", () => planRateLimit(local(), 0), "rps must be a whole number >= 1, got 0"],
-    ["a burst below the rate", () => planRateLimit(local(), 100, 10), "--burst 10 is below the rate 100; a burst must allow at least one second of traffic"],
+    ["a zero rate", () => planRateLimit(local(), 0), "rate-limit would make the stack config invalid; nothing was changed:\n  - mcp:security.rateLimit.rps (0) must be >= 1"],
+    ["a burst below the rate", () => planRateLimit(local(), 100, 10), "mcp:security.rateLimit.burst (10) must be >= rateLimit.rps (100)"],
     ["an unknown circuit breaker key", () => planCircuitBreaker(local(), "threshold=50"), '"threshold=50" is not a circuit breaker setting; use key=value with keys enabled, errorThresholdPercent, openSeconds, halfOpenRequests, or on/off'],
     ["a circuit breaker threshold out of range", () => planCircuitBreaker(local(), "errorThresholdPercent=150"), /mcp:security\.circuitBreaker\.errorThresholdPercent \(150\) must be <= 100/],
     ["a rollback to an update that does not exist", () => planRollback(local(), history, { to: 9 }), "update 9 is not in the stack history; recent updates: 3, 2, 1"],
@@ -105,7 +114,7 @@ describe("ops command planning", () => {
     });
 
     it("rolls back to the last good update, restoring its config as a new change", () => {
-        const current = { ...local(), services: { ...local().services, gateway: { ...local().services.gateway, replicas: 5 } } };
+        const current = currentStackConfig("local", { ...localRaw(), services: { ...localRaw().services, gateway: { ...localRaw().services.gateway, replicas: 5 } } });
         const plan = planRollback(current, history, { lastGood: true });
         expect(plan.summary).toBe("restore the config of update 1 (2026-11-18T10:00:00Z: deploy)");
         expect((plan.config.services as any).gateway.replicas).toBe(2);

@@ -1,16 +1,23 @@
 import { readFileSync } from "fs";
 import { join } from "path";
 import { Command } from "commander";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { ALERT_RULES } from "../../components/alertRules";
-import { buildProgram } from "../../ops/cli";
+import { CommandModule, COMMANDS, defineCommand } from "../../ops/cli";
+import { CommandContext } from "../../ops/commandLine/context";
 import { RUNBOOKS } from "../../runbooks/registry";
 import { renderRunbookBook } from "../../runbooks/render";
 import { REPO_ROOT } from "../support/platform";
 
 /** Command paths the CLI really has, e.g. "health", "redis revoke-sessions". */
-function cliCommands(command: Command = buildProgram(), prefix = ""): string[] {
-    return command.commands.flatMap((c) => {
+const modules: Record<string, CommandModule> = {};
+beforeAll(async () => {
+    for (const name of Object.keys(COMMANDS)) modules[name] = await import(`../../ops/commands/${name}`);
+});
+
+function cliCommands(command?: Command, prefix = ""): string[] {
+    const children = command?.commands ?? Object.keys(COMMANDS).map((name) => defineCommand(name, modules[name], new CommandContext(REPO_ROOT)));
+    return children.flatMap((c) => {
         const path = `${prefix}${c.name()}`;
         return [path, ...cliCommands(c, `${path} `)];
     });

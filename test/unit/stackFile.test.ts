@@ -3,8 +3,8 @@ import { tmpdir } from "os";
 import { join } from "path";
 import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { missingProviderSettings } from "../../config/stack";
-import { readStackConfig, snapshotStackFile, writeStackConfigValues } from "../../ops/stackFile";
+import { missingProviderSettings } from "../../platform/program";
+import { readStackConfig, snapshotStackFile, writeStackConfigValues } from "../../ops/stack/stackFile";
 import { REPO_ROOT } from "../support/platform";
 
 describe("the stack file as ops commands write it", () => {

@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
-import type { Status } from "../health/classify";
-import { connectRedis, info, RedisTarget } from "./connect";
+import type { Status } from "./status";
+import { connectRedis, info, RedisTarget } from "../redis/connect";
 
 export interface RedisHealth {
     status: Status;

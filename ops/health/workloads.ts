@@ -1,8 +1,8 @@
-import type { Status } from "../health/classify";
+import type { Status } from "./status";
 import { UnavailableError } from "../errors";
 import type { V1LabelSelector, V1Pod } from "@kubernetes/client-node" with { "resolution-mode": "import" };
-import { kubeConfigFrom, loadKubeClient } from "./client";
-import { isSimulatedNode, isSimulatedPod } from "./simulated";
+import { kubeConfigFrom, loadKubeClient } from "../kube/client";
+import { isSimulatedNode, isSimulatedPod } from "../kube/simulated";
 
 export interface WorkloadReadiness {
     kind: "Deployment" | "StatefulSet";

@@ -1,8 +1,15 @@
 import * as pulumi from "@pulumi/pulumi";
-import type { ExternalCredentials } from "../platform/declarePlatform";
-import { ConfigError } from "./errors";
-import { CONFIG_NAMESPACE, parsePlatformConfig, rawFromStackConfig } from "./load";
-import type { PlatformConfig } from "./schema";
+import type { PulumiFn } from "@pulumi/pulumi/automation";
+import { ConfigError } from "../config/errors";
+import { CONFIG_NAMESPACE, decodeStackConfig, parsePlatformConfig } from "../config/load";
+import type { PlatformConfig } from "../config/schema";
+import { declarePlatform, ExternalCredentials } from "./declarePlatform";
+
+/** The platform as an Automation API program (ops commands run it in-process): validated config, then every component. */
+export const platformProgram: PulumiFn = async () => {
+    const { config, credentials } = loadStackConfig();
+    return declarePlatform(config, credentials) as unknown as Record<string, unknown>;
+};
 
 /**
  * Reads and validates the running stack's `mcp:` config before any resource is declared.
@@ -13,7 +20,7 @@ export function loadStackConfig(): { config: PlatformConfig; credentials: Extern
         const all = pulumi.runtime.allConfig();
         const providerProblems = missingProviderSettings(all);
         if (providerProblems.length > 0) throw new ConfigError(providerProblems);
-        const config = parsePlatformConfig(rawFromStackConfig(all));
+        const config = parsePlatformConfig(decodeStackConfig(all));
         const stackConfig = new pulumi.Config(CONFIG_NAMESPACE);
         const credentials: ExternalCredentials = {};
         const missing: string[] = [];

@@ -1,18 +1,22 @@
-import { rawFromStackConfig } from "../../config/load";
+import type { Command } from "commander";
+import { decodeStackConfig } from "../../config/load";
 import { InvalidInputError } from "../errors";
-import { planEdits } from "./edit";
-import type { Plan } from "./types";
+import { changeCommand } from "../commandLine/change";
+import type { CommandContext } from "../commandLine/context";
+import { numberOption } from "../commandLine/flags";
+import { planEdits } from "../plan/edit";
+import type { CurrentConfig, Plan } from "../plan/types";
+import type { HistoryEntry } from "../stack/history";
 
-/** The parts of an update in the stack history a rollback needs (the Automation API's UpdateSummary). */
-export interface HistoryEntry {
-    version: number;
-    result: string;
-    message?: string;
-    startTime: string;
-    config?: Record<string, { value: string; secret?: boolean }>;
-    /** "update", "refresh", "destroy", … */
-    kind?: string;
-    endTime?: string;
+/** `mcp-ops rollback --to <update>|--last-good`: an earlier update's config, restored as a new update. */
+export function define(command: Command, ctx: CommandContext): void {
+    changeCommand<{ to?: number; lastGood: boolean }>(
+        command
+            .addOption(numberOption("--to <update>", "update version from mcp-ops history", "--to"))
+            .option("--last-good", "the newest successful update before the newest one", false),
+        ctx,
+        (_args, o) => async (current, history) => planRollback(current, await history(), { to: o.to, lastGood: o.lastGood }),
+    );
 }
 
 /**
@@ -26,7 +30,7 @@ const NOT_ROLLED_BACK = new Set(["secrets"]);
  * Restores the `mcp:` config an earlier update ran with, as a new update (DESIGN principle 3).
  * `lastGood` picks the newest successful update before the newest update.
  */
-export function planRollback(current: Record<string, unknown>, history: HistoryEntry[], target: { to?: number; lastGood?: boolean }): Plan {
+export function planRollback(current: CurrentConfig, history: HistoryEntry[], target: { to?: number; lastGood?: boolean }): Plan {
     const updates = history.filter((h) => h.config !== undefined).sort((a, b) => b.version - a.version);
     if (updates.length === 0) throw new InvalidInputError("the stack has no recorded updates to roll back to");
     let entry: HistoryEntry | undefined;
@@ -40,11 +44,11 @@ export function planRollback(current: Record<string, unknown>, history: HistoryE
     } else {
         throw new InvalidInputError("say where to roll back to: --to <update> or --last-good");
     }
-    const wanted: Record<string, string> = {};
-    for (const [key, { value, secret }] of Object.entries(entry.config!)) if (!secret) wanted[key] = value;
-    const restored = rawFromStackConfig(wanted);
-    const keys = [...new Set([...Object.keys(current), ...Object.keys(restored)])].filter((key) => !NOT_ROLLED_BACK.has(key));
-    const secretsDiffer = JSON.stringify(current.secrets) !== JSON.stringify(restored.secrets);
+    const recorded: Record<string, string> = {};
+    for (const [key, { value, secret }] of Object.entries(entry.config!)) if (!secret) recorded[key] = value;
+    const restored = decodeStackConfig(recorded);
+    const keys = [...new Set([...Object.keys(current.raw), ...Object.keys(restored)])].filter((key) => !NOT_ROLLED_BACK.has(key));
+    const secretsDiffer = JSON.stringify(current.raw.secrets) !== JSON.stringify(restored.secrets);
     return planEdits(
         "rollback",
         `restore the config of update ${entry.version} (${entry.startTime}${entry.message ? `: ${entry.message}` : ""})` +

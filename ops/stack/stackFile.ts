@@ -1,34 +1,34 @@
-import { readFileSync, renameSync, writeFileSync } from "fs";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "fs";
 import { join } from "path";
 import { isMap, parse, parseDocument, type Document } from "yaml";
-import { parsePlatformConfig } from "../config/load";
-import type { PlatformConfig } from "../config/schema";
-import { InvalidInputError } from "./errors";
+import { decodeStackConfig, parsePlatformConfig } from "../../config/load";
+import type { PlatformConfig } from "../../config/schema";
+import { InvalidInputError } from "../errors";
 
 export const stackFilePath = (stack: string, projectDir: string) => join(projectDir, `Pulumi.${stack}.yaml`);
+
+const noStackFile = (stack: string, file: string) =>
+    new InvalidInputError(`stack "${stack}" has no settings file ${file}; use --stack with one of local, staging, production`);
 
 function readStackFile(stack: string, projectDir: string): string {
     const file = stackFilePath(stack, projectDir);
     try {
         return readFileSync(file, "utf8");
     } catch {
-        throw new InvalidInputError(`stack "${stack}" has no settings file ${file}; use --stack with one of local, staging, production`);
+        throw noStackFile(stack, file);
     }
 }
 
-const isEncrypted = (value: unknown) => value !== null && typeof value === "object" && "secure" in value;
+/** A stack without a settings file is a typo: refused before any engine call. */
+export function requireStackFile(stack: string, projectDir: string): void {
+    const file = stackFilePath(stack, projectDir);
+    if (!existsSync(file)) throw noStackFile(stack, file);
+}
 
-/**
- * Raw `mcp:` config of a stack's settings file (Pulumi.<stack>.yaml), keys without the namespace.
- * Encrypted values (`secure:`) are left out: the program reads them as secret Outputs.
- */
+/** Raw `mcp:` config of a stack's settings file (Pulumi.<stack>.yaml), decoded as the program decodes it. */
 export function readRawStackConfig(stack: string, projectDir: string): Record<string, any> {
-    const config = (parse(readStackFile(stack, projectDir)) as { config?: Record<string, unknown> } | null)?.config ?? {};
-    const raw: Record<string, any> = {};
-    for (const [key, value] of Object.entries(config)) {
-        if (key.startsWith("mcp:") && !isEncrypted(value)) raw[key.slice("mcp:".length)] = value;
-    }
-    return raw;
+    const file = parse(readStackFile(stack, projectDir)) as { config?: Record<string, unknown> } | null;
+    return decodeStackConfig(file?.config ?? {});
 }
 
 /** The validated config of a stack's settings file. */

@@ -1,0 +1,76 @@
+import type { PlatformConfig } from "../../config/schema";
+import { InvalidInputError } from "../errors";
+import { findKubeconfig } from "../kube/client";
+import { confirmOnTerminal } from "../lifecycle/confirm";
+import type { CurrentConfig } from "../plan/types";
+import type { AutomationStack } from "../stack/automation";
+import { readRawStackConfig } from "../stack/stackFile";
+import { parsePlatformConfig } from "../../config/load";
+
+export type OpenStack = (stack: string, kubeconfig?: string) => Promise<AutomationStack>;
+
+/**
+ * What a command knows about the project for one run: each stack's config is read from its stack
+ * file once and validated once, each stack opened once, and handed to whatever needs them.
+ */
+export class CommandContext {
+    private readonly current = new Map<string, CurrentConfig>();
+    private readonly opened = new Map<string, Promise<AutomationStack>>();
+
+    constructor(
+        readonly projectDir: string,
+        /** Test seam: how a stack is opened. Default: the Automation API with the platform program. */
+        private readonly open: OpenStack = (stack, kubeconfig) => openWithAutomation(projectDir, stack, kubeconfig),
+    ) {}
+
+    /** The stack's config as its stack file has it now (read once per command). */
+    currentConfig(stack: string): CurrentConfig {
+        let found = this.current.get(stack);
+        if (!found) {
+            const raw = readRawStackConfig(stack, this.projectDir);
+            found = { raw, config: parsePlatformConfig(raw) };
+            this.current.set(stack, found);
+        }
+        return found;
+    }
+
+    config(stack: string): PlatformConfig {
+        return this.currentConfig(stack).config;
+    }
+
+    /** The flag, $KUBECONFIG, else the local cluster's for the local stack; undefined when none is known. */
+    kubeconfig(stack: string, flag?: string): string | undefined {
+        return findKubeconfig(flag, this.projectDir, stack);
+    }
+
+    /** For commands that act on the cluster: its kubeconfig and the stack's namespace, or a clear refusal. */
+    cluster(stack: string, flag?: string): { kubeconfig: string; namespace: string } {
+        const kubeconfig = this.kubeconfig(stack, flag);
+        if (!kubeconfig) {
+            throw new InvalidInputError(`this command needs a cluster: pass --kubeconfig or set KUBECONFIG${stack === "local" ? " (or start the local cluster: npm run local:up)" : ""}`);
+        }
+        return { kubeconfig, namespace: this.config(stack).namespace };
+    }
+
+    /** The stack through the Automation API (opened once per command). */
+    stack(stack: string, kubeconfigFlag?: string): Promise<AutomationStack> {
+        let opened = this.opened.get(stack);
+        if (!opened) {
+            opened = this.open(stack, this.kubeconfig(stack, kubeconfigFlag));
+            this.opened.set(stack, opened);
+        }
+        return opened;
+    }
+
+    /** Asks before an action that changes or deletes something; --yes answers for CI. */
+    confirm(summary: string, o: { stack: string; yes?: boolean }): Promise<void> {
+        return confirmOnTerminal(summary, { stack: o.stack, environment: this.config(o.stack).environment, yes: Boolean(o.yes) });
+    }
+}
+
+/** The engine and the platform program load only when a command needs a stack: `health` and `--help` start without them. */
+function openWithAutomation(projectDir: string, stack: string, kubeconfig?: string): Promise<AutomationStack> {
+    const { openStack } = require("../stack/automation") as typeof import("../stack/automation");
+    const { pulumiRoot } = require("../stack/toolchain") as typeof import("../stack/toolchain");
+    return openStack({ projectDir, stack, pulumiRoot: pulumiRoot(projectDir), kubeconfig });
+}

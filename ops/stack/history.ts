@@ -1,0 +1,39 @@
+import type { Stack } from "@pulumi/pulumi/automation";
+
+/** The parts of an update in the stack history a rollback needs (the Automation API's UpdateSummary). */
+export interface HistoryEntry {
+    version: number;
+    result: string;
+    message?: string;
+    startTime: string;
+    config?: Record<string, { value: string; secret?: boolean }>;
+    /** "update", "refresh", "destroy", … */
+    kind?: string;
+    endTime?: string;
+}
+
+    /** More updates than any stack has: `pulumi stack history` returns 10 unless asked for a page size. */
+const ALL_UPDATES = 1_000_000;
+
+/**
+ * The stack's updates, newest first. File backends record every update as version 0, so
+ * versions are numbered here by age (oldest = 1), the same numbering `pulumi stack history`
+ * users count by, and stable as new updates are added. That needs every update: counting only
+ * the first page would give two updates the same number once a stack has more than a page.
+ */
+export async function stackHistory(stack: Stack, limit: number): Promise<HistoryEntry[]> {
+    const updates = await stack.history(ALL_UPDATES, 1);
+    const numbered = updates.every((u) => !u.version);
+    return updates
+        .map((u, i) => ({
+            version: numbered ? updates.length - i : u.version,
+            result: u.result,
+            message: u.message,
+            startTime: new Date(u.startTime).toISOString(),
+            endTime: u.endTime ? new Date(u.endTime).toISOString() : undefined,
+            config: u.config,
+            kind: u.kind,
+        }))
+        .slice(0, limit);
+}
+
