@@ -1,7 +1,6 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { checksum } from "./checksum";
-import { PART_OF } from "./labels";
+import { credentialSecret } from "./credentialSecret";
 import { SecretRef } from "./secretRef";
 
 export interface ExternalSecretArgs {
@@ -28,15 +27,7 @@ export class ExternalSecret extends pulumi.ComponentResource implements SecretRe
     constructor(name: string, args: ExternalSecretArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp:secrets:ExternalSecret", name, {}, opts);
         this.key = args.key ?? "value";
-        const secret = new k8s.core.v1.Secret(
-            `${name}-secret`,
-            {
-                metadata: { name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, "mcp.platform/secret": name } },
-                type: "Opaque",
-                stringData: { [this.key]: pulumi.secret(args.value) },
-            },
-            { parent: this },
-        );
+        const secret = credentialSecret(name, args.namespace, this.key, pulumi.secret(args.value), this);
         this.secretName = secret.metadata.name;
         this.checksum = pulumi.output(checksum({ name, source: "external", rotationEpoch: String(args.rotationEpoch) }));
         this.registerOutputs({ secretName: this.secretName });

@@ -1,8 +1,7 @@
-import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { checksum } from "./checksum";
-import { PART_OF } from "./labels";
+import { credentialSecret } from "./credentialSecret";
 import { SecretRef } from "./secretRef";
 
 export interface RotatedSecretArgs {
@@ -39,15 +38,7 @@ export class RotatedSecret extends pulumi.ComponentResource implements SecretRef
             { parent: this },
         );
 
-        const secret = new k8s.core.v1.Secret(
-            `${name}-secret`,
-            {
-                metadata: { name, namespace: args.namespace, labels: { "app.kubernetes.io/part-of": PART_OF, "mcp.platform/secret": name } },
-                type: "Opaque",
-                stringData: { [this.key]: value.result },
-            },
-            { parent: this },
-        );
+        const secret = credentialSecret(name, args.namespace, this.key, value.result, this);
 
         this.secretName = secret.metadata.name;
         this.checksum = pulumi.output(checksum({ name, ...keepers }));

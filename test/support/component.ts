@@ -1,0 +1,32 @@
+import * as pulumi from "@pulumi/pulumi";
+import type { SecretRef } from "../../components/secretRef";
+import { recordResources, Registered, settle } from "./mocks";
+
+export interface Declared {
+    resources: Registered[];
+    /** The one resource of this type (fails when there is none or more than one). */
+    one(type: string): Registered;
+    ofType(type: string): Registered[];
+}
+
+/** Declares one component under recording mocks and returns what it registered, for assertions on the inputs. */
+export async function declareComponent(declare: () => unknown): Promise<Declared> {
+    const resources = await recordResources("unit");
+    declare();
+    await settle(resources);
+    const ofType = (type: string) => resources.filter((r) => r.type === type);
+    return {
+        resources,
+        ofType,
+        one(type) {
+            const found = ofType(type);
+            if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);
+            return found[0];
+        },
+    };
+}
+
+/** A credential reference as consumers see it: a Secret's name and key, and a checksum. */
+export const secretRef = (name: string): SecretRef => ({ secretName: pulumi.output(name), key: "value", checksum: pulumi.output(`${name}-checksum`) });
+
+export const noTraffic = { ingress: [], egress: [] };
