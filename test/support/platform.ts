@@ -5,6 +5,7 @@ import type { CurrentConfig } from "../../ops/plan/types";
 import { readRawStackConfig } from "../../ops/stack/stackFile";
 import { declarePlatform, ExternalCredentials, PlatformOutputs } from "../../platform/declarePlatform";
 import { recordResources, Registered, settle } from "./mocks";
+import { recordUrns, UrnRecord } from "./urns";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 
@@ -42,6 +43,8 @@ export function editedConfig(stack: string, edit: (raw: Record<string, any>) => 
 
 export interface Deployment {
     resources: Registered[];
+    /** Every resource's URN (components included), as the engine would give it. */
+    urns: UrnRecord[];
     outputs: PlatformOutputs;
     ofType(type: string): Registered[];
     named(type: string, name: string): Registered;
@@ -50,11 +53,13 @@ export interface Deployment {
 /** Runs the program against recording mocks and returns what it registered. */
 export async function deploy(config: PlatformConfig, credentials?: ExternalCredentials): Promise<Deployment> {
     const resources = await recordResources(config.environment);
+    const urns = recordUrns();
     const outputs = declarePlatform(config, credentials);
     await settle(resources);
     const ofType = (type: string) => resources.filter((r) => r.type === type);
     return {
         resources,
+        urns,
         outputs,
         ofType,
         named(type, name) {
