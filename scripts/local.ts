@@ -12,7 +12,7 @@ import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { loadKubeClient, kubeConfigFrom, localKubeconfigPath } from "../ops/kube/client";
 import { SIMULATED_NOTE } from "../ops/kube/simulated";
 import { workloadReadiness } from "../ops/health/workloads";
-import { ensureFileBackend, stackEnvironment } from "../ops/stack/environment";
+import { ensureFileBackend, PROJECT_NAME, stackEnvironment } from "../ops/stack/environment";
 import { platformProgram } from "../platform/program";
 import { installPlugins, missingPlugins, missingPluginsMessage } from "../ops/stack/plugins";
 
@@ -39,7 +39,7 @@ async function up() {
     const envVars: Record<string, string> = { ...stackEnvironment(repo, STACK), KUBECONFIG: kubeconfig };
     ensureFileBackend(envVars.PULUMI_BACKEND_URL);
     const pulumiCommand = await PulumiCommand.get({ root: dirname(bin) });
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: "mcp-platform", program: platformProgram }, { workDir: repo, pulumiCommand, envVars });
+    const stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: PROJECT_NAME, program: platformProgram }, { workDir: repo, pulumiCommand, envVars });
 
     step("provider plugins (installed once with pulumi plugin install)");
     const pulumi = join(bin, "pulumi");
@@ -97,7 +97,7 @@ async function down() {
         try {
             const bin = run("bash", [join(repo, "scripts", "toolchain.sh"), "pulumi"]).trim();
             const envVars: Record<string, string> = { ...stackEnvironment(repo, STACK), KUBECONFIG: kubeconfig };
-            const stack = await LocalWorkspace.selectStack({ stackName: STACK, projectName: "mcp-platform", program: platformProgram }, { workDir: repo, pulumiCommand: await PulumiCommand.get({ root: dirname(bin) }), envVars });
+            const stack = await LocalWorkspace.selectStack({ stackName: STACK, projectName: PROJECT_NAME, program: platformProgram }, { workDir: repo, pulumiCommand: await PulumiCommand.get({ root: dirname(bin) }), envVars });
             await stack.destroy({ onOutput: (out) => process.stdout.write(out) });
         } catch (error) {
             console.error(`destroy did not complete: ${(error as Error).message.split("\n")[0]}`);

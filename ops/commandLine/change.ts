@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { InvalidInputError } from "../errors";
+import { loadKubeClient } from "../kube/client";
 import { describeStuck, verifyRollouts } from "../kube/rollout";
 import { currentActor } from "../lifecycle/audit";
 import { confirmOnTerminal } from "../lifecycle/confirm";
@@ -92,6 +93,8 @@ async function planAndRun(flags: ChangeFlags, ctx: CommandContext, planner: Plan
           }
         : undefined;
     if (!verifier && plan.rollouts.length > 0) report("no cluster reachable (no kubeconfig); rollouts will not be verified");
+    // The Kubernetes client takes a moment to load: it loads while the update runs, not after.
+    if (verifier && plan.rollouts.length > 0) loadKubeClient().catch(() => undefined);
     report(`${flags.preview ? "preview" : "plan"}: ${plan.summary}`);
     return retryWhileLocked(flags, () =>
         runChange(plan, stack, verifier, {

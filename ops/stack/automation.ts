@@ -1,14 +1,15 @@
 import { EngineEvent as AutomationEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { existsSync } from "fs";
 import { join } from "path";
-import { platformProgram } from "../../platform/program";
+import { fileURLToPath } from "url";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
 import type { StackPort } from "../lifecycle/run";
-import { HistoryEntry, stackHistory } from "./history";
+import { finishedUpdateVersion, HistoryEntry, stackHistory } from "./history";
 import { EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
-import { ensureFileBackend, stackEnvironment } from "./environment";
+import { ensureFileBackend, PROJECT_NAME, stackEnvironment } from "./environment";
 
 export interface OpenStackOptions {
     projectDir: string;
@@ -39,8 +40,11 @@ export interface AutomationStack extends StackPort {
 
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     requireStackFile(o.stack, o.projectDir);
-    // scripts/toolchain.sh already pins the CLI's version; asking the CLI again costs a process per command.
-    const pulumiCommand = o.pulumiRoot ? await PulumiCommand.get({ root: o.pulumiRoot, skipVersionCheck: true }) : undefined;
+    // scripts/toolchain.sh already pins the CLI's version, so it is not checked again; the Automation
+    // API still runs `pulumi version`, and the platform program's modules load while it does.
+    const gettingCommand = o.pulumiRoot ? PulumiCommand.get({ root: o.pulumiRoot, skipVersionCheck: true }) : undefined;
+    const program = o.program ?? loadPlatformProgram();
+    const pulumiCommand = await gettingCommand;
     const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
     // The engine finds plugins that come with the CLI (the policy-pack analyzer) on PATH.
     if (o.pulumiRoot) envVars.PATH = `${join(o.pulumiRoot, "bin")}:${process.env.PATH ?? ""}`;
@@ -51,10 +55,11 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     if (kubeconfig) envVars.KUBECONFIG = kubeconfig;
     let stack: Stack;
     try {
-        stack = await LocalWorkspace.selectStack(
-            { stackName: o.stack, projectName: "mcp-platform", program: o.program ?? platformProgram },
-            { workDir: o.projectDir, pulumiCommand, envVars },
-        );
+        const workspace = await LocalWorkspace.create({ workDir: o.projectDir, pulumiCommand, envVars, program });
+        // Selecting runs `pulumi stack select`, a CLI process that only proves the stack exists (every
+        // later command names the stack itself); a file backend shows that in its files.
+        if (fileBackendHasStack(backend, o.stack)) workspace.selectStack = async () => undefined;
+        stack = await Stack.select(o.stack, workspace);
     } catch (error) {
         if (error instanceof StackNotFoundError) {
             throw new InvalidInputError(`stack "${o.stack}" does not exist in ${backend ?? "the current backend"}; create it with: pulumi stack init ${o.stack}`);
@@ -70,13 +75,14 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
     const runUp = async (message: string, refresh: boolean): Promise<{ version?: number; diff?: string }> => {
         const events: AutomationEvent[] = [];
+        let summaryVersion: number | undefined;
         try {
-            await stack.up({ message, refresh, onOutput: o.onOutput, onEvent: (e) => events.push(e) });
+            summaryVersion = (await stack.up({ message, refresh, onOutput: o.onOutput, onEvent: (e) => events.push(e) })).summary.version;
         } catch (error) {
             failed(error);
         }
-        const [newest] = await stackHistory(stack, 1);
-        return { version: newest?.version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
+        const version = await finishedUpdateVersion(stack, summaryVersion, backend);
+        return { version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
     };
     const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {
         const events: AutomationEvent[] = [];
@@ -122,6 +128,16 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         up: (message) => runUp(message, false),
         history: (limit = 50) => stackHistory(stack, limit),
     };
+}
+
+/** The platform program; its modules (the providers' SDKs) load only for commands that open a stack. */
+const loadPlatformProgram = (): PulumiFn => (require("../../platform/program") as typeof import("../../platform/program")).platformProgram;
+
+/** Whether a file:// backend holds the stack (project-scoped layout or the older one, plain or gzipped). */
+function fileBackendHasStack(backend: string | undefined, stack: string): boolean {
+    if (!backend?.startsWith("file://")) return false;
+    const stacks = join(fileURLToPath(backend), ".pulumi", "stacks");
+    return [join(stacks, PROJECT_NAME, stack), join(stacks, stack)].some((base) => existsSync(`${base}.json`) || existsSync(`${base}.json.gz`));
 }
 
 /** The preview as the lifecycle prints it: one line per changed resource with its fields. */

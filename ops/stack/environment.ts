@@ -2,6 +2,9 @@ import { mkdirSync } from "fs";
 import { join } from "path";
 import { fileURLToPath } from "url";
 
+/** The project name in Pulumi.yaml. */
+export const PROJECT_NAME = "mcp-platform";
+
 /** The local stack keeps its state inside the repository (gitignored) and uses a local-only passphrase. */
 export function stackEnvironment(projectDir: string, stack: string, env: NodeJS.ProcessEnv = process.env): Record<string, string> {
     const out: Record<string, string> = {

@@ -1,4 +1,8 @@
+import { existsSync, readdirSync } from "fs";
+import { join } from "path";
+import { fileURLToPath } from "url";
 import type { Stack } from "@pulumi/pulumi/automation";
+import { PROJECT_NAME } from "./environment";
 
 /** The parts of an update in the stack history a rollback needs (the Automation API's UpdateSummary). */
 export interface HistoryEntry {
@@ -37,3 +41,23 @@ export async function stackHistory(stack: Stack, limit: number): Promise<History
         .slice(0, limit);
 }
 
+/**
+ * The number `stackHistory` gives the update that just finished, without another CLI process
+ * where the answer is at hand: backends that number updates put it in the update's own summary;
+ * a file backend records every update as version 0 in one `<stack>-<time>.history.json`, so the
+ * newest update's number is how many there are. Otherwise the history is asked.
+ */
+export async function finishedUpdateVersion(stack: Stack, summaryVersion: number | undefined, backend: string | undefined): Promise<number | undefined> {
+    if (summaryVersion) return summaryVersion;
+    const records = backend?.startsWith("file://") ? historyRecords(fileURLToPath(backend), stack.name) : undefined;
+    if (records !== undefined) return records;
+    const [newest] = await stackHistory(stack, 1);
+    return newest?.version;
+}
+
+/** Update records of a stack in a file backend (project-scoped layout, or the older one without projects). */
+function historyRecords(backendDir: string, stack: string): number | undefined {
+    const dirs = [join(backendDir, ".pulumi", "history", PROJECT_NAME, stack), join(backendDir, ".pulumi", "history", stack)];
+    const dir = dirs.find((d) => existsSync(d));
+    return dir ? readdirSync(dir).filter((f) => f.endsWith(".history.json")).length : undefined;
+}

@@ -125,6 +125,8 @@ export interface MeasuredChange {
     result?: { outcome: string; settled?: string; version?: number };
     /** A bare `pulumi up` of the same config change, through the Automation API in this process. */
     bareUpMs?: number;
+    /** The bare up plus the refreshing up it needs when the change settles (an HPA removed), both timed. */
+    bareSettledMs?: number;
 }
 
 /**
@@ -147,7 +149,7 @@ export async function measureChange(project: E2eProject, stack: AutomationStack,
     const bareUpMs = Date.now() - started;
     // A bare up that removes an HPA races it as the command's first update does; settle as the command did.
     if (result.settled) await stack.upWithRefresh("baseline: settle the bare up");
-    return { run, result, bareUpMs };
+    return { run, result, bareUpMs, bareSettledMs: Date.now() - started };
 }
 
 /** UIDs of the platform's objects: a replaced object gets a new one. */
