@@ -56,7 +56,7 @@ export interface McpServiceArgs {
 /** A TLS certificate's mount point inside the container. */
 export const TLS_MOUNT_PATH = "/etc/mcp/tls";
 
-/** Replica ownership (DESIGN principle 4): the HPA when there is one, else the config. */
+/** Replica ownership: the HPA when there is one, else the config. */
 export function replicaPlan(args: Pick<McpServiceArgs, "replicas" | "autoscaling">): { replicas?: number; minimum: number } {
     if (args.autoscaling) return { replicas: undefined, minimum: args.autoscaling.minReplicas };
     const replicas = args.replicas ?? 1;

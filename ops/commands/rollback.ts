@@ -27,7 +27,7 @@ export function define(command: Command, ctx: CommandContext): void {
 const NOT_ROLLED_BACK = new Set(["secrets"]);
 
 /**
- * Restores the `mcp:` config an earlier update ran with, as a new update (DESIGN principle 3).
+ * Restores the `mcp:` config an earlier update ran with, as a new update: history is never rewritten.
  * `lastGood` picks the newest successful update before the newest update.
  */
 export function planRollback(current: CurrentConfig, history: HistoryEntry[], target: { to?: number; lastGood?: boolean }): Plan {

@@ -56,7 +56,7 @@ export interface RunResult {
 }
 
 /**
- * One lifecycle for every change (DESIGN principle 2): write config → preview and show the
+ * One lifecycle for every change: write config → preview and show the
  * diff → confirm (with --yes: no preview, the update's own diff instead) → update with an audit
  * message → verify → revert as a new update if the verification fails → report. A preview-only
  * run, a refusal or a failure puts the stack config back as it was: only an applied change stays.

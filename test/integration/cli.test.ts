@@ -1,9 +1,10 @@
 import { execFileSync } from "child_process";
-import { mkdtempSync, rmSync } from "fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
 import { tmpdir } from "os";
 import { join } from "path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli";
+import { REPO_ROOT } from "../support/platform";
 import { startMcpServer, TestMcpServer } from "../support/mcpServer";
 import { fillKeys, RedisServer, startRedisServer, countKeys } from "../support/redisServer";
 
@@ -152,5 +153,29 @@ describe("mcp-ops redis revoke-sessions", () => {
         expect(result.code).toBe(69);
         expect(result.stderr).toContain("rejected the password");
         expect(result.stderr).not.toContain("not-the-password");
+    });
+});
+
+describe("mcp-ops itself", () => {
+    it("refuses an unknown command, even with --help, naming the real ones", async () => {
+        const result = await runCli(["rotat", "--help"]);
+        expect(result.code).toBe(64);
+        expect(result.stdout).toBe("");
+        expect(result.stderr).toMatch(/^mcp-ops: unknown command "rotat"; the commands are: status, health, scale, .*rotate.* \(mcp-ops --help describes them\)\n$/);
+    });
+
+    it("answers --version with the package's version, and --help with every command", async () => {
+        const { version } = JSON.parse(readFileSync(join(REPO_ROOT, "package.json"), "utf8")) as { version: string };
+        expect(await runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
+        const help = await runCli(["--help"]);
+        expect(help.code).toBe(0);
+        for (const name of readdirSync(join(REPO_ROOT, "ops", "commands")).map((f) => f.replace(/\.ts$/, ""))) expect(help.stdout).toContain(`\n  ${name} `);
+    });
+
+    it("prints a command's own help under its full name", async () => {
+        const result = await runCli(["scale", "--help"]);
+        expect(result.code).toBe(0);
+        expect(result.stdout).toMatch(/^Usage: mcp-ops scale \[options\] <service> \[replicas\]/);
+        expect(result.stdout).toContain("--verify-timeout <s>");
     });
 });
