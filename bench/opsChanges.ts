@@ -29,16 +29,22 @@ async function main(): Promise<void> {
         const rows: Array<[string, number, number]> = [];
         for (const args of COMMANDS) {
             const measured = await measureChange(project, stack, args);
-            if (measured.run.code !== 0 || measured.bareSettledMs === undefined) throw new Error(`mcp-ops ${args.join(" ")} failed: ${measured.run.stderr}`);
+            if (measured.run.code !== 0 || measured.bareSettledMs === undefined)
+                throw new Error(`mcp-ops ${args.join(" ")} failed: ${measured.run.stderr}`);
             // A change that settles (an HPA removed) needs a second, refreshing up to end right, bare or not.
             const baseline = measured.result?.settled ? "bare up + settle" : "bare up";
             rows.push([`mcp-ops ${args.join(" ")} --yes`, measured.run.ms, measured.bareSettledMs]);
             const ratio = (measured.run.ms / measured.bareSettledMs).toFixed(2);
             const [name, ms, bare] = rows.at(-1)!;
-            console.log(`  ${name.padEnd(56)} ${String(ms).padStart(6)} ms   ${baseline.padStart(16)} ${String(bare).padStart(6)} ms   ${ratio}x`);
+            console.log(
+                `  ${name.padEnd(56)} ${String(ms).padStart(6)} ms   ${baseline.padStart(16)} ${String(bare).padStart(6)} ms   ${ratio}x`,
+            );
         }
         const ratios = rows.map(([, ms, bare]) => ms / bare).sort((a, b) => a - b);
-        console.log(`ratio to a bare up: min ${ratios[0].toFixed(2)}x, median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)}x, max ${ratios.at(-1)!.toFixed(2)}x`);
+        console.log(
+            `ratio to a bare up: min ${ratios[0].toFixed(2)}x, median ${ratios[Math.floor(ratios.length / 2)].toFixed(2)}x, max ` +
+                `${ratios.at(-1)!.toFixed(2)}x`,
+        );
         await stack.stack.destroy();
     } finally {
         await project.close();

@@ -4,10 +4,10 @@
  * files it loads, and how often it opens the stack, reads the stack file and parses the config.
  * Counted by V8's own call counters (NODE_V8_COVERAGE), so nothing in the code is instrumented.
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join, relative } from "path";
-import { fileURLToPath } from "url";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import { e2eProject } from "../test/e2e/support";
 import { REPO_ROOT } from "../test/support/platform";
 

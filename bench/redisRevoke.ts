@@ -4,10 +4,10 @@
  * the same data in the same run. Prints time taken and the worst PING latency a concurrent
  * client saw, and the ratios. Sizes can be lowered for a quick look: SESSIONS=100000 OTHERS=200000.
  */
-import { mkdtempSync, rmSync } from "fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import Redis from "ioredis";
-import { tmpdir } from "os";
-import { join } from "path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startScratchRedis } from "../ops/redis/scratchServer";
 import { sweepKeys } from "../ops/redis/sweep";
 
@@ -69,7 +69,9 @@ async function main() {
         const remaining = await redis.dbsize();
         if (remaining !== OTHERS) throw new Error(`${remaining} keys left, expected ${OTHERS}`);
 
-        const row = (name: string, m: typeof scan) => `${name.padEnd(22)} ${m.seconds.toFixed(2).padStart(8)} s   worst PING ${m.worstPingMs.toFixed(1).padStart(8)} ms   (${m.pings} pings)`;
+        const row = (name: string, m: typeof scan) =>
+            `${name.padEnd(22)} ${m.seconds.toFixed(2).padStart(8)} s   worst PING ${m.worstPingMs.toFixed(1).padStart(8)} ms   ` +
+            `(${m.pings} pings)`;
         console.log(`\nrevoking ${SESSIONS} sessions among ${OTHERS} other keys, redis-server on loopback`);
         console.log(row("SCAN + UNLINK (ours)", scan));
         console.log(row("KEYS + DEL (baseline)", keys));

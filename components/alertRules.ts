@@ -20,7 +20,9 @@ export interface AlertRule {
 export const ALERT_RULES: readonly AlertRule[] = [
     {
         alert: "McpHighErrorRate",
-        expr: 'sum by (service) (rate(http_requests_total{namespace="$NS", code=~"5.."}[5m])) / sum by (service) (rate(http_requests_total{namespace="$NS"}[5m])) > 0.05',
+        expr:
+            'sum by (service) (rate(http_requests_total{namespace="$NS", code=~"5.."}[5m])) / sum by (service) ' +
+            '(rate(http_requests_total{namespace="$NS"}[5m])) > 0.05',
         for: "5m",
         severity: "critical",
         summary: "{{ $labels.service }} answers more than 5% of requests with 5xx",
@@ -40,11 +42,14 @@ export const ALERT_RULES: readonly AlertRule[] = [
     },
     {
         alert: "McpHighMemory",
-        expr: 'max by (pod, container) (container_memory_working_set_bytes{namespace="$NS", container!=""}) / max by (pod, container) (kube_pod_container_resource_limits{namespace="$NS", resource="memory"}) > 0.9',
+        expr:
+            'max by (pod, container) (container_memory_working_set_bytes{namespace="$NS", container!=""}) / max by (pod, container) ' +
+            '(kube_pod_container_resource_limits{namespace="$NS", resource="memory"}) > 0.9',
         for: "10m",
         severity: "warning",
         summary: "{{ $labels.container }} in {{ $labels.pod }} uses more than 90% of its memory limit",
-        description: "Working set at {{ $value | humanizePercentage }} of the limit for 10 minutes; the container is close to being OOM-killed.",
+        description:
+            "Working set at {{ $value | humanizePercentage }} of the limit for 10 minutes; the container is close to being OOM-killed.",
         runbook: "high-memory",
         command: "mcp-ops resources <service> --memory <limit>",
     },
@@ -74,7 +79,8 @@ export const ALERT_RULES: readonly AlertRule[] = [
         for: "10m",
         severity: "warning",
         summary: "MCP server {{ $labels.server }} is degraded",
-        description: "One of its REST or MCP checks fails, or it is slow. The gateway exports mcp_server_health_status from its upstream checks.",
+        description:
+            "One of its REST or MCP checks fails, or it is slow. The gateway exports mcp_server_health_status from its upstream checks.",
         runbook: "mcp-health",
         command: "mcp-ops health",
     },

@@ -1,6 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
-import { AlertRule, ALERT_RULES } from "./alertRules";
+import { type AlertRule, ALERT_RULES } from "./alertRules";
 import { PART_OF, selectorLabels } from "./labels";
 
 export interface AlertsArgs {

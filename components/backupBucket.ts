@@ -29,7 +29,11 @@ export class BackupBucket extends pulumi.ComponentResource {
         super("mcp:backup:BackupBucket", name, {}, opts);
         const child = { parent: this };
 
-        const bucket = new aws.s3.Bucket(`${name}-bucket`, { bucket: args.bucketName, forceDestroy: false, tags: { "app.kubernetes.io/part-of": "mcp-platform" } }, child);
+        const bucket = new aws.s3.Bucket(
+            `${name}-bucket`,
+            { bucket: args.bucketName, forceDestroy: false, tags: { "app.kubernetes.io/part-of": "mcp-platform" } },
+            child,
+        );
         new aws.s3.BucketVersioning(`${name}-versioning`, { bucket: bucket.id, versioningConfiguration: { status: "Enabled" } }, child);
         new aws.s3.BucketServerSideEncryptionConfiguration(
             `${name}-encryption`,
@@ -70,7 +74,9 @@ export class BackupBucket extends pulumi.ComponentResource {
                             Effect: "Allow",
                             Principal: { Federated: args.oidcProviderArn },
                             Action: "sts:AssumeRoleWithWebIdentity",
-                            Condition: { StringEquals: { [`${args.oidcIssuer}:sub`]: subject, [`${args.oidcIssuer}:aud`]: "sts.amazonaws.com" } },
+                            Condition: {
+                                StringEquals: { [`${args.oidcIssuer}:sub`]: subject, [`${args.oidcIssuer}:aud`]: "sts.amazonaws.com" },
+                            },
                         },
                     ],
                 }),

@@ -4,8 +4,8 @@ import type { BackupsConfig } from "../config/schema";
 import { POSTGRES_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import { SecretRef } from "./secretRef";
-import { BACKUP_WORKLOAD, TrafficRules } from "./traffic";
+import type { SecretRef } from "./secretRef";
+import { BACKUP_WORKLOAD, type TrafficRules } from "./traffic";
 
 /** A store to back up: where it is, which image has its client, and its credential. */
 export interface BackupSource {
@@ -68,13 +68,20 @@ export class Backups extends pulumi.ComponentResource {
             "s3-upload.sh": S3_UPLOAD_SCRIPT,
             "volume-prune.sh": VOLUME_PRUNE_SCRIPT,
         };
-        const scriptsMap = new k8s.core.v1.ConfigMap(`${name}-scripts`, { metadata: metadata("backup-scripts"), data: scripts }, { parent: this });
+        const scriptsMap = new k8s.core.v1.ConfigMap(
+            `${name}-scripts`,
+            { metadata: metadata("backup-scripts"), data: scripts },
+            { parent: this },
+        );
 
         let backupVolume: k8s.types.input.core.v1.Volume;
         if (destination.kind === "volume") {
             const claim = new k8s.core.v1.PersistentVolumeClaim(
                 `${name}-volume`,
-                { metadata: metadata("backups"), spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: destination.size } } } },
+                {
+                    metadata: metadata("backups"),
+                    spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: destination.size } } },
+                },
                 { parent: this, protect: false },
             );
             backupVolume = { name: "out", persistentVolumeClaim: { claimName: claim.metadata.name } };
@@ -86,12 +93,22 @@ export class Backups extends pulumi.ComponentResource {
             `${name}-netpol`,
             {
                 metadata: metadata(BACKUP_WORKLOAD),
-                spec: { podSelector: { matchLabels: selectorLabels(BACKUP_WORKLOAD) }, policyTypes: ["Ingress", "Egress"], ingress: args.traffic.ingress, egress: args.traffic.egress },
+                spec: {
+                    podSelector: { matchLabels: selectorLabels(BACKUP_WORKLOAD) },
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: args.traffic.ingress,
+                    egress: args.traffic.egress,
+                },
             },
             { parent: this },
         );
 
-        const cronJob = (store: "redis" | "postgres", schedule: string, source: BackupSource, dumpEnv: k8s.types.input.core.v1.EnvVar[]) => {
+        const cronJob = (
+            store: "redis" | "postgres",
+            schedule: string,
+            source: BackupSource,
+            dumpEnv: k8s.types.input.core.v1.EnvVar[],
+        ) => {
             const outDir = destination.kind === "volume" ? `/backups/${store}` : "/backups";
             const finish =
                 destination.kind === "s3"
@@ -113,7 +130,12 @@ export class Backups extends pulumi.ComponentResource {
                           env: [{ name: "RETENTION_DAYS", value: String(config.retentionDays) }],
                       };
             const mounts = [{ name: "out", mountPath: "/backups" }, { name: "scripts", mountPath: "/scripts", readOnly: true }, tmpMount];
-            const container = (spec: { name: string; image: pulumi.Input<string>; command: string[]; env: k8s.types.input.core.v1.EnvVar[] }) => ({
+            const container = (spec: {
+                name: string;
+                image: pulumi.Input<string>;
+                command: string[];
+                env: k8s.types.input.core.v1.EnvVar[];
+            }) => ({
                 ...spec,
                 env: [...spec.env, { name: "OUT_DIR", value: outDir }],
                 resources: jobResources,
@@ -144,10 +166,19 @@ export class Backups extends pulumi.ComponentResource {
                                         automountServiceAccountToken: false,
                                         securityContext: restrictedPodSecurityContext(SERVICE_UID),
                                         initContainers: [
-                                            container({ name: "dump", image: source.image, command: ["sh", `/scripts/${store}-backup.sh`], env: [...dumpEnv, { name: "HOME", value: "/tmp" }] }),
+                                            container({
+                                                name: "dump",
+                                                image: source.image,
+                                                command: ["sh", `/scripts/${store}-backup.sh`],
+                                                env: [...dumpEnv, { name: "HOME", value: "/tmp" }],
+                                            }),
                                         ],
                                         containers: [container(finish)],
-                                        volumes: [backupVolume, { name: "scripts", configMap: { name: scriptsMap.metadata.name } }, tmpVolume],
+                                        volumes: [
+                                            backupVolume,
+                                            { name: "scripts", configMap: { name: scriptsMap.metadata.name } },
+                                            tmpVolume,
+                                        ],
                                     },
                                 },
                             },
@@ -159,7 +190,10 @@ export class Backups extends pulumi.ComponentResource {
             this.cronJobs[store] = job.metadata.name;
         };
 
-        const secretEnv = (envName: string, ref: SecretRef) => ({ name: envName, valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } } });
+        const secretEnv = (envName: string, ref: SecretRef) => ({
+            name: envName,
+            valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+        });
         if (args.redis) {
             const r = args.redis;
             cronJob("redis", config.redisSchedule, r, [

@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 
 /** SHA-256 of a value's canonical JSON (keys sorted), so equal content gives equal checksums. */
 export function checksum(value: unknown): string {

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { checksum } from "./checksum";
 import { credentialSecret } from "./credentialSecret";
-import { SecretRef } from "./secretRef";
+import type { SecretRef } from "./secretRef";
 
 export interface ExternalSecretArgs {
     namespace: pulumi.Input<string>;

@@ -4,8 +4,8 @@ import type { Resources } from "../config/schema";
 import { checksum } from "./checksum";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import { SecretRef } from "./secretRef";
-import { TrafficRules } from "./traffic";
+import type { SecretRef } from "./secretRef";
+import type { TrafficRules } from "./traffic";
 
 export interface Autoscaling {
     minReplicas: number;
@@ -91,7 +91,11 @@ export class McpService extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const configMap = new k8s.core.v1.ConfigMap(`${name}-config`, { metadata: { ...metadata, name: `${name}-config` }, data: args.tuning }, { parent: this });
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-config`,
+            { metadata: { ...metadata, name: `${name}-config` }, data: args.tuning },
+            { parent: this },
+        );
 
         const secretChecksums = Object.values(secretEnv).map((ref) => ref.checksum);
         const ports = [{ name: "http", containerPort: args.port, protocol: "TCP" }];
@@ -132,8 +136,18 @@ export class McpService extends pulumi.ComponentResource {
                             automountServiceAccountToken: false,
                             securityContext: restrictedPodSecurityContext(SERVICE_UID),
                             topologySpreadConstraints: [
-                                { maxSkew: 1, topologyKey: "kubernetes.io/hostname", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
-                                { maxSkew: 1, topologyKey: "topology.kubernetes.io/zone", whenUnsatisfiable: "ScheduleAnyway", labelSelector: { matchLabels: selector } },
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "kubernetes.io/hostname",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: selector },
+                                },
+                                {
+                                    maxSkew: 1,
+                                    topologyKey: "topology.kubernetes.io/zone",
+                                    whenUnsatisfiable: "ScheduleAnyway",
+                                    labelSelector: { matchLabels: selector },
+                                },
                             ],
                             containers: [
                                 {
@@ -179,10 +193,16 @@ export class McpService extends pulumi.ComponentResource {
         if (args.autoscaling) {
             const a = args.autoscaling;
             const metrics: k8s.types.input.autoscaling.v2.MetricSpec[] = [
-                { type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuUtilization } } },
+                {
+                    type: "Resource",
+                    resource: { name: "cpu", target: { type: "Utilization", averageUtilization: a.targetCpuUtilization } },
+                },
             ];
             if (a.targetMemoryUtilization !== undefined) {
-                metrics.push({ type: "Resource", resource: { name: "memory", target: { type: "Utilization", averageUtilization: a.targetMemoryUtilization } } });
+                metrics.push({
+                    type: "Resource",
+                    resource: { name: "memory", target: { type: "Utilization", averageUtilization: a.targetMemoryUtilization } },
+                });
             }
             new k8s.autoscaling.v2.HorizontalPodAutoscaler(
                 `${name}-hpa`,
@@ -212,7 +232,12 @@ export class McpService extends pulumi.ComponentResource {
             `${name}-netpol`,
             {
                 metadata,
-                spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress", "Egress"], ingress: args.traffic.ingress, egress: args.traffic.egress },
+                spec: {
+                    podSelector: { matchLabels: selector },
+                    policyTypes: ["Ingress", "Egress"],
+                    ingress: args.traffic.ingress,
+                    egress: args.traffic.egress,
+                },
             },
             { parent: this },
         );

@@ -47,7 +47,11 @@ export class NamespaceBaseline extends pulumi.ComponentResource {
             { parent: this },
         );
         this.namespace = ns.metadata.name;
-        const metadata = (policyName: string) => ({ name: policyName, namespace: this.namespace, labels: { "app.kubernetes.io/part-of": PART_OF } });
+        const metadata = (policyName: string) => ({
+            name: policyName,
+            namespace: this.namespace,
+            labels: { "app.kubernetes.io/part-of": PART_OF },
+        });
 
         new k8s.networking.v1.NetworkPolicy(
             `${name}-default-deny`,

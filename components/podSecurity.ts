@@ -1,4 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
+import type * as k8s from "@pulumi/kubernetes";
 
 /**
  * The Pod Security "restricted" profile, applied to every workload. The namespace enforces the

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../config/schema";
-import { SecretRef } from "./secretRef";
+import type { SecretRef } from "./secretRef";
 import { declareStatefulStore } from "./statefulStore";
-import { STORE_PORTS, TrafficRules } from "./traffic";
+import { STORE_PORTS, type TrafficRules } from "./traffic";
 
 export interface PostgresArgs {
     namespace: pulumi.Input<string>;

@@ -1,8 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "../config/schema";
-import { SecretRef } from "./secretRef";
+import type { SecretRef } from "./secretRef";
 import { declareStatefulStore } from "./statefulStore";
-import { STORE_PORTS, TrafficRules } from "./traffic";
+import { STORE_PORTS, type TrafficRules } from "./traffic";
 
 export interface RedisArgs {
     namespace: pulumi.Input<string>;
@@ -32,7 +32,10 @@ export class Redis extends pulumi.ComponentResource {
             this.port = config.external.port;
         } else {
             this.port = STORE_PORTS.redis;
-            const passwordEnv = { name: "REDIS_PASSWORD", valueFrom: { secretKeyRef: { name: args.password.secretName, key: args.password.key } } };
+            const passwordEnv = {
+                name: "REDIS_PASSWORD",
+                valueFrom: { secretKeyRef: { name: args.password.secretName, key: args.password.key } },
+            };
             this.host = declareStatefulStore(this, name, {
                 namespace: args.namespace,
                 image: config.image,
@@ -45,11 +48,16 @@ export class Redis extends pulumi.ComponentResource {
                 command: ["redis-server"],
                 // $(REDIS_PASSWORD) is expanded by the kubelet, so the value never appears in the spec.
                 args: [
-                    "--requirepass", "$(REDIS_PASSWORD)",
-                    "--dir", "/data",
-                    "--maxmemory", config.maxmemory,
-                    "--maxmemory-policy", config.maxmemoryPolicy,
-                    "--appendonly", config.appendonly ? "yes" : "no",
+                    "--requirepass",
+                    "$(REDIS_PASSWORD)",
+                    "--dir",
+                    "/data",
+                    "--maxmemory",
+                    config.maxmemory,
+                    "--maxmemory-policy",
+                    config.maxmemoryPolicy,
+                    "--appendonly",
+                    config.appendonly ? "yes" : "no",
                 ],
                 // redis-cli reads REDISCLI_AUTH, which keeps the password off the probe's command line.
                 env: [passwordEnv, { ...passwordEnv, name: "REDISCLI_AUTH" }],

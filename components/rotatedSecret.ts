@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import * as random from "@pulumi/random";
 import { checksum } from "./checksum";
 import { credentialSecret } from "./credentialSecret";
-import { SecretRef } from "./secretRef";
+import type { SecretRef } from "./secretRef";
 
 export interface RotatedSecretArgs {
     namespace: pulumi.Input<string>;

@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 
 /** How a consumer reads a secret: by reference, plus a checksum (never the value) for its pod annotations. */
 export interface SecretRef {

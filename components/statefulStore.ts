@@ -3,8 +3,8 @@ import * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "../config/schema";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpMount, tmpVolume } from "./podSecurity";
-import { SecretRef } from "./secretRef";
-import { TrafficRules } from "./traffic";
+import type { SecretRef } from "./secretRef";
+import type { TrafficRules } from "./traffic";
 
 /** What differs between the stores; everything else about running one is shared. */
 export interface StatefulStoreSpec {
@@ -39,7 +39,10 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, spec
     const labels = workloadLabels(name, "store");
     const selector = selectorLabels(name);
     const metadata = { name, namespace: spec.namespace, labels };
-    const scratch = (spec.scratchPaths ?? []).map((path, i) => ({ volume: { name: `scratch-${i}`, emptyDir: {} }, mount: { name: `scratch-${i}`, mountPath: path } }));
+    const scratch = (spec.scratchPaths ?? []).map((path, i) => ({
+        volume: { name: `scratch-${i}`, emptyDir: {} },
+        mount: { name: `scratch-${i}`, mountPath: path },
+    }));
     const probe = (periodSeconds: number, failureThreshold: number) => ({
         exec: { command: spec.probeCommand },
         periodSeconds,
@@ -106,7 +109,15 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, spec
 
     new k8s.networking.v1.NetworkPolicy(
         `${name}-netpol`,
-        { metadata, spec: { podSelector: { matchLabels: selector }, policyTypes: ["Ingress", "Egress"], ingress: spec.traffic.ingress, egress: spec.traffic.egress } },
+        {
+            metadata,
+            spec: {
+                podSelector: { matchLabels: selector },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: spec.traffic.ingress,
+                egress: spec.traffic.egress,
+            },
+        },
         { parent },
     );
 

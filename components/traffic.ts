@@ -1,5 +1,5 @@
-import * as k8s from "@pulumi/kubernetes";
-import { PlatformConfig, STORES, StoreName } from "../config/schema";
+import type * as k8s from "@pulumi/kubernetes";
+import { type PlatformConfig, STORES, type StoreName } from "../config/schema";
 import { selectorLabels } from "./labels";
 
 type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;

@@ -24,7 +24,8 @@ function fieldProblem(field: Field, text: string): string | undefined {
     for (const part of text.split(",")) {
         const [range, step, extra] = part.split("/");
         if (extra !== undefined || range === "") return `"${part}" is not a ${field.name} value`;
-        if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0)) return `step "${step}" in the ${field.name} must be a whole number above 0`;
+        if (step !== undefined && (!/^\d+$/.test(step) || Number(step) === 0))
+            return `step "${step}" in the ${field.name} must be a whole number above 0`;
         if (range === "*" || range === "?") continue;
         const [low, high, more] = range.split("-");
         const from = value(field, low);

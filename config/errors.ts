@@ -44,7 +44,10 @@ export function problemFromIssue(issue: z.core.$ZodIssue, hints: KeyHints): Conf
             if (input === undefined) return [{ path, message: `is required; set it to one of ${issue.values.map(show).join(", ")}` }];
             return [{ path, message: `must be one of ${issue.values.map(show).join(", ")}, got ${show(input)}` }];
         case "unrecognized_keys":
-            return issue.keys.map((key) => ({ path: path ? `${path}.${key}` : key, message: `is not a known setting; ${unknownKeyHint(key, issue.path, hints)}` }));
+            return issue.keys.map((key) => ({
+                path: path ? `${path}.${key}` : key,
+                message: `is not a known setting; ${unknownKeyHint(key, issue.path, hints)}`,
+            }));
         case "invalid_key":
             return [{ path, message: "is not a valid name: names must be DNS labels (lower-case letters, digits, '-')" }];
         default:

@@ -1,7 +1,7 @@
 import type { z } from "zod";
 import { ConfigError, problemFromIssue } from "./errors";
-import { BUILT_IN_SECRETS, PlatformConfig, platformConfigSchema, SECRET_CONFIG_KEYS, secretSchema } from "./schema";
-import { ConfigProblem, semanticProblems } from "./semantics";
+import { BUILT_IN_SECRETS, type PlatformConfig, platformConfigSchema, SECRET_CONFIG_KEYS, secretSchema } from "./schema";
+import { type ConfigProblem, semanticProblems } from "./semantics";
 
 export const CONFIG_NAMESPACE = "mcp";
 

@@ -1,4 +1,4 @@
-import { isIPv4, isIPv6 } from "net";
+import { isIPv4, isIPv6 } from "node:net";
 
 /** Whether a string is an IPv4 or IPv6 CIDR with an address that parses and a prefix in range. */
 export function isCidr(value: string): boolean {

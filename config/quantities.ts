@@ -17,7 +17,7 @@ export function memoryBytes(quantity: unknown): number | undefined {
     const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
     if (!m) return undefined;
     const unit = m[2];
-    const factor = unit === undefined ? 1 : BINARY[unit] ?? DECIMAL[unit];
+    const factor = unit === undefined ? 1 : (BINARY[unit] ?? DECIMAL[unit]);
     return Number(m[1]) * factor;
 }
 

@@ -20,7 +20,13 @@ export const RESERVED_SECRET_NAMES: Record<string, string> = {
 };
 
 /** Keys of a service's ConfigMap the program writes itself; tuning.extra must not set them. */
-export const TUNING_KEYS = ["connection_pool_size", "max_idle_connections", "connection_timeout", "keep_alive_enabled", "keep_alive_timeout"] as const;
+export const TUNING_KEYS = [
+    "connection_pool_size",
+    "max_idle_connections",
+    "connection_timeout",
+    "keep_alive_enabled",
+    "keep_alive_timeout",
+] as const;
 export const GATEWAY_TUNING_KEYS = [
     "rate_limit_enabled",
     "rate_limit_rps",
@@ -36,7 +42,9 @@ export function injectedEnv(calls: readonly string[]): Record<string, string> {
     const env: Record<string, string> = {};
     for (const callee of calls) {
         if (callee === "redis") for (const name of ["REDIS_HOST", "REDIS_PORT", "REDIS_PASSWORD"]) env[name] = "redis";
-        else if (callee === "postgres") for (const name of ["DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"]) env[name] = "postgres";
+        else if (callee === "postgres")
+            for (const name of ["DATABASE_HOST", "DATABASE_PORT", "DATABASE_NAME", "DATABASE_USER", "DATABASE_PASSWORD"])
+                env[name] = "postgres";
         else env[`${callee.toUpperCase().replace(/-/g, "_")}_URL`] = callee;
     }
     return env;

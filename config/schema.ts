@@ -8,9 +8,9 @@ import { isCidr } from "./network";
  * be reported in one pass. Defaults are declared once, here.
  */
 
-const dnsLabel = z
-    .string()
-    .regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { error: "must be a DNS label (lower-case letters, digits, '-', starting with a letter, at most 63 characters)" });
+const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, {
+    error: "must be a DNS label (lower-case letters, digits, '-', starting with a letter, at most 63 characters)",
+});
 
 const port = z.int().min(1).max(65535);
 
@@ -28,7 +28,8 @@ const goDuration = z.string().regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, { error: 'm
 /** Five-field cron expression, as the CronJob controller parses it. */
 const cronSchedule = z.string().superRefine((schedule, ctx) => {
     const problem = cronProblem(schedule);
-    if (problem) ctx.addIssue({ code: "custom", message: `must be a five-field cron schedule such as "0 */6 * * *" (${problem})`, input: schedule });
+    if (problem)
+        ctx.addIssue({ code: "custom", message: `must be a five-field cron schedule such as "0 */6 * * *" (${problem})`, input: schedule });
 });
 
 const httpPath = z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'must be an HTTP path starting with "/"' });
@@ -129,18 +130,28 @@ export const redisSchema = z.strictObject({
     image: imageRef.default("redis:7.4.2-alpine"),
     ...storeResources.shape,
     /** Redis maxmemory, e.g. "768mb"; keep it below the memory limit. Default "768mb". */
-    maxmemory: z.string().regex(/^[0-9]+(kb|mb|gb)?$/i, { error: 'must be a Redis size such as "768mb"' }).default("768mb"),
+    maxmemory: z
+        .string()
+        .regex(/^[0-9]+(kb|mb|gb)?$/i, { error: 'must be a Redis size such as "768mb"' })
+        .default("768mb"),
     maxmemoryPolicy: z
-        .enum(["noeviction", "allkeys-lru", "allkeys-lfu", "volatile-lru", "volatile-lfu", "allkeys-random", "volatile-random", "volatile-ttl"])
+        .enum([
+            "noeviction",
+            "allkeys-lru",
+            "allkeys-lfu",
+            "volatile-lru",
+            "volatile-lfu",
+            "allkeys-random",
+            "volatile-random",
+            "volatile-ttl",
+        ])
         .default("allkeys-lru"),
     appendonly: z.boolean().default(true),
     /** TTLs `mcp-ops redis cache-policy` applies by key prefix (it only ever shortens a TTL). */
-    ttlRules: z
-        .array(z.strictObject({ prefix: z.string().min(1), ttlSeconds: z.int().min(1).max(31_536_000) }))
-        .default([
-            { prefix: "session:", ttlSeconds: 3600 },
-            { prefix: "cache:", ttlSeconds: 300 },
-        ]),
+    ttlRules: z.array(z.strictObject({ prefix: z.string().min(1), ttlSeconds: z.int().min(1).max(31_536_000) })).default([
+        { prefix: "session:", ttlSeconds: 3600 },
+        { prefix: "cache:", ttlSeconds: 300 },
+    ]),
     /** Used when mode is "external"; the password comes from the secret config key mcp:redisPassword. */
     external: externalEndpoint.optional(),
 });
@@ -150,7 +161,10 @@ export const postgresSchema = z.strictObject({
     image: imageRef.default("postgres:16.6-alpine"),
     ...storeResources.shape,
     database: dnsLabel.default("mcp"),
-    user: z.string().regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL role name" }).default("mcp"),
+    user: z
+        .string()
+        .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL role name" })
+        .default("mcp"),
     /** Used when mode is "external"; the password comes from the secret config key mcp:postgresPassword. */
     external: externalEndpoint.optional(),
 });
@@ -176,20 +190,36 @@ export const backupsSchema = z.strictObject({
 export const awsSchema = z.strictObject({
     /** Declares the AWS parts (backup bucket, IAM role). Must be false on the local stack. */
     enabled: z.boolean().default(false),
-    region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' }).optional(),
+    region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, { error: 'must be an AWS region such as "eu-west-1"' })
+        .optional(),
     /** Explicit bucket name; unset lets Pulumi name it. */
-    bucketName: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be a valid S3 bucket name" }).optional(),
+    bucketName: z
+        .string()
+        .regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { error: "must be a valid S3 bucket name" })
+        .optional(),
     /** The cluster's IAM OIDC provider, for the backup job's service account role. */
-    oidcProviderArn: z.string().regex(/^arn:aws:iam::\d{12}:oidc-provider\/.+$/, { error: "must be an IAM OIDC provider ARN" }).optional(),
+    oidcProviderArn: z
+        .string()
+        .regex(/^arn:aws:iam::\d{12}:oidc-provider\/.+$/, { error: "must be an IAM OIDC provider ARN" })
+        .optional(),
     /** The OIDC issuer host and path without scheme, e.g. oidc.eks.eu-west-1.amazonaws.com/id/ABC. */
-    oidcIssuer: z.string().regex(/^[^:/]+\/.+$/, { error: "must be the issuer host and path without https://" }).optional(),
+    oidcIssuer: z
+        .string()
+        .regex(/^[^:/]+\/.+$/, { error: "must be the issuer host and path without https://" })
+        .optional(),
 });
 
 export const tlsSchema = z.strictObject({
     enabled: z.boolean().default(true),
     /** selfSigned or ca for local and staging, acme for production. */
     issuer: z.enum(["selfSigned", "ca", "acme"]).default("selfSigned"),
-    dnsNames: z.array(z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "must be a DNS name" })).default([]),
+    dnsNames: z
+        .array(
+            z.string().regex(/^(\*\.)?[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/, { error: "must be a DNS name" }),
+        )
+        .default([]),
     duration: goDuration.default("2160h"),
     renewBefore: goDuration.default("360h"),
     /** ACME account and solver; required when issuer is "acme". */

@@ -54,7 +54,11 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         if (!service) continue;
         const at = `services.${name}`;
         if (name in RESERVED_SERVICE_NAMES) {
-            report(at, `is a name the platform gives ${RESERVED_SERVICE_NAMES[name]}; its objects would collide with this service's: rename the service`);
+            report(
+                at,
+                `is a name the platform gives ${RESERVED_SERVICE_NAMES[name]}; its objects would collide with this service's: rename the ` +
+                    `service`,
+            );
         }
         checkImage(report, `${at}.image`, service.image);
         checkServicePorts(report, at, service);
@@ -63,14 +67,22 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         for (const section of ["env", "secretEnv"] as const) {
             for (const envName of Object.keys(record(service[section]) ?? {})) {
                 if (envName in injected) {
-                    report(`${at}.${section}.${envName}`, `is set by the platform because ${name} calls ${injected[envName]}; remove it (the platform's value would be overridden or duplicated)`);
+                    report(
+                        `${at}.${section}.${envName}`,
+                        `is set by the platform because ${name} calls ${injected[envName]}; remove it (the platform's value would be ` +
+                            `overridden or duplicated)`,
+                    );
                 }
             }
         }
         const extra = record(record(service.tuning)?.extra) ?? {};
         const ownKeys: readonly string[] = name === "gateway" ? [...TUNING_KEYS, ...GATEWAY_TUNING_KEYS] : TUNING_KEYS;
         for (const key of Object.keys(extra)) {
-            if (ownKeys.includes(key)) report(`${at}.tuning.extra.${key}`, `is written by the platform from the tuning and security settings; set it there instead`);
+            if (ownKeys.includes(key))
+                report(
+                    `${at}.tuning.extra.${key}`,
+                    `is written by the platform from the tuning and security settings; set it there instead`,
+                );
         }
         checkReplicas(report, at, service, maxReplicasAllowed);
         checkResources(report, `${at}.resources`, record(service.resources), maxCpu, maxMemory);
@@ -83,13 +95,19 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
             if (callee === name) {
                 report(`${at}.calls[${i}]`, `names the service itself; remove "${callee}"`);
             } else if (!callable.includes(callee)) {
-                report(`${at}.calls[${i}]`, `"${callee}" is neither a service nor a store; use one of: ${callable.filter((c) => c !== name).join(", ")}`);
+                report(
+                    `${at}.calls[${i}]`,
+                    `"${callee}" is neither a service nor a store; use one of: ${callable.filter((c) => c !== name).join(", ")}`,
+                );
             }
         });
         const env = record(service.env) ?? {};
         for (const [envName, secret] of Object.entries(record(service.secretEnv) ?? {})) {
             if (typeof secret === "string" && !secretNames.includes(secret)) {
-                report(`${at}.secretEnv.${envName}`, `names secret "${secret}", which is not declared; add it under mcp:secrets or use one of: ${secretNames.join(", ")}`);
+                report(
+                    `${at}.secretEnv.${envName}`,
+                    `names secret "${secret}", which is not declared; add it under mcp:secrets or use one of: ${secretNames.join(", ")}`,
+                );
             }
             if (envName in env) {
                 report(`${at}.secretEnv.${envName}`, `is also set in env; keep it in one of env or secretEnv`);
@@ -101,7 +119,8 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     }
 
     for (const name of Object.keys(secrets)) {
-        if (name in RESERVED_SECRET_NAMES) report(`secrets.${name}`, `is the name of the Secret holding ${RESERVED_SECRET_NAMES[name]}; choose another name`);
+        if (name in RESERVED_SECRET_NAMES)
+            report(`secrets.${name}`, `is the name of the Secret holding ${RESERVED_SECRET_NAMES[name]}; choose another name`);
     }
 
     const environment = text(raw.environment);
@@ -133,8 +152,15 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         }
         if (mode === "in-cluster" && config.image !== undefined) checkImage(report, `${store}.image`, config.image);
         if (mode === "external") {
-            for (const key of ["storage", "storageClass", "resources", "image", ...(store === "redis" ? ["maxmemory", "maxmemoryPolicy", "appendonly"] : [])]) {
-                if (config[key] !== undefined) report(`${store}.${key}`, `only applies to an in-cluster ${store}, and ${store}.mode is "external"; remove it`);
+            for (const key of [
+                "storage",
+                "storageClass",
+                "resources",
+                "image",
+                ...(store === "redis" ? ["maxmemory", "maxmemoryPolicy", "appendonly"] : []),
+            ]) {
+                if (config[key] !== undefined)
+                    report(`${store}.${key}`, `only applies to an in-cluster ${store}, and ${store}.mode is "external"; remove it`);
             }
         }
         checkResources(report, `${store}.resources`, record(config.resources), maxCpu, maxMemory);
@@ -145,16 +171,22 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? "1Gi");
     const maxmemory = redisBytes(redis.maxmemory ?? "768mb");
     if (redis.mode !== "external" && redisLimit !== undefined && maxmemory !== undefined && maxmemory >= redisLimit) {
-        report("redis.maxmemory", `(${redis.maxmemory ?? "768mb"}) must be below the memory limit, or Redis is killed before it evicts; lower it or raise redis.resources.limits.memory`);
+        report(
+            "redis.maxmemory",
+            `(${redis.maxmemory ?? "768mb"}) must be below the memory limit, or Redis is killed before it evicts; lower it or raise ` +
+                `redis.resources.limits.memory`,
+        );
     }
 
     const tls = record(raw.tls) ?? {};
     if (tls.enabled !== false) {
         // cert-manager's own validation: a certificate lives at least an hour, renewal starts at least 5 minutes before expiry.
         const life = durationSeconds(tls.duration ?? "2160h");
-        if (life !== undefined && life < 3600) report("tls.duration", `(${tls.duration}) must be at least 1h; cert-manager refuses shorter certificates`);
+        if (life !== undefined && life < 3600)
+            report("tls.duration", `(${tls.duration}) must be at least 1h; cert-manager refuses shorter certificates`);
         const renew = durationSeconds(tls.renewBefore ?? "360h");
-        if (renew !== undefined && renew < 300) report("tls.renewBefore", `(${tls.renewBefore}) must be at least 5m; cert-manager refuses a shorter renewal window`);
+        if (renew !== undefined && renew < 300)
+            report("tls.renewBefore", `(${tls.renewBefore}) must be at least 5m; cert-manager refuses a shorter renewal window`);
         if (tls.issuer === "acme" && tls.acme === undefined) {
             report("tls.acme", `is required when tls.issuer is "acme"; set at least acme.email`);
         }
@@ -193,10 +225,14 @@ function productionProblems(report: Report, raw: Raw, services: Raw): void {
         if (!service) continue;
         const minimum = int(service.minReplicas) ?? int(service.replicas) ?? 1;
         if (minimum < 2) {
-            report(`services.${name}.${service.minReplicas !== undefined ? "minReplicas" : "replicas"}`, `(${minimum}) must be at least 2 in production: one pod is an outage at every rollout or node drain`);
+            report(
+                `services.${name}.${service.minReplicas !== undefined ? "minReplicas" : "replicas"}`,
+                `(${minimum}) must be at least 2 in production: one pod is an outage at every rollout or node drain`,
+            );
         }
     }
-    if (record(raw.backups)?.enabled === false) report("backups.enabled", "must be true in production: the runbooks' restores start from these backups");
+    if (record(raw.backups)?.enabled === false)
+        report("backups.enabled", "must be true in production: the runbooks' restores start from these backups");
     if (record(raw.tls)?.enabled === false) report("tls.enabled", "must be true in production: the gateway serves clients over TLS only");
 }
 
@@ -205,7 +241,10 @@ function checkServicePorts(report: Report, at: string, service: Raw): void {
     for (const key of ["port", "metricsPort"]) {
         const value = int(service[key]);
         if (value !== undefined && value >= 1 && value < 1024) {
-            report(`${at}.${key}`, `(${value}) must be 1024 or above: the container runs as non-root without capabilities and cannot bind a lower port`);
+            report(
+                `${at}.${key}`,
+                `(${value}) must be 1024 or above: the container runs as non-root without capabilities and cannot bind a lower port`,
+            );
         }
     }
 }
@@ -221,16 +260,25 @@ function checkReplicas(report: Report, at: string, service: Raw, maxAllowed: num
     const min = int(service.minReplicas);
     const max = int(service.maxReplicas);
     if (replicas !== undefined && (min !== undefined || max !== undefined)) {
-        report(`${at}.replicas`, "cannot be combined with minReplicas/maxReplicas: the HPA owns replicas when they are set; remove one or the other");
+        report(
+            `${at}.replicas`,
+            "cannot be combined with minReplicas/maxReplicas: the HPA owns replicas when they are set; remove one or the other",
+        );
     }
     if (min !== undefined && max === undefined) report(`${at}.maxReplicas`, "is required when minReplicas is set");
     if (max !== undefined && min === undefined) report(`${at}.minReplicas`, "is required when maxReplicas is set");
     if (min !== undefined && max !== undefined && max < min) {
         report(`${at}.maxReplicas`, `(${max}) must be >= minReplicas (${min})`);
     }
-    for (const [key, value] of [["replicas", replicas], ["maxReplicas", max]] as const) {
+    for (const [key, value] of [
+        ["replicas", replicas],
+        ["maxReplicas", max],
+    ] as const) {
         if (value !== undefined && value > maxAllowed) {
-            report(`${at}.${key}`, `(${value}) exceeds guardrails.maxReplicas (${maxAllowed}); lower it or raise mcp:guardrails.maxReplicas`);
+            report(
+                `${at}.${key}`,
+                `(${value}) exceeds guardrails.maxReplicas (${maxAllowed}); lower it or raise mcp:guardrails.maxReplicas`,
+            );
         }
     }
 }
@@ -248,13 +296,19 @@ function checkResources(report: Report, at: string, resources: Raw | undefined, 
         const limit = parse(limits[kind]);
         if (kind === "cpu" && limit === 0) report(`${at}.limits.cpu`, "(0) gives the container no CPU at all; set a limit such as 100m");
         if (kind === "memory" && limit !== undefined && limit < MIN_MEMORY_LIMIT) {
-            report(`${at}.limits.memory`, `(${limits.memory}) is below 6Mi, the least a container runtime starts a container with; raise it`);
+            report(
+                `${at}.limits.memory`,
+                `(${limits.memory}) is below 6Mi, the least a container runtime starts a container with; raise it`,
+            );
         }
         if (request !== undefined && limit !== undefined && request > limit) {
             report(`${at}.requests.${kind}`, `(${requests[kind]}) must be <= limits.${kind} (${limits[kind]})`);
         }
         if (limit !== undefined && ceiling !== undefined && limit > ceiling) {
-            report(`${at}.limits.${kind}`, `(${limits[kind]}) exceeds guardrails.${guardrail}; lower it or raise mcp:guardrails.${guardrail}`);
+            report(
+                `${at}.limits.${kind}`,
+                `(${limits[kind]}) exceeds guardrails.${guardrail}; lower it or raise mcp:guardrails.${guardrail}`,
+            );
         }
     }
 }

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from "fs";
-import { join } from "path";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/errors";
 import type { CommandContext } from "./commandLine/context";
@@ -47,7 +47,16 @@ function version(): string {
 function topLevelHelp(): string {
     const width = Math.max(...Object.keys(COMMANDS).map((n) => n.length));
     const rows = Object.entries(COMMANDS).map(([name, summary]) => `  ${name.padEnd(width)}  ${summary}`);
-    return ["Usage: mcp-ops <command> [options]", "", "Runbooks of the MCP platform as commands", "", "Commands:", ...rows, "", "mcp-ops <command> --help shows a command's options; mcp-ops --version its version."].join("\n");
+    return [
+        "Usage: mcp-ops <command> [options]",
+        "",
+        "Runbooks of the MCP platform as commands",
+        "",
+        "Commands:",
+        ...rows,
+        "",
+        "mcp-ops <command> --help shows a command's options; mcp-ops --version its version.",
+    ].join("\n");
 }
 
 /** One command with its arguments, options and action, as its file defines it. */
@@ -69,7 +78,9 @@ export async function main(argv: string[]): Promise<number> {
         return EXIT.ok;
     }
     if (!(name in COMMANDS)) {
-        console.error(`mcp-ops: unknown command "${name}"; the commands are: ${Object.keys(COMMANDS).join(", ")} (mcp-ops --help describes them)`);
+        console.error(
+            `mcp-ops: unknown command "${name}"; the commands are: ${Object.keys(COMMANDS).join(", ")} (mcp-ops --help describes them)`,
+        );
         return EXIT.invalidInput;
     }
     try {

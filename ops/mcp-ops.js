@@ -2,9 +2,9 @@
 // Starts the CLI compiled by `npm run build` (run by npm install) when it is up to date with the
 // TypeScript sources, so a command does not compile TypeScript on every call; otherwise (sources
 // edited since) runs the sources through tsx, which is correct but slower to start.
-const { readdirSync, statSync } = require("fs");
-const { enableCompileCache } = require("module");
-const { join } = require("path");
+const { readdirSync, statSync } = require("node:fs");
+const { enableCompileCache } = require("node:module");
+const { join } = require("node:path");
 
 const root = join(__dirname, "..");
 const SOURCES = ["index.ts", "config", "components", "platform", "ops", "runbooks", "package.json", "tsconfig.json", "tsconfig.build.json"];

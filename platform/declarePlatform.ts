@@ -1,8 +1,8 @@
 import * as aws from "@pulumi/aws";
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { Alerts } from "../components/alerts";
 import { BackupBucket } from "../components/backupBucket";
-import { BackupDestination, Backups, BACKUP_SERVICE_ACCOUNT } from "../components/backups";
+import { type BackupDestination, Backups, BACKUP_SERVICE_ACCOUNT } from "../components/backups";
 import { GatewayCertificate } from "../components/certificates";
 import { ExternalSecret } from "../components/externalSecret";
 import { McpService } from "../components/mcpService";
@@ -10,7 +10,7 @@ import { NamespaceBaseline } from "../components/networkBaseline";
 import { Postgres } from "../components/postgres";
 import { Redis } from "../components/redis";
 import { RotatedSecret } from "../components/rotatedSecret";
-import { SecretRef } from "../components/secretRef";
+import type { SecretRef } from "../components/secretRef";
 import { backupTraffic, serviceTraffic, storeTraffic } from "../components/traffic";
 import type { PlatformConfig } from "../config/schema";
 import { takeFieldOwnership } from "./fieldOwnership";
@@ -40,11 +40,15 @@ const roleOf = (name: string) => (name === "gateway" || name === "router" ? name
 /** Declares the whole platform from validated config. `index.ts` and the Automation API both call it. */
 export function declarePlatform(config: PlatformConfig, credentials: ExternalCredentials = {}): PlatformOutputs {
     const owned: pulumi.ComponentResourceOptions = { transformations: [takeFieldOwnership] };
-    const baseline = new NamespaceBaseline("platform", {
-        namespace: config.namespace,
-        lockdown: config.security.lockdown,
-        trustedCidrs: config.security.trustedCidrs,
-    }, owned);
+    const baseline = new NamespaceBaseline(
+        "platform",
+        {
+            namespace: config.namespace,
+            lockdown: config.security.lockdown,
+            trustedCidrs: config.security.trustedCidrs,
+        },
+        owned,
+    );
     const namespace = baseline.namespace;
 
     const secrets: Record<string, SecretRef> = {};
@@ -55,13 +59,21 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
             : new RotatedSecret(name, { namespace, rotationEpoch: secret.rotationEpoch, length: secret.length }, owned);
     }
 
-    const redis = new Redis("redis", { namespace, config: config.redis, password: secrets[STORE_SECRET.redis], traffic: storeTraffic(config, "redis") }, owned);
-    const postgres = new Postgres("postgres", {
-        namespace,
-        config: config.postgres,
-        password: secrets[STORE_SECRET.postgres],
-        traffic: storeTraffic(config, "postgres"),
-    }, owned);
+    const redis = new Redis(
+        "redis",
+        { namespace, config: config.redis, password: secrets[STORE_SECRET.redis], traffic: storeTraffic(config, "redis") },
+        owned,
+    );
+    const postgres = new Postgres(
+        "postgres",
+        {
+            namespace,
+            config: config.postgres,
+            password: secrets[STORE_SECRET.postgres],
+            traffic: storeTraffic(config, "postgres"),
+        },
+        owned,
+    );
 
     const tls = config.tls.enabled ? new GatewayCertificate("gateway-tls", { namespace, config: config.tls }, owned) : undefined;
 
@@ -87,31 +99,40 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                 Object.assign(env, { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) });
                 secretEnv.REDIS_PASSWORD = secrets[STORE_SECRET.redis];
             } else if (callee === "postgres") {
-                Object.assign(env, { DATABASE_HOST: postgres.host, DATABASE_PORT: String(postgres.port), DATABASE_NAME: postgres.database, DATABASE_USER: postgres.user });
+                Object.assign(env, {
+                    DATABASE_HOST: postgres.host,
+                    DATABASE_PORT: String(postgres.port),
+                    DATABASE_NAME: postgres.database,
+                    DATABASE_USER: postgres.user,
+                });
                 secretEnv.DATABASE_PASSWORD = secrets[STORE_SECRET.postgres];
             } else {
                 env[`${callee.toUpperCase().replace(/-/g, "_")}_URL`] = `http://${callee}:${config.services[callee].port}`;
             }
         }
 
-        const component = new McpService(name, {
-            namespace,
-            role: roleOf(name),
-            image: service.image,
-            port: service.port,
-            metricsPort: service.metricsPort,
-            replicas,
-            autoscaling,
-            resources: service.resources,
-            healthPath: service.health.path,
-            readinessPath: service.health.readinessPath,
-            env,
-            secretEnv,
-            tuning: serviceTuning(config, name),
-            restartEpoch: service.restartEpoch,
-            traffic: serviceTraffic(config, name),
-            tlsSecretName: name === "gateway" ? tls?.secretName : undefined,
-        }, owned);
+        const component = new McpService(
+            name,
+            {
+                namespace,
+                role: roleOf(name),
+                image: service.image,
+                port: service.port,
+                metricsPort: service.metricsPort,
+                replicas,
+                autoscaling,
+                resources: service.resources,
+                healthPath: service.health.path,
+                readinessPath: service.health.readinessPath,
+                env,
+                secretEnv,
+                tuning: serviceTuning(config, name),
+                restartEpoch: service.restartEpoch,
+                traffic: serviceTraffic(config, name),
+                tlsSecretName: name === "gateway" ? tls?.secretName : undefined,
+            },
+            owned,
+        );
         services[name] = {
             url: component.url,
             deployment: component.deploymentName,
@@ -122,11 +143,15 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
     const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets, owned) : undefined;
 
     if (config.monitoring.enabled) {
-        new Alerts("alerts", {
-            namespace: config.namespace,
-            runbookBaseUrl: config.monitoring.runbookBaseUrl,
-            scrapeTargets: Object.entries(config.services).map(([name, s]) => ({ name, metricsPort: s.metricsPort })),
-        }, { ...owned, dependsOn: [baseline] });
+        new Alerts(
+            "alerts",
+            {
+                namespace: config.namespace,
+                runbookBaseUrl: config.monitoring.runbookBaseUrl,
+                scrapeTargets: Object.entries(config.services).map(([name, s]) => ({ name, metricsPort: s.metricsPort })),
+            },
+            { ...owned, dependsOn: [baseline] },
+        );
     }
 
     return {
@@ -141,7 +166,11 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
     };
 }
 
-function externalCredential(config: PlatformConfig, secretName: string, credentials: ExternalCredentials): pulumi.Output<string> | undefined {
+function externalCredential(
+    config: PlatformConfig,
+    secretName: string,
+    credentials: ExternalCredentials,
+): pulumi.Output<string> | undefined {
     if (secretName === STORE_SECRET.redis && config.redis.mode === "external") {
         return required(credentials.redisPassword, "redisPassword");
     }
@@ -189,20 +218,24 @@ function declareBackups(
         destination = { kind: "volume", size: config.backups.volumeSize };
     }
 
-    const component = new Backups("backups", {
-        namespace,
-        config: config.backups,
-        redis: { host: redis.host, port: redis.port, image: config.redis.image, password: secrets[STORE_SECRET.redis] },
-        postgres: {
-            host: postgres.host,
-            port: postgres.port,
-            image: config.postgres.image,
-            password: secrets[STORE_SECRET.postgres],
-            database: postgres.database,
-            user: postgres.user,
+    const component = new Backups(
+        "backups",
+        {
+            namespace,
+            config: config.backups,
+            redis: { host: redis.host, port: redis.port, image: config.redis.image, password: secrets[STORE_SECRET.redis] },
+            postgres: {
+                host: postgres.host,
+                port: postgres.port,
+                image: config.postgres.image,
+                password: secrets[STORE_SECRET.postgres],
+                database: postgres.database,
+                user: postgres.user,
+            },
+            destination,
+            traffic: backupTraffic(config),
         },
-        destination,
-        traffic: backupTraffic(config),
-    }, owned);
+        owned,
+    );
     return { destination: destination.kind, cronJobs: component.cronJobs, bucket: bucket?.bucketName };
 }

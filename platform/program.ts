@@ -3,7 +3,7 @@ import type { PulumiFn } from "@pulumi/pulumi/automation";
 import { ConfigError } from "../config/errors";
 import { CONFIG_NAMESPACE, decodeStackConfig, parsePlatformConfig } from "../config/load";
 import type { PlatformConfig } from "../config/schema";
-import { declarePlatform, ExternalCredentials } from "./declarePlatform";
+import { declarePlatform, type ExternalCredentials } from "./declarePlatform";
 
 /** The platform as an Automation API program (ops commands run it in-process): validated config, then every component. */
 export const platformProgram: PulumiFn = async () => {
@@ -44,8 +44,10 @@ export function loadStackConfig(): { config: PlatformConfig; credentials: Extern
  * every change, deleting it first, and replaces every workload that reads it with it.
  */
 const REQUIRED_PROVIDER_SETTINGS: Record<string, string> = {
-    "kubernetes:enableConfigMapMutable": "a tuning change would replace the service's ConfigMap and its Deployment (every pod at once) instead of rolling it",
-    "kubernetes:enableSecretMutable": "a rotation would replace the Secret and every Deployment and StatefulSet that reads it instead of rolling them",
+    "kubernetes:enableConfigMapMutable":
+        "a tuning change would replace the service's ConfigMap and its Deployment (every pod at once) instead of rolling it",
+    "kubernetes:enableSecretMutable":
+        "a rotation would replace the Secret and every Deployment and StatefulSet that reads it instead of rolling them",
 };
 
 export function missingProviderSettings(all: Record<string, string>): string[] {
@@ -55,6 +57,9 @@ export function missingProviderSettings(all: Record<string, string>): string[] {
 }
 
 function noteMissing(missing: string[], key: string): undefined {
-    missing.push(`${CONFIG_NAMESPACE}:${key} is required for an external store; set it with: pulumi config set --secret ${CONFIG_NAMESPACE}:${key} <password>`);
+    missing.push(
+        `${CONFIG_NAMESPACE}:${key} is required for an external store; set it with: pulumi config set --secret ` +
+            `${CONFIG_NAMESPACE}:${key} <password>`,
+    );
     return undefined;
 }

@@ -10,7 +10,9 @@ const BUCKET = "aws:s3/bucket:Bucket";
 /** Pod Security "restricted", container by container, with the field and the fix in each message. */
 const podSecurityRestricted: ResourceValidationPolicy = {
     name: "pod-security-restricted",
-    description: "Workloads meet Pod Security 'restricted': non-root, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault, read-only root filesystem, no host namespaces or hostPath.",
+    description:
+        "Workloads meet Pod Security 'restricted': non-root, no privilege escalation, all capabilities dropped, seccomp RuntimeDefault, " +
+        "read-only root filesystem, no host namespaces or hostPath.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
         const pod = podTemplateOf(args.type, args.props);
@@ -28,15 +30,22 @@ const podSecurityRestricted: ResourceValidationPolicy = {
             if (!(sc.runAsNonRoot ?? podContext.runAsNonRoot)) report(`${at}: set securityContext.runAsNonRoot: true`);
             if (sc.allowPrivilegeEscalation !== false) report(`${at}: set securityContext.allowPrivilegeEscalation: false`);
             if (sc.privileged) report(`${at}: securityContext.privileged must not be true`);
-            if (!(sc.capabilities?.drop ?? []).includes("ALL")) report(`${at}: drop all capabilities (securityContext.capabilities.drop: [ALL])`);
-            if ((sc.seccompProfile ?? podContext.seccompProfile)?.type !== "RuntimeDefault") report(`${at}: set seccompProfile.type: RuntimeDefault`);
-            if (sc.readOnlyRootFilesystem !== true) report(`${at}: set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where it writes`);
+            if (!(sc.capabilities?.drop ?? []).includes("ALL"))
+                report(`${at}: drop all capabilities (securityContext.capabilities.drop: [ALL])`);
+            if ((sc.seccompProfile ?? podContext.seccompProfile)?.type !== "RuntimeDefault")
+                report(`${at}: set seccompProfile.type: RuntimeDefault`);
+            if (sc.readOnlyRootFilesystem !== true)
+                report(`${at}: set securityContext.readOnlyRootFilesystem: true and mount an emptyDir where it writes`);
         }
     },
 };
 
 /** A mandatory policy that looks at every container of every workload, with "<resource>/<container>: " in front of each message. */
-function everyContainer(name: string, description: string, check: (container: any, report: (message: string) => void) => void): ResourceValidationPolicy {
+function everyContainer(
+    name: string,
+    description: string,
+    check: (container: any, report: (message: string) => void) => void,
+): ResourceValidationPolicy {
     return {
         name,
         description,
@@ -61,7 +70,8 @@ const probesSet: ResourceValidationPolicy = {
     description: "Long-running containers have readiness and liveness probes.",
     enforcementLevel: "mandatory",
     validateResource: (args, report) => {
-        if (args.type !== WORKLOAD_TYPES.deployment && args.type !== WORKLOAD_TYPES.statefulSet && args.type !== WORKLOAD_TYPES.daemonSet) return;
+        if (args.type !== WORKLOAD_TYPES.deployment && args.type !== WORKLOAD_TYPES.statefulSet && args.type !== WORKLOAD_TYPES.daemonSet)
+            return;
         for (const c of podTemplateOf(args.type, args.props)?.spec.containers ?? []) {
             if (!c.readinessProbe) report(`${args.name}/${c.name}: add a readinessProbe`);
             if (!c.livenessProbe) report(`${args.name}/${c.name}: add a livenessProbe`);
@@ -75,11 +85,16 @@ const pinnedImages = everyContainer("pinned-images", "Images are pinned by tag o
 
 const SECRET_NAME = /(PASSWORD|SECRET|TOKEN|API_?KEY|PRIVATE_?KEY|CREDENTIAL)/i;
 
-const noLiteralSecrets = everyContainer("no-literal-secret-env", "Secret-looking environment variables come from a Secret (valueFrom), never a literal value.", (c, report) => {
-    for (const env of c.env ?? []) {
-        if (SECRET_NAME.test(env.name) && typeof env.value === "string" && env.value.length > 0) report(`env ${env.name} holds a literal value; use valueFrom.secretKeyRef`);
-    }
-});
+const noLiteralSecrets = everyContainer(
+    "no-literal-secret-env",
+    "Secret-looking environment variables come from a Secret (valueFrom), never a literal value.",
+    (c, report) => {
+        for (const env of c.env ?? []) {
+            if (SECRET_NAME.test(env.name) && typeof env.value === "string" && env.value.length > 0)
+                report(`env ${env.name} holds a literal value; use valueFrom.secretKeyRef`);
+        }
+    },
+);
 
 const cronJobsBounded: ResourceValidationPolicy = {
     name: "cronjob-forbid-and-deadlines",
@@ -90,11 +105,13 @@ const cronJobsBounded: ResourceValidationPolicy = {
         const spec = args.props.spec ?? {};
         if (spec.concurrencyPolicy !== "Forbid") report(`${args.name}: set spec.concurrencyPolicy: Forbid`);
         if (spec.startingDeadlineSeconds === undefined) report(`${args.name}: set spec.startingDeadlineSeconds`);
-        if (spec.jobTemplate?.spec?.activeDeadlineSeconds === undefined) report(`${args.name}: set spec.jobTemplate.spec.activeDeadlineSeconds`);
+        if (spec.jobTemplate?.spec?.activeDeadlineSeconds === undefined)
+            report(`${args.name}: set spec.jobTemplate.spec.activeDeadlineSeconds`);
     },
 };
 
-const DATA_ACTION = /^(s3:(Get|Put|Delete|List|Restore|Abort)|dynamodb:|kms:(Decrypt|Encrypt|GenerateDataKey)|secretsmanager:GetSecretValue|\*$|s3:\*)/;
+const DATA_ACTION =
+    /^(s3:(Get|Put|Delete|List|Restore|Abort)|dynamodb:|kms:(Decrypt|Encrypt|GenerateDataKey)|secretsmanager:GetSecretValue|\*$|s3:\*)/;
 
 const iamScoped: ResourceValidationPolicy = {
     name: "iam-no-wildcard-data-access",
@@ -107,7 +124,11 @@ const iamScoped: ResourceValidationPolicy = {
         for (const statement of [document.Statement ?? []].flat()) {
             const actions: string[] = [statement.Action ?? []].flat();
             const resources: string[] = [statement.Resource ?? []].flat();
-            if (statement.Effect === "Allow" && actions.some((a) => DATA_ACTION.test(a)) && resources.some((r) => r === "*" || r === "arn:aws:s3:::*")) {
+            if (
+                statement.Effect === "Allow" &&
+                actions.some((a) => DATA_ACTION.test(a)) &&
+                resources.some((r) => r === "*" || r === "arn:aws:s3:::*")
+            ) {
                 report(`${args.name}: statement ${statement.Sid ?? ""} allows ${actions.join(", ")} on "*"; name the bucket or table`);
             }
         }
@@ -134,13 +155,18 @@ const pdbWhereReplicated: StackValidationPolicy = {
     description: "Every Deployment or StatefulSet that must run more than one replica has a PodDisruptionBudget.",
     enforcementLevel: "mandatory",
     validateStack: (args, report) => {
-        const hpaMin = new Map(args.resources.filter((r) => r.type === HPA).map((r) => [r.props.spec?.scaleTargetRef?.name, r.props.spec?.minReplicas ?? 1]));
+        const hpaMin = new Map(
+            args.resources.filter((r) => r.type === HPA).map((r) => [r.props.spec?.scaleTargetRef?.name, r.props.spec?.minReplicas ?? 1]),
+        );
         const pdbs = args.resources.filter((r) => r.type === PDB);
         for (const w of args.resources.filter((r) => r.type === WORKLOAD_TYPES.deployment || r.type === WORKLOAD_TYPES.statefulSet)) {
             const minimum = hpaMin.get(w.props.metadata?.name) ?? w.props.spec?.replicas ?? 1;
             const labels = w.props.spec?.template?.metadata?.labels ?? {};
             if (minimum > 1 && !pdbs.some((p) => selects(p.props.spec?.selector, labels))) {
-                report(`${w.name}: runs ${minimum} replicas but no PodDisruptionBudget selects its pods; add one with maxUnavailable: 1`, w.urn);
+                report(
+                    `${w.name}: runs ${minimum} replicas but no PodDisruptionBudget selects its pods; add one with maxUnavailable: 1`,
+                    w.urn,
+                );
             }
         }
     },
@@ -154,12 +180,21 @@ const networkPolicyCoverage: StackValidationPolicy = {
         const policies = args.resources.filter((r) => r.type === NETWORK_POLICY);
         const workloads = args.resources.filter((r) => podTemplateOf(r.type, r.props));
         if (workloads.length === 0) return;
-        const denyAll = policies.some((p) => Object.keys(p.props.spec?.podSelector?.matchLabels ?? {}).length === 0 && !p.props.spec?.podSelector?.matchExpressions && (p.props.spec?.policyTypes ?? []).includes("Ingress") && (p.props.spec?.policyTypes ?? []).includes("Egress") && !p.props.spec?.ingress && !p.props.spec?.egress);
+        const denyAll = policies.some(
+            (p) =>
+                Object.keys(p.props.spec?.podSelector?.matchLabels ?? {}).length === 0 &&
+                !p.props.spec?.podSelector?.matchExpressions &&
+                (p.props.spec?.policyTypes ?? []).includes("Ingress") &&
+                (p.props.spec?.policyTypes ?? []).includes("Egress") &&
+                !p.props.spec?.ingress &&
+                !p.props.spec?.egress,
+        );
         if (!denyAll) report("no default-deny NetworkPolicy (empty podSelector, Ingress and Egress, no rules) in the stack");
         const specific = policies.filter((p) => Object.keys(p.props.spec?.podSelector?.matchLabels ?? {}).length > 0);
         for (const w of workloads) {
             const labels = podTemplateOf(w.type, w.props)!.labels;
-            if (!specific.some((p) => selects(p.props.spec.podSelector, labels))) report(`${w.name}: no NetworkPolicy selects its pods; declare which traffic it needs`, w.urn);
+            if (!specific.some((p) => selects(p.props.spec.podSelector, labels)))
+                report(`${w.name}: no NetworkPolicy selects its pods; declare which traffic it needs`, w.urn);
         }
     },
 };
@@ -171,15 +206,33 @@ const bucketsProtected: StackValidationPolicy = {
     validateStack: (args, report) => {
         // A bucket's settings resources name it by id; a new bucket's id is unknown during preview,
         // so siblings under the same component count as attached too.
-        const sameComponent = (a: PolicyResource, b: PolicyResource) => a.parent !== undefined && a.parent.type !== "pulumi:pulumi:Stack" && a.parent.urn === b.parent?.urn;
+        const sameComponent = (a: PolicyResource, b: PolicyResource) =>
+            a.parent !== undefined && a.parent.type !== "pulumi:pulumi:Stack" && a.parent.urn === b.parent?.urn;
         const attached = (type: string, bucket: PolicyResource, ok: (props: any) => boolean) =>
             args.resources.some(
-                (r) => r.type === type && ((bucket.props.id !== undefined && r.props.bucket === bucket.props.id) || sameComponent(r, bucket)) && ok(r.props),
+                (r) =>
+                    r.type === type &&
+                    ((bucket.props.id !== undefined && r.props.bucket === bucket.props.id) || sameComponent(r, bucket)) &&
+                    ok(r.props),
             );
         for (const bucket of args.resources.filter((r) => r.type === BUCKET)) {
-            if (!attached("aws:s3/bucketVersioning:BucketVersioning", bucket, (p) => p.versioningConfiguration?.status === "Enabled")) report(`${bucket.name}: enable versioning (aws.s3.BucketVersioning)`, bucket.urn);
-            if (!attached("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", bucket, (p) => (p.rules ?? []).length > 0)) report(`${bucket.name}: enable default encryption`, bucket.urn);
-            if (!attached("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", bucket, (p) => p.blockPublicAcls && p.blockPublicPolicy && p.ignorePublicAcls && p.restrictPublicBuckets)) {
+            if (!attached("aws:s3/bucketVersioning:BucketVersioning", bucket, (p) => p.versioningConfiguration?.status === "Enabled"))
+                report(`${bucket.name}: enable versioning (aws.s3.BucketVersioning)`, bucket.urn);
+            if (
+                !attached(
+                    "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
+                    bucket,
+                    (p) => (p.rules ?? []).length > 0,
+                )
+            )
+                report(`${bucket.name}: enable default encryption`, bucket.urn);
+            if (
+                !attached(
+                    "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock",
+                    bucket,
+                    (p) => p.blockPublicAcls && p.blockPublicPolicy && p.ignorePublicAcls && p.restrictPublicBuckets,
+                )
+            ) {
                 report(`${bucket.name}: block all public access (aws.s3.BucketPublicAccessBlock with all four flags)`, bucket.urn);
             }
         }
@@ -193,7 +246,8 @@ const surgeOnlyRollouts: ResourceValidationPolicy = {
     enforcementLevel: "advisory",
     validateResource: (args, report) => {
         if (args.type !== WORKLOAD_TYPES.deployment) return;
-        if (args.props.spec?.strategy?.rollingUpdate?.maxUnavailable !== 0) report(`${args.name}: consider strategy.rollingUpdate.maxUnavailable: 0`);
+        if (args.props.spec?.strategy?.rollingUpdate?.maxUnavailable !== 0)
+            report(`${args.name}: consider strategy.rollingUpdate.maxUnavailable: 0`);
     },
 };
 
@@ -203,7 +257,8 @@ const topologySpread: ResourceValidationPolicy = {
     enforcementLevel: "advisory",
     validateResource: (args, report) => {
         if (args.type !== WORKLOAD_TYPES.deployment || (args.props.spec?.replicas ?? 2) < 2) return;
-        if (!(args.props.spec?.template?.spec?.topologySpreadConstraints ?? []).length) report(`${args.name}: add topologySpreadConstraints so replicas do not share a node`);
+        if (!(args.props.spec?.template?.spec?.topologySpreadConstraints ?? []).length)
+            report(`${args.name}: add topologySpreadConstraints so replicas do not share a node`);
     },
 };
 

@@ -21,7 +21,9 @@ export function podTemplateOf(type: string, props: any): PodTemplate | undefined
         case WORKLOAD_TYPES.statefulSet:
         case WORKLOAD_TYPES.daemonSet:
         case WORKLOAD_TYPES.job:
-            return props?.spec?.template ? { labels: props.spec.template.metadata?.labels ?? {}, spec: props.spec.template.spec ?? {} } : undefined;
+            return props?.spec?.template
+                ? { labels: props.spec.template.metadata?.labels ?? {}, spec: props.spec.template.spec ?? {} }
+                : undefined;
         case WORKLOAD_TYPES.cronJob: {
             const template = props?.spec?.jobTemplate?.spec?.template;
             return template ? { labels: template.metadata?.labels ?? {}, spec: template.spec ?? {} } : undefined;

@@ -12,15 +12,22 @@ export const RUNBOOKS: readonly Runbook[] = [
         severity: "SEV4",
         category: "daily",
         cadence: "daily",
-        prerequisites: ["Access to the cluster (kubeconfig) or port-forwards to the services", "REDIS_PASSWORD set from the redis-password secret"],
+        prerequisites: [
+            "Access to the cluster (kubeconfig) or port-forwards to the services",
+            "REDIS_PASSWORD set from the redis-password secret",
+        ],
         steps: [
             { say: "Check MCP servers (initialize + tools/list), Redis and workload readiness", run: "mcp-ops health --stack production" },
             { say: "Look at Redis memory, hit rate, evictions and the slowlog", run: "mcp-ops redis stats --stack production" },
-            { say: "Check that the stack has no drift from its declared state", run: "pulumi preview --stack production --refresh --expect-no-changes" },
+            {
+                say: "Check that the stack has no drift from its declared state",
+                run: "pulumi preview --stack production --refresh --expect-no-changes",
+            },
         ],
         verification: ["`mcp-ops health` exits 0 with overall HEALTHY", "The preview reports no changes"],
         rollback: ["Nothing to undo: the check changes nothing."],
-        escalation: "Any DEGRADED or UNHEALTHY result: follow the runbook its alert or reason names; two or more services UNHEALTHY is SEV1.",
+        escalation:
+            "Any DEGRADED or UNHEALTHY result: follow the runbook its alert or reason names; two or more services UNHEALTHY is SEV1.",
         delivery: ["command", "alert"],
         replaces: ["Service Health Check", "Health Check Routine", "Daily Tasks", "Daily Maintenance", "Check dual monitoring results"],
     },
@@ -33,8 +40,14 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Access to the cluster or port-forwards"],
         steps: [
             { say: "See which check fails and how long each takes", run: "mcp-ops health --json" },
-            { say: "If the MCP check times out while REST passes, the server is overloaded: scale it out", run: "mcp-ops scale <server> --min <n> --max <m>" },
-            { say: "If both checks fail on every pod, restart it (rolls pods by bumping its restart epoch)", run: "mcp-ops restart <server>" },
+            {
+                say: "If the MCP check times out while REST passes, the server is overloaded: scale it out",
+                run: "mcp-ops scale <server> --min <n> --max <m>",
+            },
+            {
+                say: "If both checks fail on every pod, restart it (rolls pods by bumping its restart epoch)",
+                run: "mcp-ops restart <server>",
+            },
         ],
         verification: ["`mcp-ops health` shows the server HEALTHY for two consecutive rounds (`--watch --count 2`)"],
         rollback: ["Scaling and restarts are stack updates: `pulumi stack history` shows them and the previous config can be restored."],
@@ -52,7 +65,11 @@ export const RUNBOOKS: readonly Runbook[] = [
         steps: [
             { say: "List missing and unexpected tools per server", run: "mcp-ops health --json" },
             { say: "If a recent deployment removed the tools, roll back to the last good update", run: "mcp-ops rollback --last-good" },
-            { say: "If the server changed its tools on purpose, update mcp:services.<server>.tools in the stack file through a reviewed change" },
+            {
+                say:
+                    "If the server changed its tools on purpose, update mcp:services.<server>.tools in the stack file through a " +
+                    "reviewed change",
+            },
         ],
         verification: ["`mcp-ops health` reports no missing tools"],
         rollback: ["Restore the previous image or tools list from stack history."],
@@ -69,7 +86,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Access to the cluster", "Rights to run stack updates for the stack"],
         steps: [
             { say: "Which services and workloads are down", run: "mcp-ops health && mcp-ops status" },
-            { say: "Recent events and crash loops in the namespace", run: "kubectl get events -n <namespace> --sort-by=.lastTimestamp | tail -30" },
+            {
+                say: "Recent events and crash loops in the namespace",
+                run: "kubectl get events -n <namespace> --sort-by=.lastTimestamp | tail -30",
+            },
             { say: "What changed recently", run: "pulumi stack history --stack <stack>" },
             { say: "If a change caused it, restore the last good update's config as a new update", run: "mcp-ops rollback --last-good" },
             { say: "If nothing changed, restart the service", run: "mcp-ops restart <service>" },
@@ -78,7 +98,13 @@ export const RUNBOOKS: readonly Runbook[] = [
         rollback: ["A rollback is itself a stack update and can be rolled back from history."],
         escalation: "Page the on-call lead at once; the platform team joins within 15 minutes; notify stakeholders with the SEV1 template.",
         delivery: ["command", "alert", "document"],
-        replaces: ["Service Unavailable", "Service Not Responding", "Critical System Down (P0)", "System-Wide Outage", "Service Down (Priority: P0)"],
+        replaces: [
+            "Service Unavailable",
+            "Service Not Responding",
+            "Critical System Down (P0)",
+            "System-Wide Outage",
+            "Service Down (Priority: P0)",
+        ],
     },
     {
         id: "high-error-rate",
@@ -92,7 +118,10 @@ export const RUNBOOKS: readonly Runbook[] = [
             { say: "Check the stores the service depends on", run: "mcp-ops redis stats" },
             { say: "Correlate with recent updates", run: "pulumi stack history" },
             { say: "Roll back when an update matches", run: "mcp-ops rollback --last-good" },
-            { say: "If an upstream is failing, tighten the gateway's circuit breaker through config", run: "mcp-ops circuit-breaker errorThresholdPercent=25 --reason '<incident>'" },
+            {
+                say: "If an upstream is failing, tighten the gateway's circuit breaker through config",
+                run: "mcp-ops circuit-breaker errorThresholdPercent=25 --reason '<incident>'",
+            },
         ],
         verification: ["McpHighErrorRate resolves", "Error rate back under 1%"],
         rollback: ["Restore the previous circuit breaker settings from stack history."],
@@ -126,7 +155,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "incident",
         prerequisites: ["Prometheus access", "Access to the cluster"],
         steps: [
-            { say: "Confirm which container, and whether usage keeps growing (a leak) or plateaus (a limit too low)", run: "kubectl top pods -n <namespace>" },
+            {
+                say: "Confirm which container, and whether usage keeps growing (a leak) or plateaus (a limit too low)",
+                run: "kubectl top pods -n <namespace>",
+            },
             { say: "Raise the limit", run: "mcp-ops resources <service> --memory <limit>" },
             { say: "For a leak, restart to buy time while the owner fixes it", run: "mcp-ops restart <service>" },
             { say: "For Redis, check what holds the memory", run: "mcp-ops redis stats" },
@@ -162,7 +194,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "change",
         prerequisites: ["Rights to run stack updates", "Headroom in the cluster (nodes are scaled by the cluster's own autoscaler)"],
         steps: [
-            { say: "Set replicas, or HPA bounds for autoscaled services", run: "mcp-ops scale <service> <replicas> | mcp-ops scale <service> --min <n> --max <m>" },
+            {
+                say: "Set replicas, or HPA bounds for autoscaled services",
+                run: "mcp-ops scale <service> <replicas> | mcp-ops scale <service> --min <n> --max <m>",
+            },
             { say: "Verify", run: "mcp-ops health" },
         ],
         verification: ["Desired replicas Ready", "HPA reports the new bounds"],
@@ -178,9 +213,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         severity: "SEV4",
         category: "change",
         prerequisites: ["Rights to run stack updates"],
-        steps: [
-            { say: "Set CPU and memory", run: "mcp-ops resources <service> --cpu <cpu> --memory <memory>" },
-        ],
+        steps: [{ say: "Set CPU and memory", run: "mcp-ops resources <service> --cpu <cpu> --memory <memory>" }],
         verification: ["Pods rolled with the new resources", "No OOM kills or throttling alerts"],
         rollback: ["Restore the previous values from stack history."],
         escalation: "Needs above mcp:guardrails: the platform team decides.",
@@ -195,7 +228,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "change",
         prerequisites: ["A pull request with the change to the program or a stack file"],
         steps: [
-            { say: "Validate and preview staging and production on the pull request", run: "pulumi preview --stack staging && pulumi preview --stack production" },
+            {
+                say: "Validate and preview staging and production on the pull request",
+                run: "pulumi preview --stack staging && pulumi preview --stack production",
+            },
             { say: "Merge: CI runs the update on staging", run: "pulumi up --stack staging --yes" },
             { say: "Check staging", run: "mcp-ops health --stack staging" },
             { say: "Promote to production (approval required)", run: "pulumi up --stack production" },
@@ -205,7 +241,14 @@ export const RUNBOOKS: readonly Runbook[] = [
         rollback: ["See rollback."],
         escalation: "A failed production update: SEV2, roll back first, investigate after.",
         delivery: ["document", "command"],
-        replaces: ["Standard Deployment", "Staging Deployment", "Production Deployment", "Pre-Deployment Checklist", "Configuration updates", "Change Management"],
+        replaces: [
+            "Standard Deployment",
+            "Staging Deployment",
+            "Production Deployment",
+            "Pre-Deployment Checklist",
+            "Configuration updates",
+            "Change Management",
+        ],
     },
     {
         id: "rollback",
@@ -227,7 +270,8 @@ export const RUNBOOKS: readonly Runbook[] = [
     {
         id: "certificate-renewal",
         title: "Certificate renewal",
-        purpose: "The gateway certificate renews itself (cert-manager, renewBefore); force it when renewal is stuck or a key is compromised.",
+        purpose:
+            "The gateway certificate renews itself (cert-manager, renewBefore); force it when renewal is stuck or a key is compromised.",
         severity: "SEV3",
         category: "maintenance",
         prerequisites: ["cert-manager running in the cluster"],
@@ -269,7 +313,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         steps: [
             { say: "Check whether a rotation happened recently", run: "pulumi stack history" },
             { say: "Check the gateway is healthy", run: "mcp-ops health" },
-            { say: "If the signing key leaked or is out of step, rotate it and revoke sessions", run: "mcp-ops rotate gateway-jwt-signing-key && mcp-ops redis revoke-sessions" },
+            {
+                say: "If the signing key leaked or is out of step, rotate it and revoke sessions",
+                run: "mcp-ops rotate gateway-jwt-signing-key && mcp-ops redis revoke-sessions",
+            },
         ],
         verification: ["Authentication errors back to baseline"],
         rollback: ["Rotate again; values are not restored."],
@@ -285,9 +332,17 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "security",
         prerequisites: ["Security team reachable", "Rights to run stack updates"],
         steps: [
-            { say: "Intrusion: lock the namespace down to trusted sources (pods labelled mcp.platform/trusted=true, mcp:security.trustedCidrs)", run: "mcp-ops lockdown on" },
+            {
+                say:
+                    "Intrusion: lock the namespace down to trusted sources (pods labelled mcp.platform/trusted=true, " +
+                    "mcp:security.trustedCidrs)",
+                run: "mcp-ops lockdown on",
+            },
             { say: "DoS: lower the gateway's rate limit", run: "mcp-ops rate-limit 10 --burst 20" },
-            { say: "Credential breach: rotate everything and revoke every session", run: "mcp-ops redis revoke-sessions --pattern 'session:*'" },
+            {
+                say: "Credential breach: rotate everything and revoke every session",
+                run: "mcp-ops redis revoke-sessions --pattern 'session:*'",
+            },
             { say: "Collect evidence (events, logs, stack history) into a bundle", run: "mcp-ops incident evidence --out incident-<date>" },
         ],
         verification: ["Suspicious traffic stops", "Evidence stored before pods are replaced"],
@@ -304,7 +359,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         category: "change",
         prerequisites: ["A performance baseline to compare against"],
         steps: [
-            { say: "Set pool and keep-alive", run: "pulumi config set --path 'mcp:services.gateway.tuning.connectionPoolSize' 200 && pulumi up" },
+            {
+                say: "Set pool and keep-alive",
+                run: "pulumi config set --path 'mcp:services.gateway.tuning.connectionPoolSize' 200 && pulumi up",
+            },
             { say: "Set the rate limit", run: "mcp-ops rate-limit <rps> --burst <n>" },
             { say: "Set the circuit breaker", run: "mcp-ops circuit-breaker <settings>" },
         ],
@@ -312,7 +370,13 @@ export const RUNBOOKS: readonly Runbook[] = [
         rollback: ["Restore the previous tuning from stack history."],
         escalation: "None; revert if worse.",
         delivery: ["resource", "command"],
-        replaces: ["Optimize Gateway Performance", "Connection Pool Optimization", "Timeout Optimization", "Application Tuning", "Performance Optimization"],
+        replaces: [
+            "Optimize Gateway Performance",
+            "Connection Pool Optimization",
+            "Timeout Optimization",
+            "Application Tuning",
+            "Performance Optimization",
+        ],
     },
     {
         id: "backups",
@@ -361,7 +425,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         cadence: "weekly",
         prerequisites: ["REDIS_PASSWORD", "A port-forward or in-cluster access"],
         steps: [
-            { say: "Run maintenance (BGSAVE waited for by LASTSAVE and status, AOF rewrite, MEMORY PURGE)", run: "mcp-ops redis maintenance" },
+            {
+                say: "Run maintenance (BGSAVE waited for by LASTSAVE and status, AOF rewrite, MEMORY PURGE)",
+                run: "mcp-ops redis maintenance",
+            },
             { say: "Reset statistics only when starting a new measurement", run: "mcp-ops redis maintenance --reset-stats" },
         ],
         verification: ["The command reports the snapshot saved and the AOF rewritten", "`mcp-ops redis stats` shows fragmentation near 1"],
@@ -457,6 +524,13 @@ export const RUNBOOKS: readonly Runbook[] = [
         rollback: ["None."],
         escalation: "See the escalation matrix.",
         delivery: ["document"],
-        replaces: ["Incident Communication", "Incident Response Process", "Incident Response Checklist", "Severity Levels", "Post-Mortem", "Escalation Path"],
+        replaces: [
+            "Incident Communication",
+            "Incident Response Process",
+            "Incident Response Checklist",
+            "Severity Levels",
+            "Post-Mortem",
+            "Escalation Path",
+        ],
     },
 ];

@@ -1,6 +1,6 @@
-import { ALERT_RULES, AlertRule } from "../components/alertRules";
+import { ALERT_RULES, type AlertRule } from "../components/alertRules";
 import { RUNBOOKS } from "./registry";
-import { Runbook, Severity, SEVERITIES, Step } from "./types";
+import { type Runbook, type Severity, SEVERITIES, type Step } from "./types";
 
 /** docs/runbook.md, generated from the registry and the alert rules. Pure: same input, same text. */
 export function renderRunbookBook(runbooks: readonly Runbook[] = RUNBOOKS, alerts: readonly AlertRule[] = ALERT_RULES): string {
@@ -36,13 +36,17 @@ export function renderRunbookBook(runbooks: readonly Runbook[] = RUNBOOKS, alert
         "",
         "| severity | meaning | response | page on-call |",
         "|---|---|---|---|",
-        ...(Object.entries(SEVERITIES) as Array<[Severity, (typeof SEVERITIES)[Severity]]>).map(([s, d]) => `| ${s} | ${d.meaning} | ${d.response} | ${d.page ? "yes" : "no"} |`),
+        ...(Object.entries(SEVERITIES) as Array<[Severity, (typeof SEVERITIES)[Severity]]>).map(
+            ([s, d]) => `| ${s} | ${d.meaning} | ${d.response} | ${d.page ? "yes" : "no"} |`,
+        ),
         "",
         "Escalation matrix:",
         "",
         "| runbook | severity | escalate when |",
         "|---|---|---|",
-        ...runbooks.filter((r) => r.category === "incident" || r.category === "security" || r.category === "data").map((r) => `| ${link(r.id)} | ${r.severity} | ${r.escalation} |`),
+        ...runbooks
+            .filter((r) => r.category === "incident" || r.category === "security" || r.category === "data")
+            .map((r) => `| ${link(r.id)} | ${r.severity} | ${r.escalation} |`),
         "",
         "## Daily operations checklist",
         "",
@@ -61,11 +65,20 @@ export function renderRunbookBook(runbooks: readonly Runbook[] = RUNBOOKS, alert
     for (const severity of Object.keys(SEVERITIES) as Severity[]) {
         const matching = runbooks.filter((r) => r.severity === severity && r.category !== "daily" && r.category !== "maintenance");
         if (matching.length === 0) continue;
-        add(`### ${severity}: ${SEVERITIES[severity].meaning} (respond within ${SEVERITIES[severity].response})`, "", ...matching.map((r) => `- ${link(r.id)}: ${r.purpose}`), "");
+        add(
+            `### ${severity}: ${SEVERITIES[severity].meaning} (respond within ${SEVERITIES[severity].response})`,
+            "",
+            ...matching.map((r) => `- ${link(r.id)}: ${r.purpose}`),
+            "",
+        );
     }
 
     add("## Alert interpretation", "", "| alert | severity | fires when | runbook | first command |", "|---|---|---|---|---|");
-    for (const a of alerts) add(`| ${a.alert} | ${a.severity} | ${a.summary.replace(/\{\{[^}]*\}\}/g, "…")} (for ${a.for}) | ${link(a.runbook)} | \`${a.command}\` |`);
+    for (const a of alerts)
+        add(
+            `| ${a.alert} | ${a.severity} | ${a.summary.replace(/\{\{[^}]*\}\}/g, "…")} (for ${a.for}) | ${link(a.runbook)} | ` +
+                `\`${a.command}\` |`,
+        );
     add("");
 
     add(
@@ -122,7 +135,8 @@ export function renderRunbook(r: Runbook): string[] {
         "",
         `**Purpose:** ${r.purpose}`,
         "",
-        `**Severity:** ${r.severity} (${SEVERITIES[r.severity].response}). **Delivered as:** ${r.delivery.join(", ")}.${r.cadence ? ` **Cadence:** ${r.cadence}.` : ""}`,
+        `**Severity:** ${r.severity} (${SEVERITIES[r.severity].response}). **Delivered as:** ` +
+            `${r.delivery.join(", ")}.${r.cadence ? ` **Cadence:** ${r.cadence}.` : ""}`,
         "",
         "**Prerequisites:**",
         ...list(r.prerequisites),

@@ -4,8 +4,16 @@ export type Severity = "SEV1" | "SEV2" | "SEV3" | "SEV4";
 
 export const SEVERITIES: Record<Severity, { meaning: string; response: string; page: boolean }> = {
     SEV1: { meaning: "Platform down or data at risk for all users", response: "15 minutes, around the clock", page: true },
-    SEV2: { meaning: "Major feature degraded, error rate above 5%, or a security incident", response: "30 minutes, around the clock", page: true },
-    SEV3: { meaning: "Partial degradation with a workaround, or a risk that will become an incident", response: "4 hours, business hours", page: false },
+    SEV2: {
+        meaning: "Major feature degraded, error rate above 5%, or a security incident",
+        response: "30 minutes, around the clock",
+        page: true,
+    },
+    SEV3: {
+        meaning: "Partial degradation with a workaround, or a risk that will become an incident",
+        response: "4 hours, business hours",
+        page: false,
+    },
     SEV4: { meaning: "Routine maintenance, no user impact", response: "next business day", page: false },
 };
 

@@ -1,5 +1,5 @@
-import { writeFileSync } from "fs";
-import { join } from "path";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { renderRunbookBook } from "../runbooks/render";
 
 // Regenerates docs/runbook.md; a test fails when the checked-in file differs.

@@ -5,9 +5,9 @@
  *   npm run local:status what runs
  * The stack's state lives in .pulumi-state/ (gitignored), protected by a local-only passphrase.
  */
-import { execFileSync } from "child_process";
-import { existsSync } from "fs";
-import { dirname, join } from "path";
+import { execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { dirname, join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { loadKubeClient, kubeConfigFrom, localKubeconfigPath } from "../ops/kube/client";
 import { SIMULATED_NOTE } from "../ops/kube/simulated";
@@ -39,7 +39,10 @@ async function up() {
     const envVars: Record<string, string> = { ...stackEnvironment(repo, STACK), KUBECONFIG: kubeconfig };
     ensureFileBackend(envVars.PULUMI_BACKEND_URL);
     const pulumiCommand = await PulumiCommand.get({ root: dirname(bin) });
-    const stack = await LocalWorkspace.createOrSelectStack({ stackName: STACK, projectName: PROJECT_NAME, program: platformProgram }, { workDir: repo, pulumiCommand, envVars });
+    const stack = await LocalWorkspace.createOrSelectStack(
+        { stackName: STACK, projectName: PROJECT_NAME, program: platformProgram },
+        { workDir: repo, pulumiCommand, envVars },
+    );
 
     step("provider plugins (installed once with pulumi plugin install)");
     const pulumi = join(bin, "pulumi");
@@ -47,7 +50,9 @@ async function up() {
     const missing = missingPlugins(pulumi, cliEnv);
     const failed = missing.length > 0 ? installPlugins(pulumi, cliEnv, missing, console.log) : [];
     if (failed.length > 0) {
-        console.error(`\nlocal:up cannot deploy yet: ${missingPluginsMessage(pulumi, failed)}\nThe cluster stays up: npm run local:status.`);
+        console.error(
+            `\nlocal:up cannot deploy yet: ${missingPluginsMessage(pulumi, failed)}\nThe cluster stays up: npm run local:status.`,
+        );
         process.exitCode = 69;
         return;
     }
@@ -73,21 +78,45 @@ async function status(outputs?: Record<string, unknown>) {
     const autoscaling = kc.makeApiClient(k8s.AutoscalingV2Api);
     const batch = kc.makeApiClient(k8s.BatchV1Api);
     const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-    const table = (title: string, rows: string[]) => console.log(`\n${title}\n${rows.length ? rows.map((r) => `  ${r}`).join("\n") : "  (none)"}`);
+    const table = (title: string, rows: string[]) =>
+        console.log(`\n${title}\n${rows.length ? rows.map((r) => `  ${r}`).join("\n") : "  (none)"}`);
 
+    // A list the API server does not answer shows as empty: this is a status screen, not a check.
+    const orNone = <T>(list: Promise<{ items: T[] }>) => list.catch(() => ({ items: [] as T[] }));
     const [services, hpas, cronJobs] = await Promise.all([
-        core.listNamespacedService({ namespace }),
-        autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace }),
-        batch.listNamespacedCronJob({ namespace }),
-    ]).catch(() => [{ items: [] }, { items: [] }, { items: [] }] as any[]);
+        orNone(core.listNamespacedService({ namespace })),
+        orNone(autoscaling.listNamespacedHorizontalPodAutoscaler({ namespace })),
+        orNone(batch.listNamespacedCronJob({ namespace })),
+    ]);
     const workloads = await workloadReadiness(kubeconfig, namespace).catch(() => []);
-    table("workloads (ready/desired)", workloads.map((w) => `${w.kind.toLowerCase()}/${w.name}  ${w.ready}/${w.desired}${w.simulated ? "  (simulated)" : ""}`));
+    table(
+        "workloads (ready/desired)",
+        workloads.map((w) => `${w.kind.toLowerCase()}/${w.name}  ${w.ready}/${w.desired}${w.simulated ? "  (simulated)" : ""}`),
+    );
     if (workloads.some((w) => w.simulated)) console.log(`  note: ${SIMULATED_NOTE}; health checks and backups need real pods`);
-    table("services", services.items.map((s: any) => `${s.metadata.name}  ${(s.spec?.ports ?? []).map((p: any) => `${p.name}:${p.port}`).join(" ")}`));
-    table("autoscalers", hpas.items.map((h: any) => `${h.metadata.name}  ${h.spec.minReplicas}-${h.spec.maxReplicas} (current ${h.status?.currentReplicas ?? "?"})`));
-    table("backup schedules", cronJobs.items.map((c: any) => `${c.metadata.name}  "${c.spec.schedule}"  last success ${c.status?.lastSuccessfulTime ?? "never"}`));
-    const certificates = (await custom.listNamespacedCustomObject({ group: "cert-manager.io", version: "v1", namespace, plural: "certificates" }).catch(() => ({ items: [] }))) as { items: any[] };
-    table("certificates", certificates.items.map((c) => `${c.metadata.name}  ${c.spec.dnsNames?.join(",")}  renew ${c.spec.renewBefore} before expiry`));
+    table(
+        "services",
+        services.items.map((s) => `${s.metadata?.name}  ${(s.spec?.ports ?? []).map((p) => `${p.name}:${p.port}`).join(" ")}`),
+    );
+    table(
+        "autoscalers",
+        hpas.items.map(
+            (h) => `${h.metadata?.name}  ${h.spec?.minReplicas}-${h.spec?.maxReplicas} (current ${h.status?.currentReplicas ?? "?"})`,
+        ),
+    );
+    table(
+        "backup schedules",
+        cronJobs.items.map((c) => `${c.metadata?.name}  "${c.spec?.schedule}"  last success ${c.status?.lastSuccessfulTime ?? "never"}`),
+    );
+    const certificates = (await custom
+        .listNamespacedCustomObject({ group: "cert-manager.io", version: "v1", namespace, plural: "certificates" })
+        .catch(() => ({ items: [] }))) as {
+        items: Array<{ metadata: { name: string }; spec: { dnsNames?: string[]; renewBefore?: string } }>;
+    };
+    table(
+        "certificates",
+        certificates.items.map((c) => `${c.metadata.name}  ${c.spec.dnsNames?.join(",")}  renew ${c.spec.renewBefore} before expiry`),
+    );
     if (outputs) console.log(`\nstack outputs\n${JSON.stringify(outputs, null, 2)}`);
 }
 
@@ -97,7 +126,10 @@ async function down() {
         try {
             const bin = run("bash", [join(repo, "scripts", "toolchain.sh"), "pulumi"]).trim();
             const envVars: Record<string, string> = { ...stackEnvironment(repo, STACK), KUBECONFIG: kubeconfig };
-            const stack = await LocalWorkspace.selectStack({ stackName: STACK, projectName: PROJECT_NAME, program: platformProgram }, { workDir: repo, pulumiCommand: await PulumiCommand.get({ root: dirname(bin) }), envVars });
+            const stack = await LocalWorkspace.selectStack(
+                { stackName: STACK, projectName: PROJECT_NAME, program: platformProgram },
+                { workDir: repo, pulumiCommand: await PulumiCommand.get({ root: dirname(bin) }), envVars },
+            );
             await stack.destroy({ onOutput: (out) => process.stdout.write(out) });
         } catch (error) {
             console.error(`destroy did not complete: ${(error as Error).message.split("\n")[0]}`);

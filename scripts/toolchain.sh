@@ -9,7 +9,8 @@
 #   scripts/toolchain.sh pulumi    the Pulumi CLI
 #   scripts/toolchain.sh all       both (default)
 #
-# Progress goes to stderr; the bin directory is the only thing printed on stdout. Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
+# Progress goes to stderr; the bin directory is the only thing printed on stdout.
+# Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -22,9 +23,13 @@ KWOK_VERSION=v0.8.0
 
 # Go may be installed without being on PATH (the usual /usr/local/go layout).
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
-command -v go >/dev/null 2>&1 || { echo "toolchain: Go 1.26 is required to build the local toolchain; install it at /usr/local/go" >&2; exit 1; }
+command -v go >/dev/null 2>&1 || {
+  echo "toolchain: Go 1.26 is required to build the local toolchain; install it at /usr/local/go" >&2
+  exit 1
+}
 
-key="$(cat "$repo"/toolchain/*/go.mod "$repo"/toolchain/*/go.sum | { cat; echo "$PULUMI_VERSION $KUBE_VERSION $KWOK_VERSION"; go version; } | sha256sum | cut -c1-16)"
+key="$(cat "$repo"/toolchain/*/go.mod "$repo"/toolchain/*/go.sum |
+  { cat; echo "$PULUMI_VERSION $KUBE_VERSION $KWOK_VERSION"; go version; } | sha256sum | cut -c1-16)"
 bin="$cache_root/$key/bin"
 mkdir -p "$bin"
 
@@ -40,7 +45,8 @@ esac
 # A module's binaries are stored under a key of that module alone (its go.mod and go.sum, the pinned
 # versions and Go), so adding or changing one module rebuilds only that module.
 module_key() {
-  cat "$repo/toolchain/$1/go.mod" "$repo/toolchain/$1/go.sum" | { cat; echo "$PULUMI_VERSION $KUBE_VERSION $KWOK_VERSION"; go version; } | sha256sum | cut -c1-16
+  cat "$repo/toolchain/$1/go.mod" "$repo/toolchain/$1/go.sum" |
+    { cat; echo "$PULUMI_VERSION $KUBE_VERSION $KWOK_VERSION"; go version; } | sha256sum | cut -c1-16
 }
 
 # build <label> <module dir> <output names...> -- <go build args...>; "@OUT@" in the args is the store.
@@ -65,19 +71,25 @@ build() {
   for o in "${outputs[@]}"; do ln -f "$store/$o" "$bin/$o" 2>/dev/null || cp -f "$store/$o" "$bin/$o"; done
 }
 
-kube_ldflags="-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34 -X k8s.io/component-base/version.gitTreeState=clean -X k8s.io/component-base/version.buildDate=1970-01-01T00:00:00Z -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
+kube_version=k8s.io/component-base/version
+kube_ldflags="-s -w -X $kube_version.gitVersion=$KUBE_VERSION -X $kube_version.gitMajor=1 -X $kube_version.gitMinor=34"
+kube_ldflags+=" -X $kube_version.gitTreeState=clean -X $kube_version.buildDate=1970-01-01T00:00:00Z"
+kube_ldflags+=" -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
 
 if [ "$what" = cluster ] || [ "$what" = all ]; then
   build "etcd" etcd etcd -- -ldflags "-s -w" -o "@OUT@/etcd" go.etcd.io/etcd/server/v3
   build "Kubernetes $KUBE_VERSION control plane and kubectl" kube kube-apiserver kube-controller-manager kube-scheduler kubectl -- \
-    -ldflags "$kube_ldflags" -o "@OUT@/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
-  build "kwok $KWOK_VERSION" kwok kwok -- -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -o "@OUT@/kwok" sigs.k8s.io/kwok/cmd/kwok
+    -ldflags "$kube_ldflags" -o "@OUT@/" k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl
+  build "kwok $KWOK_VERSION" kwok kwok -- \
+    -ldflags "-s -w -X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" -o "@OUT@/kwok" sigs.k8s.io/kwok/cmd/kwok
   step=$((step + 1))
   # kwok's simulation stages ship inside its pinned module; assemble them into one config.
   stages="$cache_root/$key/kwok-stages.yaml"
   if [ ! -s "$stages" ]; then
     src="$(cd "$repo/toolchain/kwok" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' sigs.k8s.io/kwok)/kustomize/stage"
-    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
+    for f in node/fast/node-initialize.yaml node/heartbeat-with-lease/node-heartbeat-with-lease.yaml \
+      pod/fast/pod-ready.yaml pod/fast/pod-complete.yaml pod/fast/pod-delete.yaml; do
       echo "---"; cat "$src/$f"
     done > "$stages.tmp"
     mv "$stages.tmp" "$stages"
@@ -120,7 +132,8 @@ if [ "$what" = pulumi ] || [ "$what" = all ]; then
     [ -n "${MCP_TOOLCHAIN_QUIET:-}" ] || echo "[$step/$total] Pulumi CLI $PULUMI_VERSION: $installed" >&2
   else
     build "Pulumi CLI $PULUMI_VERSION" pulumi pulumi -- \
-      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "@OUT@/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "@OUT@/pulumi" \
+      github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   fi
   # Without a Node.js language host the engine starts policy packs through this analyzer; it runs
   # @pulumi/pulumi's policy-pack runner with the Node.js found on PATH (the project's own, under npm).

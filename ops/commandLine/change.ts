@@ -4,7 +4,7 @@ import { loadKubeClient } from "../kube/client";
 import { describeStuck, verifyRollouts } from "../kube/rollout";
 import { currentActor } from "../lifecycle/audit";
 import { confirmOnTerminal } from "../lifecycle/confirm";
-import { RunResult, runChange, Verifier } from "../lifecycle/run";
+import { type RunResult, runChange, type Verifier } from "../lifecycle/run";
 import type { CurrentConfig, Plan } from "../plan/types";
 import type { HistoryEntry } from "../stack/history";
 import { withChangeLock } from "../stack/changeLock";
@@ -61,7 +61,8 @@ export function changeCommand<O>(command: Command, ctx: CommandContext, planner:
 }
 
 function describeResult(result: RunResult): string {
-    if (result.outcome === "applied") return `applied: ${result.summary} (update ${result.version ?? "?"})${result.verification ? `; ${result.verification}` : ""}`;
+    if (result.outcome === "applied")
+        return `applied: ${result.summary} (update ${result.version ?? "?"})${result.verification ? `; ${result.verification}` : ""}`;
     if (result.outcome === "previewed") return `preview only: ${result.summary}; nothing was changed`;
     return `no change: ${result.summary}`;
 }
@@ -87,8 +88,15 @@ async function planAndRun(flags: ChangeFlags, ctx: CommandContext, planner: Plan
     const verifier: Verifier | undefined = kubeconfig
         ? {
               async verify(deployments) {
-                  const outcome = await verifyRollouts(kubeconfig, config.namespace, deployments, { deadlineMs: flags.verifyTimeout * 1000 });
-                  return { ok: outcome.ok, detail: outcome.ok ? `${deployments.join(", ")} rolled out in ${Math.round(outcome.waitedMs / 1000)}s` : describeStuck(outcome) };
+                  const outcome = await verifyRollouts(kubeconfig, config.namespace, deployments, {
+                      deadlineMs: flags.verifyTimeout * 1000,
+                  });
+                  return {
+                      ok: outcome.ok,
+                      detail: outcome.ok
+                          ? `${deployments.join(", ")} rolled out in ${Math.round(outcome.waitedMs / 1000)}s`
+                          : describeStuck(outcome),
+                  };
               },
           }
         : undefined;

@@ -47,7 +47,10 @@ export class CommandContext {
     cluster(stack: string, flag?: string): { kubeconfig: string; namespace: string } {
         const kubeconfig = this.kubeconfig(stack, flag);
         if (!kubeconfig) {
-            throw new InvalidInputError(`this command needs a cluster: pass --kubeconfig or set KUBECONFIG${stack === "local" ? " (or start the local cluster: npm run local:up)" : ""}`);
+            throw new InvalidInputError(
+                `this command needs a cluster: pass --kubeconfig or set ` +
+                    `KUBECONFIG${stack === "local" ? " (or start the local cluster: npm run local:up)" : ""}`,
+            );
         }
         return { kubeconfig, namespace: this.config(stack).namespace };
     }

@@ -1,4 +1,4 @@
-import { Command, Option } from "commander";
+import { type Command, Option } from "commander";
 import { InvalidInputError } from "../errors";
 
 /**
@@ -9,7 +9,8 @@ import { InvalidInputError } from "../errors";
 /** The one integer parser: a whole number (0, 1, 2, …), named by its flag in the error. */
 export const wholeNumber = (name: string) => (value: string) => {
     const n = Number(value);
-    if (value.trim() === "" || !Number.isInteger(n) || n < 0) throw new InvalidInputError(`${name} "${value}" is not a whole number (0, 1, 2, …)`);
+    if (value.trim() === "" || !Number.isInteger(n) || n < 0)
+        throw new InvalidInputError(`${name} "${value}" is not a whole number (0, 1, 2, …)`);
     return n;
 };
 
@@ -21,7 +22,8 @@ export const onOff = (value: string) => {
 /** A repeatable flag's values, in order. */
 export const collect = (value: string, previous: string[]) => [...previous, value];
 
-export const numberOption = (flags: string, description: string, name: string) => new Option(flags, description).argParser(wholeNumber(name));
+export const numberOption = (flags: string, description: string, name: string) =>
+    new Option(flags, description).argParser(wholeNumber(name));
 
 export const withStack = (command: Command, description = "stack") => command.option("--stack <name>", description, "local");
 

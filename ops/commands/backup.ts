@@ -11,7 +11,9 @@ import { backupNow } from "../kube/backupNow";
  * are declared by the Backups component.
  */
 export function define(command: Command, ctx: CommandContext): void {
-    withJson(withKubeconfig(withStack(command.command("now").description("run a backup now from its CronJob, wait for it, report the result"))))
+    withJson(
+        withKubeconfig(withStack(command.command("now").description("run a backup now from its CronJob, wait for it, report the result"))),
+    )
         .argument("<store>", "redis or postgres")
         .addOption(numberOption("--timeout <s>", "seconds to wait", "--timeout").default(1800))
         .action(async (store: string, o: { stack: string; kubeconfig?: string; timeout: number; json: boolean }) => {

@@ -4,7 +4,7 @@ import { EXIT } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { collect, numberOption, withJson, withKubeconfig, withStack } from "../commandLine/flags";
 import { print } from "../commandLine/output";
-import { checkHealth, HealthReport } from "../health/health";
+import { checkHealth, type HealthReport } from "../health/health";
 import { healthTargets, parseEndpoints } from "../health/targets";
 import { SIMULATED_NOTE } from "../kube/simulated";
 import type { RedisTarget } from "../redis/connect";
@@ -28,7 +28,10 @@ interface HealthFlags {
 
 /** `mcp-ops health`: REST /health and MCP initialize + tools/list on every server, Redis and workloads; exit 0/1/2. */
 export function define(command: Command, ctx: CommandContext): void {
-    withJson(withKubeconfig(withStack(command, "stack whose config names the servers"), "cluster to read workload readiness from"), "the report")
+    withJson(
+        withKubeconfig(withStack(command, "stack whose config names the servers"), "cluster to read workload readiness from"),
+        "the report",
+    )
         .option("--endpoint <name=url>", "reach a server at this base URL (repeatable), e.g. after kubectl port-forward", collect, [])
         .option("--redis-url <url>", "check Redis at this URL instead of the stack's address")
         .option("--no-redis", "skip the Redis check")
@@ -45,7 +48,14 @@ export function define(command: Command, ctx: CommandContext): void {
             const kubeconfig = o.cluster ? ctx.kubeconfig(o.stack, o.kubeconfig) : undefined;
             const rounds = o.watch ? (o.count ?? Infinity) : 1;
             for (let round = 1; round <= rounds; round++) {
-                const { report, exitCode } = await healthCommand({ config, endpoint: o.endpoint, timeoutMs: o.timeout, slowMs: o.slow, redis, kubeconfig });
+                const { report, exitCode } = await healthCommand({
+                    config,
+                    endpoint: o.endpoint,
+                    timeoutMs: o.timeout,
+                    slowMs: o.slow,
+                    redis,
+                    kubeconfig,
+                });
                 print(o.json, report, () => renderHealth(report));
                 process.exitCode = exitCode;
                 if (round < rounds) await new Promise((r) => setTimeout(r, o.interval * 1000));
@@ -88,8 +98,12 @@ function reachHints(config: PlatformConfig, report: HealthReport, endpoints: Rec
         const port = config.services[s.name].port;
         const local = 18080 + i;
         const simulated = report.workloads?.some((w) => w.name === s.name && w.simulated);
-        const reach = `kubectl -n ${config.namespace} port-forward svc/${s.name} ${local}:${port}, then --endpoint ${s.name}=http://127.0.0.1:${local}`;
-        return simulated ? `${s.name}: ${SIMULATED_NOTE}, so no server answers there; check a running server with --endpoint ${s.name}=<url>` : `${s.name}: reach it with ${reach}`;
+        const reach =
+            `kubectl -n ${config.namespace} port-forward svc/${s.name} ${local}:${port}, then --endpoint ` +
+            `${s.name}=http://127.0.0.1:${local}`;
+        return simulated
+            ? `${s.name}: ${SIMULATED_NOTE}, so no server answers there; check a running server with --endpoint ${s.name}=<url>`
+            : `${s.name}: reach it with ${reach}`;
     });
 }
 
@@ -99,19 +113,27 @@ export function renderHealth(report: HealthCommandReport): string {
     const lines = [`overall: ${report.status}  (${report.checkedAt})`];
     for (const s of report.services) {
         const tools = s.mcp.tools ? `${s.mcp.tools.length} tools` : "no tools";
-        lines.push(`  ${s.status.padEnd(9)} ${s.name.padEnd(24)} rest ${s.rest.ok ? "ok" : "FAIL"} ${ms(s.rest.latencyMs)}  mcp ${s.mcp.ok ? "ok" : "FAIL"} ${ms(s.mcp.latencyMs)}  ${tools}`);
+        lines.push(
+            `  ${s.status.padEnd(9)} ${s.name.padEnd(24)} rest ${s.rest.ok ? "ok" : "FAIL"} ${ms(s.rest.latencyMs)}  mcp ` +
+                `${s.mcp.ok ? "ok" : "FAIL"} ${ms(s.mcp.latencyMs)}  ${tools}`,
+        );
         for (const r of s.reasons) lines.push(`            - ${r}`);
         if (s.unexpectedTools.length > 0) lines.push(`            - not in the expected list: ${s.unexpectedTools.join(", ")}`);
     }
     if (report.redis) {
         const r = report.redis;
         const memory = r.usedMemoryBytes === undefined ? "" : `  memory ${Math.round(r.usedMemoryBytes / 2 ** 20)} MiB`;
-        lines.push(`  ${r.status.padEnd(9)} ${"redis".padEnd(24)} ping ${Math.round(r.latencyMs)} ms${r.role ? `  role ${r.role}` : ""}${memory}`);
+        lines.push(
+            `  ${r.status.padEnd(9)} ${"redis".padEnd(24)} ping ${Math.round(r.latencyMs)} ms${r.role ? `  role ${r.role}` : ""}${memory}`,
+        );
         for (const reason of r.reasons) lines.push(`            - ${reason}`);
     }
     for (const w of report.workloads ?? []) {
         const simulated = w.simulated ? " (simulated: no container runs)" : "";
-        lines.push(`  ${w.status.padEnd(9)} ${`${w.kind.toLowerCase()}/${w.name}`.padEnd(24)} ${w.ready}/${w.desired} ready, ${w.updated} up to date${w.observed ? "" : ", rollout not yet observed"}${simulated}`);
+        lines.push(
+            `  ${w.status.padEnd(9)} ${`${w.kind.toLowerCase()}/${w.name}`.padEnd(24)} ${w.ready}/${w.desired} ready, ${w.updated} up to ` +
+                `date${w.observed ? "" : ", rollout not yet observed"}${simulated}`,
+        );
     }
     if (report.clusterError) lines.push(`  DEGRADED  cluster                  ${report.clusterError}`);
     for (const hint of report.hints) lines.push(`  hint: ${hint}`);

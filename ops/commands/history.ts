@@ -26,7 +26,8 @@ export function define(command: Command, ctx: CommandContext): void {
                 };
             });
             const line = (r: (typeof rows)[number]) =>
-                `${String(r.version).padStart(4)}  ${r.startTime}  ${(r.result ?? "").padEnd(10)} ${String(r.durationSeconds ?? "?").padStart(4)}s  ` +
+                `${String(r.version).padStart(4)}  ${r.startTime}  ${(r.result ?? "").padEnd(10)} ` +
+                `${String(r.durationSeconds ?? "?").padStart(4)}s  ` +
                 `${(r.operation ?? r.kind ?? "").padEnd(15)} ${r.message ?? ""}${r.actor ? `  [${r.actor}: ${r.reason}]` : ""}`;
             print(o.json, rows, () => rows.map(line).join("\n") || "no updates yet");
         });

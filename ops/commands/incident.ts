@@ -6,7 +6,9 @@ import { collectEvidence } from "../kube/evidence";
 
 /** `mcp-ops incident evidence`: the security incident runbook's first step, a checksummed evidence bundle. */
 export function define(command: Command, ctx: CommandContext): void {
-    const evidence = command.command("evidence").description("preserve events, pods, workloads, policies, logs and stack history in a checksummed bundle");
+    const evidence = command
+        .command("evidence")
+        .description("preserve events, pods, workloads, policies, logs and stack history in a checksummed bundle");
     withJson(withKubeconfig(withStack(evidence)), "the manifest")
         .option("--out <dir>", "where to write the bundle (default: incident-<time>)")
         .action(async (o: { stack: string; kubeconfig?: string; out?: string; json: boolean }) => {

@@ -7,9 +7,21 @@ import type { CurrentConfig, Plan } from "../plan/types";
 
 /** `mcp-ops lockdown on|off`: the emergency lockdown; only trusted sources reach any pod. No pod rolls. */
 export function define(command: Command, ctx: CommandContext): void {
-    changeCommand(command.argument("<state>", "on or off"), ctx, ([state]) => (current) => planLockdown(current, onOff(state)));
+    changeCommand(
+        command.argument("<state>", "on or off"),
+        ctx,
+        ([state]) =>
+            (current) =>
+                planLockdown(current, onOff(state)),
+    );
 }
 
 export function planLockdown(current: CurrentConfig, on: boolean): Plan {
-    return planEdits("lockdown", on ? "lock the namespace down to trusted sources" : "lift the lockdown", current, [{ path: "security.lockdown", to: on }], () => []);
+    return planEdits(
+        "lockdown",
+        on ? "lock the namespace down to trusted sources" : "lift the lockdown",
+        current,
+        [{ path: "security.lockdown", to: on }],
+        () => [],
+    );
 }

@@ -8,7 +8,13 @@ import type { CurrentConfig, Plan } from "../plan/types";
 
 /** `mcp-ops maintenance on|off`: writers (services that call a store) scale to zero for a restore, and back. */
 export function define(command: Command, ctx: CommandContext): void {
-    changeCommand(command.argument("<state>", "on or off"), ctx, ([state]) => (current) => planMaintenance(current, onOff(state)));
+    changeCommand(
+        command.argument("<state>", "on or off"),
+        ctx,
+        ([state]) =>
+            (current) =>
+                planMaintenance(current, onOff(state)),
+    );
 }
 
 export function planMaintenance(current: CurrentConfig, on: boolean): Plan {

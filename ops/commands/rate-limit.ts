@@ -8,9 +8,13 @@ import type { CurrentConfig, Plan } from "../plan/types";
 /** `mcp-ops rate-limit <rps> [--burst n]`: the gateway's rate limit (its ConfigMap; the gateway rolls). */
 export function define(command: Command, ctx: CommandContext): void {
     changeCommand<{ burst?: number }>(
-        command.argument("<rps>", "requests per second").addOption(numberOption("--burst <n>", "requests allowed at once (default: the current burst, at least rps)", "--burst")),
+        command
+            .argument("<rps>", "requests per second")
+            .addOption(numberOption("--burst <n>", "requests allowed at once (default: the current burst, at least rps)", "--burst")),
         ctx,
-        ([rps], o) => (current) => planRateLimit(current, wholeNumber("rps")(rps), o.burst),
+        ([rps], o) =>
+            (current) =>
+                planRateLimit(current, wholeNumber("rps")(rps), o.burst),
     );
 }
 
@@ -18,7 +22,11 @@ export function define(command: Command, ctx: CommandContext): void {
 export function planRateLimit(current: CurrentConfig, rps: number, burst?: number): Plan {
     const now = current.config.security.rateLimit;
     const nextBurst = burst ?? Math.max(now.burst, rps);
-    return planEdits("rate-limit", `limit the gateway to ${rps} rps (burst ${nextBurst})`, current, [{ path: "security.rateLimit", to: { ...now, enabled: true, rps, burst: nextBurst } }], () => [
-        "gateway",
-    ]);
+    return planEdits(
+        "rate-limit",
+        `limit the gateway to ${rps} rps (burst ${nextBurst})`,
+        current,
+        [{ path: "security.rateLimit", to: { ...now, enabled: true, rps, burst: nextBurst } }],
+        () => ["gateway"],
+    );
 }

@@ -1,16 +1,16 @@
-import { existsSync } from "fs";
-import { Command } from "commander";
+import { existsSync } from "node:fs";
+import type { Command } from "commander";
 import { InvalidInputError, OperationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { collect, numberOption, withJson, withStack } from "../commandLine/flags";
 import { endProgress, print, progress } from "../commandLine/output";
 import { readSecretValue } from "../kube/secrets";
-import { applyCachePolicy, TtlRule } from "../redis/cachePolicy";
-import { RedisTarget, withRedis } from "../redis/connect";
+import { applyCachePolicy, type TtlRule } from "../redis/cachePolicy";
+import { type RedisTarget, withRedis } from "../redis/connect";
 import { redisMaintenance } from "../redis/maintenance";
-import { DrillReport, restoreDrill } from "../redis/restoreDrill";
+import { type DrillReport, restoreDrill } from "../redis/restoreDrill";
 import { snapshotToFile } from "../redis/snapshot";
-import { RedisStats, redisStats } from "../redis/stats";
+import { type RedisStats, redisStats } from "../redis/stats";
 import { assertNarrowPattern, revokeSessions } from "../redis/sweep";
 import { redisTarget } from "../redis/target";
 
@@ -54,7 +54,8 @@ export function define(redis: Command, ctx: CommandContext): void {
                         preview,
                         count: o.count,
                         timeoutMs: o.timeout,
-                        onProgress: (p) => progress(preview ? `counting: scanned ${p.scans} steps` : `scanned ${p.scans} steps, deleted ${p.deleted}`),
+                        onProgress: (p) =>
+                            progress(preview ? `counting: scanned ${p.scans} steps` : `scanned ${p.scans} steps, deleted ${p.deleted}`),
                     }),
                 );
             if (!o.preview && !o.yes) {
@@ -77,7 +78,9 @@ export function define(redis: Command, ctx: CommandContext): void {
             const done = await withRedis(await target(o), (r) => redisMaintenance(r, { resetStats: o.resetStats, onProgress: progress }));
             endProgress();
             const saved = `snapshot saved (LASTSAVE ${new Date(done.save.lastSave * 1000).toISOString()}, ${done.save.durationMs} ms)`;
-            print(o.json, done, () => [saved, `AOF: ${done.aof}`, `memory: ${done.memoryPurge}`, `stats reset: ${done.statsReset}`].join("\n"));
+            print(o.json, done, () =>
+                [saved, `AOF: ${done.aof}`, `memory: ${done.memoryPurge}`, `stats reset: ${done.statsReset}`].join("\n"),
+            );
         });
 
     connected("cache-policy", "apply TTLs by key prefix (only ever shortening), eviction policy and maxmemory from config")
@@ -88,19 +91,28 @@ export function define(redis: Command, ctx: CommandContext): void {
         .option("--yes", "apply without asking (CI)", false)
         .action(async (o: RedisFlags & { rule: string[]; maxmemory?: string; policy?: string; preview: boolean; yes: boolean }) => {
             const { redis: stored } = ctx.config(o.stack);
-            const policy = { rules: parseTtlRules(o.rule, stored.ttlRules), maxmemory: o.maxmemory ?? stored.maxmemory, maxmemoryPolicy: o.policy ?? stored.maxmemoryPolicy };
+            const policy = {
+                rules: parseTtlRules(o.rule, stored.ttlRules),
+                maxmemory: o.maxmemory ?? stored.maxmemory,
+                maxmemoryPolicy: o.policy ?? stored.maxmemoryPolicy,
+            };
             const where = await target(o);
             const apply = (preview: boolean) => withRedis(where, (r) => applyCachePolicy(r, policy, { preview }));
             if (!o.preview && !o.yes) {
                 const planned = await apply(true);
-                for (const r of planned.rules) process.stderr.write(`would set TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"\n`);
+                for (const r of planned.rules)
+                    process.stderr.write(`would set TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"\n`);
                 for (const c of planned.config) process.stderr.write(`would set ${c.parameter}: ${c.from} -> ${c.to}\n`);
                 await ctx.confirm("apply this cache policy", o);
             }
             const done = await apply(o.preview);
             print(o.json, done, () =>
                 [
-                    ...done.rules.map((r) => `${done.preview ? "would set" : "set"} TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"`),
+                    ...done.rules.map(
+                        (r) =>
+                            `${done.preview ? "would set" : "set"} TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under ` +
+                            `"${r.prefix}"`,
+                    ),
                     ...done.config.map((c) => `${c.parameter}: ${c.from} -> ${c.to}${done.preview ? " (preview)" : ""}`),
                 ].join("\n"),
             );
@@ -110,12 +122,19 @@ export function define(redis: Command, ctx: CommandContext): void {
         .requiredOption("--out <file>", "where to write the RDB (the manifest goes to <file>.json)")
         .option("--force", "replace an existing file", false)
         .action(async (o: RedisFlags & { out: string; force: boolean }) => {
-            if (existsSync(o.out) && !o.force) throw new InvalidInputError(`${o.out} already exists; choose another --out or pass --force to replace it`);
+            if (existsSync(o.out) && !o.force)
+                throw new InvalidInputError(`${o.out} already exists; choose another --out or pass --force to replace it`);
             const where = await target(o);
-            const manifest = await withRedis(where, (r) => snapshotToFile(r, where, o.out, { onProgress: (bytes) => progress(`received ${bytes} bytes`) }));
+            const manifest = await withRedis(where, (r) =>
+                snapshotToFile(r, where, o.out, { onProgress: (bytes) => progress(`received ${bytes} bytes`) }),
+            );
             endProgress();
             const keys = Object.values(manifest.keyspace).reduce((a, b) => a + b, 0);
-            print(o.json, manifest, () => `wrote ${o.out} (${manifest.bytes} bytes, sha256 ${manifest.sha256.slice(0, 12)}…, ${keys} keys)`);
+            print(
+                o.json,
+                manifest,
+                () => `wrote ${o.out} (${manifest.bytes} bytes, sha256 ${manifest.sha256.slice(0, 12)}…, ${keys} keys)`,
+            );
         });
 
     withJson(redis.command("restore").description("restore drill: load a snapshot into a scratch Redis and compare it with its manifest"))
@@ -172,7 +191,10 @@ function assertDrillPassed(drill: DrillReport): void {
     if (drill.ok) return;
     const problems = [
         drill.checksumMatches ? "" : "file checksum differs from the manifest",
-        drill.keyspace.matches ? "" : `key counts differ (expected ${JSON.stringify(drill.keyspace.expected)}, restored ${JSON.stringify(drill.keyspace.restored)})`,
+        drill.keyspace.matches
+            ? ""
+            : `key counts differ (expected ${JSON.stringify(drill.keyspace.expected)}, restored ` +
+              `${JSON.stringify(drill.keyspace.restored)})`,
         drill.sample.mismatched.length ? `${drill.sample.mismatched.length} of ${drill.sample.checked} sampled keys differ` : "",
     ];
     throw new OperationFailedError(`restore drill failed: ${problems.filter(Boolean).join("; ")}`);
@@ -184,9 +206,14 @@ function renderStats(s: RedisStats): string {
     const hitRate = s.hitRate === null ? "n/a" : `${(100 * s.hitRate).toFixed(1)}%`;
     return [
         `role ${s.role}, Redis ${s.version}, ${s.connectedClients} clients`,
-        `memory ${mib(s.usedMemoryBytes)} of ${s.maxmemoryBytes ? mib(s.maxmemoryBytes) : "no limit"} (${s.maxmemoryPolicy}), fragmentation ${s.fragmentationRatio.toFixed(2)}`,
+        `memory ${mib(s.usedMemoryBytes)} of ${s.maxmemoryBytes ? mib(s.maxmemoryBytes) : "no limit"} (${s.maxmemoryPolicy}), ` +
+            `fragmentation ${s.fragmentationRatio.toFixed(2)}`,
         `hit rate ${hitRate} (${s.keyspaceHits} hits, ${s.keyspaceMisses} misses), ${s.evictedKeys} evicted, ${s.expiredKeys} expired`,
-        `keys ${Object.entries(s.keys).map(([db, n]) => `${db}=${n}`).join(" ") || "none"}`,
+        `keys ${
+            Object.entries(s.keys)
+                .map(([db, n]) => `${db}=${n}`)
+                .join(" ") || "none"
+        }`,
         `largest of ${s.sampledKeys} sampled keys:`,
         ...s.largestKeys.map((k) => `  ${String(k.bytes).padStart(10)} B  ${k.key}`),
         `slowlog (${s.slowlog.length}):`,

@@ -13,7 +13,9 @@ export function define(command: Command, ctx: CommandContext): void {
     changeCommand<{ cpu?: string; memory?: string; requestCpu?: string; requestMemory?: string }>(
         command.argument("<service>").option("--cpu <q>").option("--memory <q>").option("--request-cpu <q>").option("--request-memory <q>"),
         ctx,
-        ([service], o) => (current) => planResources(current, service, { cpu: o.cpu, memory: o.memory }, { cpu: o.requestCpu, memory: o.requestMemory }),
+        ([service], o) =>
+            (current) =>
+                planResources(current, service, { cpu: o.cpu, memory: o.memory }, { cpu: o.requestCpu, memory: o.requestMemory }),
     );
 }
 
@@ -27,6 +29,17 @@ export function planResources(current: CurrentConfig, service: string, limits: Q
         requests: { cpu: requests.cpu ?? now.requests.cpu, memory: requests.memory ?? now.requests.memory },
         limits: { cpu: limits.cpu ?? now.limits.cpu, memory: limits.memory ?? now.limits.memory },
     };
-    const what = [limits.cpu && `cpu ${limits.cpu}`, limits.memory && `memory ${limits.memory}`, requests.cpu && `cpu request ${requests.cpu}`, requests.memory && `memory request ${requests.memory}`];
-    return planEdits("resources", `set ${service} ${what.filter(Boolean).join(", ")}`, current, [{ path: `services.${service}.resources`, to: resources }], () => [service]);
+    const what = [
+        limits.cpu && `cpu ${limits.cpu}`,
+        limits.memory && `memory ${limits.memory}`,
+        requests.cpu && `cpu request ${requests.cpu}`,
+        requests.memory && `memory request ${requests.memory}`,
+    ];
+    return planEdits(
+        "resources",
+        `set ${service} ${what.filter(Boolean).join(", ")}`,
+        current,
+        [{ path: `services.${service}.resources`, to: resources }],
+        () => [service],
+    );
 }

@@ -8,8 +8,12 @@ import type { CurrentConfig, Plan } from "../plan/types";
 
 /** `mcp-ops restart <service...|--all>`: bump restart epochs; the pods roll, nothing else changes. */
 export function define(command: Command, ctx: CommandContext): void {
-    changeCommand<{ all: boolean }>(command.argument("[services...]").option("--all", "every service", false), ctx, ([services], o) => (current) =>
-        planRestart(current, o.all ? "all" : (services as unknown as string[])),
+    changeCommand<{ all: boolean }>(
+        command.argument("[services...]").option("--all", "every service", false),
+        ctx,
+        ([services], o) =>
+            (current) =>
+                planRestart(current, o.all ? "all" : (services as unknown as string[])),
     );
 }
 
@@ -17,7 +21,7 @@ export function planRestart(current: CurrentConfig, services: string[] | "all"):
     const { config } = current;
     const names = services === "all" ? Object.keys(config.services) : services;
     if (names.length === 0) throw new InvalidInputError("name a service to restart, or pass --all");
-    names.forEach((n) => requireService(config, n));
+    for (const n of names) requireService(config, n);
     return planEdits(
         "restart",
         `restart ${services === "all" ? "all services" : names.join(", ")}`,

@@ -36,8 +36,15 @@ export function planRollback(current: CurrentConfig, history: HistoryEntry[], ta
     let entry: HistoryEntry | undefined;
     if (target.to !== undefined) {
         entry = updates.find((h) => h.version === target.to);
-        if (!entry) throw new InvalidInputError(`update ${target.to} is not in the stack history; recent updates: ${updates.slice(0, 10).map((h) => h.version).join(", ")}`);
-        if (entry.result !== "succeeded") throw new InvalidInputError(`update ${target.to} ${entry.result}; roll back to an update that succeeded`);
+        if (!entry)
+            throw new InvalidInputError(
+                `update ${target.to} is not in the stack history; recent updates: ${updates
+                    .slice(0, 10)
+                    .map((h) => h.version)
+                    .join(", ")}`,
+            );
+        if (entry.result !== "succeeded")
+            throw new InvalidInputError(`update ${target.to} ${entry.result}; roll back to an update that succeeded`);
     } else if (target.lastGood) {
         entry = updates.slice(1).find((h) => h.result === "succeeded");
         if (!entry) throw new InvalidInputError("no successful update before the newest one; name one with --to <update>");

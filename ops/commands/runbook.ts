@@ -17,7 +17,10 @@ export function define(command: Command): void {
         .argument("<id>", "runbook id, as listed by `mcp-ops runbook list`")
         .action((id: string) => {
             const found = RUNBOOKS.find((r) => r.id === id);
-            if (!found) throw new InvalidInputError(`no runbook "${id}"; run mcp-ops runbook list to see them (${RUNBOOKS.map((r) => r.id).join(", ")})`);
+            if (!found)
+                throw new InvalidInputError(
+                    `no runbook "${id}"; run mcp-ops runbook list to see them (${RUNBOOKS.map((r) => r.id).join(", ")})`,
+                );
             console.log(renderRunbook(found).join("\n"));
         });
 }

@@ -19,9 +19,12 @@ export function define(command: Command, ctx: CommandContext): void {
         ctx,
         ([service, replicas], o) =>
             (current) => {
-                if (replicas !== undefined && (o.min !== undefined || o.max !== undefined)) throw new InvalidInputError("give either a replica count or --min/--max, not both");
-                if (replicas !== undefined) return planScaleReplicas(current, service, wholeNumber("replicas")(replicas), { fixed: o.fixed });
-                if (o.min === undefined || o.max === undefined) throw new InvalidInputError("give a replica count, or both --min and --max");
+                if (replicas !== undefined && (o.min !== undefined || o.max !== undefined))
+                    throw new InvalidInputError("give either a replica count or --min/--max, not both");
+                if (replicas !== undefined)
+                    return planScaleReplicas(current, service, wholeNumber("replicas")(replicas), { fixed: o.fixed });
+                if (o.min === undefined || o.max === undefined)
+                    throw new InvalidInputError("give a replica count, or both --min and --max");
                 return planScaleBounds(current, service, o.min, o.max);
             },
     );
@@ -37,12 +40,20 @@ export function planScaleReplicas(current: CurrentConfig, service: string, repli
     const autoscaled = s.minReplicas !== undefined;
     if (autoscaled && !o.fixed) {
         throw new InvalidInputError(
-            `${service} is autoscaled (HPA ${s.minReplicas}-${s.maxReplicas}), so its replicas belong to the HPA; use --min/--max, or pass --fixed to remove the HPA and run exactly ${replicas}`,
+            `${service} is autoscaled (HPA ${s.minReplicas}-${s.maxReplicas}), so its replicas belong to the HPA; use --min/--max, or ` +
+                `pass --fixed to remove the HPA and run exactly ${replicas}`,
         );
     }
     const edits = [{ path: `services.${service}.replicas`, to: replicas as unknown }];
-    if (autoscaled) edits.push({ path: `services.${service}.minReplicas`, to: undefined }, { path: `services.${service}.maxReplicas`, to: undefined });
-    const plan = planEdits("scale", `scale ${service} to ${replicas} replicas${autoscaled ? " (the HPA is removed)" : ""}`, current, edits, () => [service]);
+    if (autoscaled)
+        edits.push({ path: `services.${service}.minReplicas`, to: undefined }, { path: `services.${service}.maxReplicas`, to: undefined });
+    const plan = planEdits(
+        "scale",
+        `scale ${service} to ${replicas} replicas${autoscaled ? " (the HPA is removed)" : ""}`,
+        current,
+        edits,
+        () => [service],
+    );
     return autoscaled ? { ...plan, settle: `the ${service} HPA scales its Deployment until the update removes it` } : plan;
 }
 

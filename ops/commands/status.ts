@@ -9,7 +9,9 @@ import { SIMULATED_NOTE } from "../kube/simulated";
 export function define(command: Command, ctx: CommandContext): void {
     withJson(withKubeconfig(withStack(command))).action(async (o: { stack: string; kubeconfig?: string; json: boolean }) => {
         const stack = await ctx.stack(o.stack, o.kubeconfig);
-        const outputs = Object.fromEntries(Object.entries(await stack.stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]));
+        const outputs = Object.fromEntries(
+            Object.entries(await stack.stack.outputs()).map(([k, v]) => [k, v.secret ? "[secret]" : v.value]),
+        );
         const kubeconfig = ctx.kubeconfig(o.stack, o.kubeconfig);
         const workloads = kubeconfig ? await workloadReadiness(kubeconfig, ctx.config(o.stack).namespace) : undefined;
         const simulated = workloads?.some((w) => w.simulated) ?? false;

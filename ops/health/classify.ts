@@ -28,7 +28,13 @@ export interface ServiceHealth {
  * DEGRADED: one path fails, or tools are missing, or a check is slow.
  * UNHEALTHY: both paths fail.
  */
-export function classify(name: string, expectedTools: readonly string[], rest: CheckOutcome, mcp: McpOutcome, slowMs: number): ServiceHealth {
+export function classify(
+    name: string,
+    expectedTools: readonly string[],
+    rest: CheckOutcome,
+    mcp: McpOutcome,
+    slowMs: number,
+): ServiceHealth {
     const listed = mcp.tools ?? [];
     const missingTools = mcp.ok ? expectedTools.filter((t) => !listed.includes(t)) : [];
     const unexpectedTools = mcp.ok ? listed.filter((t) => !expectedTools.includes(t)) : [];
@@ -36,7 +42,10 @@ export function classify(name: string, expectedTools: readonly string[], rest: C
     if (!rest.ok) reasons.push(`REST health failed: ${rest.error}`);
     if (!mcp.ok) reasons.push(`MCP check failed: ${mcp.error}`);
     if (missingTools.length > 0) reasons.push(`expected tools missing: ${missingTools.join(", ")}`);
-    for (const [label, check] of [["REST", rest], ["MCP", mcp]] as const) {
+    for (const [label, check] of [
+        ["REST", rest],
+        ["MCP", mcp],
+    ] as const) {
         if (check.ok && check.latencyMs > slowMs) reasons.push(`${label} check slow: ${Math.round(check.latencyMs)} ms > ${slowMs} ms`);
     }
     const status: Status = !rest.ok && !mcp.ok ? "UNHEALTHY" : reasons.length > 0 ? "DEGRADED" : "HEALTHY";

@@ -1,9 +1,9 @@
-import { checkRedisHealth, RedisHealth } from "./redis";
-import { workloadReadiness, WorkloadReadiness } from "./workloads";
+import { checkRedisHealth, type RedisHealth } from "./redis";
+import { workloadReadiness, type WorkloadReadiness } from "./workloads";
 import type { RedisTarget } from "../redis/connect";
 import { checkMcp, checkRest } from "./checks";
-import { classify, ServiceHealth } from "./classify";
-import { overallStatus, Status } from "./status";
+import { classify, type ServiceHealth } from "./classify";
+import { overallStatus, type Status } from "./status";
 
 export interface HealthTarget {
     name: string;

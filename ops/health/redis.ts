@@ -1,6 +1,6 @@
 import type Redis from "ioredis";
 import type { Status } from "./status";
-import { connectRedis, info, RedisTarget } from "../redis/connect";
+import { connectRedis, info, type RedisTarget } from "../redis/connect";
 
 export interface RedisHealth {
     status: Status;
@@ -24,7 +24,11 @@ export async function checkRedisHealth(target: RedisTarget): Promise<RedisHealth
     let redis: Redis | undefined;
     try {
         redis = await connectRedis({ connectTimeoutMs: 3000, ...target });
-        const [replication, memory, persistence] = await Promise.all([info(redis, "replication"), info(redis, "memory"), info(redis, "persistence")]);
+        const [replication, memory, persistence] = await Promise.all([
+            info(redis, "replication"),
+            info(redis, "memory"),
+            info(redis, "persistence"),
+        ]);
         const used = Number(memory.used_memory ?? 0);
         const max = Number(memory.maxmemory ?? 0);
         const health: RedisHealth = {

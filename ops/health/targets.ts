@@ -11,7 +11,9 @@ export function healthTargets(config: PlatformConfig, endpoints: Record<string, 
     const servers = Object.entries(config.services).filter(([, s]) => s.tools.length > 0);
     for (const name of Object.keys(endpoints)) {
         if (!config.services[name]) {
-            throw new InvalidInputError(`--endpoint names "${name}", which is not a service of this stack; use one of: ${Object.keys(config.services).join(", ")}`);
+            throw new InvalidInputError(
+                `--endpoint names "${name}", which is not a service of this stack; use one of: ${Object.keys(config.services).join(", ")}`,
+            );
         }
     }
     return servers.map(([name, s]) => {

@@ -1,7 +1,6 @@
 import type { Status } from "./status";
 import { UnavailableError } from "../errors";
-import type { V1LabelSelector, V1Pod } from "@kubernetes/client-node" with { "resolution-mode": "import" };
-import { kubeConfigFrom, loadKubeClient } from "../kube/client";
+import { kubeConfigFrom, loadKubeClient, type V1LabelSelector, type V1Pod } from "../kube/client";
 import { isSimulatedNode, isSimulatedPod } from "../kube/simulated";
 
 export interface WorkloadReadiness {
@@ -33,7 +32,10 @@ export async function workloadReadiness(kubeconfig: string, namespace: string): 
             apps.listNamespacedStatefulSet({ namespace }),
             core.listNamespacedPod({ namespace }),
             // Reading nodes needs a cluster-wide permission a namespaced operator may lack: then nothing is marked.
-            core.listNode().then((nodes) => new Set(nodes.items.filter(isSimulatedNode).map((n) => n.metadata!.name!)), () => new Set<string>()),
+            core.listNode().then(
+                (nodes) => new Set(nodes.items.filter(isSimulatedNode).map((n) => n.metadata!.name!)),
+                () => new Set<string>(),
+            ),
         ]);
         const simulated = (selector: V1LabelSelector | undefined) => {
             const own = pods.items.filter((pod) => selects(selector, pod));
@@ -41,16 +43,36 @@ export async function workloadReadiness(kubeconfig: string, namespace: string): 
         };
         const rows: WorkloadReadiness[] = [
             ...deployments.items.map((d) =>
-                row("Deployment", d.metadata?.name, d.spec?.replicas, d.status?.readyReplicas, d.status?.updatedReplicas, d.status?.observedGeneration, d.metadata?.generation, simulated(d.spec?.selector)),
+                row(
+                    "Deployment",
+                    d.metadata?.name,
+                    d.spec?.replicas,
+                    d.status?.readyReplicas,
+                    d.status?.updatedReplicas,
+                    d.status?.observedGeneration,
+                    d.metadata?.generation,
+                    simulated(d.spec?.selector),
+                ),
             ),
             ...statefulSets.items.map((s) =>
-                row("StatefulSet", s.metadata?.name, s.spec?.replicas, s.status?.readyReplicas, s.status?.updatedReplicas, s.status?.observedGeneration, s.metadata?.generation, simulated(s.spec?.selector)),
+                row(
+                    "StatefulSet",
+                    s.metadata?.name,
+                    s.spec?.replicas,
+                    s.status?.readyReplicas,
+                    s.status?.updatedReplicas,
+                    s.status?.observedGeneration,
+                    s.metadata?.generation,
+                    simulated(s.spec?.selector),
+                ),
             ),
         ];
         return rows.sort((a, b) => a.name.localeCompare(b.name));
     } catch (error) {
         const e = error as { code?: number; message?: string };
-        throw new UnavailableError(`cannot read workloads in namespace ${namespace} from the cluster in ${kubeconfig}: ${e.message ?? String(error)}`);
+        throw new UnavailableError(
+            `cannot read workloads in namespace ${namespace} from the cluster in ${kubeconfig}: ${e.message ?? String(error)}`,
+        );
     }
 }
 
@@ -60,8 +82,18 @@ function selects(selector: V1LabelSelector | undefined, pod: V1Pod): boolean {
     return wanted.length > 0 && wanted.every(([k, v]) => pod.metadata?.labels?.[k] === v);
 }
 
-function row(kind: WorkloadReadiness["kind"], name = "?", desired = 1, ready = 0, updated = 0, observedGeneration = 0, generation = 0, simulated = false): WorkloadReadiness {
+function row(
+    kind: WorkloadReadiness["kind"],
+    name = "?",
+    desired = 1,
+    ready = 0,
+    updated = 0,
+    observedGeneration = 0,
+    generation = 0,
+    simulated = false,
+): WorkloadReadiness {
     const observed = observedGeneration >= generation;
-    const status: Status = desired === 0 || (ready >= desired && updated >= desired && observed) ? "HEALTHY" : ready > 0 ? "DEGRADED" : "UNHEALTHY";
+    const status: Status =
+        desired === 0 || (ready >= desired && updated >= desired && observed) ? "HEALTHY" : ready > 0 ? "DEGRADED" : "UNHEALTHY";
     return { kind, name, desired, ready, updated, observed, status, simulated };
 }

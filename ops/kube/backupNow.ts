@@ -15,7 +15,12 @@ export interface BackupJobResult {
  * CronJob's own template (so it uses the same script, credentials and destination), then waits
  * for it to finish and reports its outcome and log.
  */
-export async function backupNow(kubeconfig: string, namespace: string, store: "redis" | "postgres", options: { timeoutMs?: number; pollMs?: number } = {}): Promise<BackupJobResult> {
+export async function backupNow(
+    kubeconfig: string,
+    namespace: string,
+    store: "redis" | "postgres",
+    options: { timeoutMs?: number; pollMs?: number } = {},
+): Promise<BackupJobResult> {
     const client = await loadKubeClient();
     const kc = await kubeConfigFrom(kubeconfig);
     const batch = kc.makeApiClient(client.BatchV1Api);
@@ -24,7 +29,10 @@ export async function backupNow(kubeconfig: string, namespace: string, store: "r
     const cron = await batch.readNamespacedCronJob({ name: cronJobName, namespace }).catch(() => {
         throw new UnavailableError(`no CronJob ${namespace}/${cronJobName}; is mcp:backups.enabled true and the stack deployed?`);
     });
-    const job = `${cronJobName}-manual-${new Date().toISOString().replace(/[-:T.Z]/g, "").slice(0, 14)}`;
+    const job = `${cronJobName}-manual-${new Date()
+        .toISOString()
+        .replace(/[-:T.Z]/g, "")
+        .slice(0, 14)}`;
     const started = Date.now();
     await batch.createNamespacedJob({
         namespace,
@@ -33,7 +41,9 @@ export async function backupNow(kubeconfig: string, namespace: string, store: "r
                 name: job,
                 labels: cron.spec?.jobTemplate.metadata?.labels,
                 annotations: { "cronjob.kubernetes.io/instantiate": "manual" },
-                ownerReferences: [{ apiVersion: "batch/v1", kind: "CronJob", name: cronJobName, uid: cron.metadata!.uid!, controller: false }],
+                ownerReferences: [
+                    { apiVersion: "batch/v1", kind: "CronJob", name: cronJobName, uid: cron.metadata!.uid!, controller: false },
+                ],
             },
             spec: cron.spec!.jobTemplate.spec,
         },
@@ -41,29 +51,48 @@ export async function backupNow(kubeconfig: string, namespace: string, store: "r
     const deadline = started + (options.timeoutMs ?? 1_800_000);
     for (;;) {
         const status = (await batch.readNamespacedJob({ name: job, namespace })).status ?? {};
-        const done = (status.succeeded ?? 0) > 0 || status.conditions?.some((c) => (c.type === "Failed" || c.type === "Complete") && c.status === "True");
+        const done =
+            (status.succeeded ?? 0) > 0 ||
+            status.conditions?.some((c) => (c.type === "Failed" || c.type === "Complete") && c.status === "True");
         if (done) {
             const pods = await core.listNamespacedPod({ namespace, labelSelector: `job-name=${job}` });
-            const simulatedNodes = new Set((await core.listNode().catch(() => ({ items: [] }))).items.filter(isSimulatedNode).map((n) => n.metadata!.name!));
+            const simulatedNodes = new Set(
+                (await core.listNode().catch(() => ({ items: [] }))).items.filter(isSimulatedNode).map((n) => n.metadata!.name!),
+            );
             if (pods.items.length > 0 && pods.items.every((pod) => isSimulatedPod(pod, simulatedNodes))) {
                 const nodes = [...new Set(pods.items.map((pod) => pod.spec!.nodeName!))].join(", ");
+                const instead =
+                    store === "redis"
+                        ? "mcp-ops redis backup --url <url> --out <file>"
+                        : "pg_dump --format=custom against a running server";
                 throw new UnavailableError(
-                    `backup job ${job} was created from the CronJob and reported done on ${nodes}, but ${SIMULATED_NOTE}: nothing was backed up. ` +
-                        `Take a real backup from a running store: ${store === "redis" ? "mcp-ops redis backup --url <url> --out <file>" : "pg_dump --format=custom against a running server"}`,
+                    `backup job ${job} was created from the CronJob and reported done on ${nodes}, but ${SIMULATED_NOTE}: nothing was ` +
+                        `backed up. Take a real backup from a running store: ${instead}`,
                 );
             }
             const logs: string[] = [];
             for (const pod of pods.items) {
                 for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-                    const text = await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: c.name, tailLines: 5 }).catch(() => "");
+                    const text = await core
+                        .readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: c.name, tailLines: 5 })
+                        .catch(() => "");
                     if (text) logs.push(String(text).trim());
                 }
             }
-            const result = { job, succeeded: (status.succeeded ?? 0) > 0, seconds: Math.round((Date.now() - started) / 1000), log: logs.join("\n") };
-            if (!result.succeeded) throw Object.assign(new OperationFailedError(`backup job ${job} failed; its log:\n${result.log || "(no log)"}`), { result });
+            const result = {
+                job,
+                succeeded: (status.succeeded ?? 0) > 0,
+                seconds: Math.round((Date.now() - started) / 1000),
+                log: logs.join("\n"),
+            };
+            if (!result.succeeded)
+                throw Object.assign(new OperationFailedError(`backup job ${job} failed; its log:\n${result.log || "(no log)"}`), {
+                    result,
+                });
             return result;
         }
-        if (Date.now() > deadline) throw new OpsTimeoutError(`backup job ${job} has not finished; follow it with: kubectl -n ${namespace} get job ${job}`);
+        if (Date.now() > deadline)
+            throw new OpsTimeoutError(`backup job ${job} has not finished; follow it with: kubectl -n ${namespace} get job ${job}`);
         await new Promise((r) => setTimeout(r, options.pollMs ?? 2000));
     }
 }

@@ -26,7 +26,12 @@ export interface RenewOptions {
  * a certificate with a new expiry. A Certificate cert-manager never issued is refused at once:
  * nothing in that cluster would answer the request.
  */
-export async function renewCertificate(kubeconfig: string, namespace: string, name: string, options: RenewOptions = {}): Promise<RenewResult> {
+export async function renewCertificate(
+    kubeconfig: string,
+    namespace: string,
+    name: string,
+    options: RenewOptions = {},
+): Promise<RenewResult> {
     const client = await loadKubeClient();
     const custom = (await kubeConfigFrom(kubeconfig)).makeApiClient(client.CustomObjectsApi);
     const read = async () =>
@@ -37,15 +42,28 @@ export async function renewCertificate(kubeconfig: string, namespace: string, na
     const cert = await read();
     if (!cert.status?.notAfter && !(cert.status?.conditions ?? []).length) {
         throw new UnavailableError(
-            `Certificate ${namespace}/${name} has never been issued: no cert-manager controller has written its status, so nothing in this cluster would renew it ` +
-                "(the local stack has cert-manager's CRDs but not its controller). Install cert-manager in the cluster, or wait for the first issuance: " +
+            `Certificate ${namespace}/${name} has never been issued: no cert-manager controller has written its status, so nothing in ` +
+                `this cluster would renew it ` +
+                "(the local stack has cert-manager's CRDs but not its controller). Install cert-manager in the cluster, or wait for the " +
+                "first issuance: " +
                 `kubectl -n ${namespace} describe certificate ${name}. Nothing was changed.`,
         );
     }
     const previousNotAfter = cert.status?.notAfter;
     const conditions = (cert.status?.conditions ?? []).filter((c) => c.type !== "Issuing");
-    conditions.push({ type: "Issuing", status: "True", reason: "ManuallyTriggered", message: "Certificate re-issuance manually triggered by mcp-ops", lastTransitionTime: new Date().toISOString() } as never);
-    await custom.replaceNamespacedCustomObjectStatus({ ...CERT, namespace, name, body: { ...cert, status: { ...cert.status, conditions } } });
+    conditions.push({
+        type: "Issuing",
+        status: "True",
+        reason: "ManuallyTriggered",
+        message: "Certificate re-issuance manually triggered by mcp-ops",
+        lastTransitionTime: new Date().toISOString(),
+    } as never);
+    await custom.replaceNamespacedCustomObjectStatus({
+        ...CERT,
+        namespace,
+        name,
+        body: { ...cert, status: { ...cert.status, conditions } },
+    });
 
     const timeoutMs = options.timeoutMs ?? 300_000;
     const deadline = started + timeoutMs;
@@ -54,13 +72,19 @@ export async function renewCertificate(kubeconfig: string, namespace: string, na
         const now = await read();
         const ready = now.status?.conditions?.find((c) => c.type === "Ready");
         if (ready?.status === "True" && now.status?.notAfter && now.status.notAfter !== previousNotAfter) {
-            return { certificate: name, previousNotAfter, notAfter: now.status.notAfter, seconds: Math.round((Date.now() - started) / 1000) };
+            return {
+                certificate: name,
+                previousNotAfter,
+                notAfter: now.status.notAfter,
+                seconds: Math.round((Date.now() - started) / 1000),
+            };
         }
         const waited = Math.round((Date.now() - started) / 1000);
         const says = ready?.message ? `cert-manager says: ${ready.message}` : "cert-manager has not answered";
         if (Date.now() > deadline) {
             throw new OpsTimeoutError(
-                `renewal of ${namespace}/${name} was requested (Issuing condition set) but no new certificate arrived in ${waited}s (${says}); ` +
+                `renewal of ${namespace}/${name} was requested (Issuing condition set) but no new certificate arrived in ${waited}s ` +
+                    `(${says}); ` +
                     `check that cert-manager runs and can reach its issuer: kubectl -n ${namespace} describe certificate ${name}`,
             );
         }

@@ -1,6 +1,6 @@
-import { createHash } from "crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "fs";
-import { join } from "path";
+import { createHash } from "node:crypto";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { kubeConfigFrom, loadKubeClient } from "./client";
 
 export interface EvidenceManifest {
@@ -14,7 +14,12 @@ export interface EvidenceManifest {
  * statuses, workloads, network policies, the last lines of every container's log, and the
  * stack history when given, each file checksummed in a manifest. Secrets are never collected.
  */
-export async function collectEvidence(kubeconfig: string, namespace: string, outDir: string, options: { logLines?: number; history?: unknown } = {}): Promise<EvidenceManifest> {
+export async function collectEvidence(
+    kubeconfig: string,
+    namespace: string,
+    outDir: string,
+    options: { logLines?: number; history?: unknown } = {},
+): Promise<EvidenceManifest> {
     const client = await loadKubeClient();
     const kc = await kubeConfigFrom(kubeconfig);
     const core = kc.makeApiClient(client.CoreV1Api);
@@ -34,13 +39,47 @@ export async function collectEvidence(kubeconfig: string, namespace: string, out
         apps.listNamespacedStatefulSet({ namespace }),
         net.listNamespacedNetworkPolicy({ namespace }),
     ]);
-    save("events.json", events.items.map((e) => ({ at: e.lastTimestamp ?? e.eventTime, type: e.type, reason: e.reason, object: `${e.involvedObject.kind}/${e.involvedObject.name}`, message: e.message, count: e.count })));
-    save("pods.json", pods.items.map((p) => ({ name: p.metadata?.name, node: p.spec?.nodeName, phase: p.status?.phase, podIP: p.status?.podIP, containers: p.status?.containerStatuses?.map((c) => ({ name: c.name, image: c.image, imageID: c.imageID, ready: c.ready, restarts: c.restartCount, state: c.state })) })));
-    save("workloads.json", { deployments: deployments.items.map((d) => ({ name: d.metadata?.name, spec: d.spec, status: d.status })), statefulSets: statefulSets.items.map((s) => ({ name: s.metadata?.name, spec: s.spec, status: s.status })) });
-    save("network-policies.json", policies.items.map((p) => ({ name: p.metadata?.name, spec: p.spec })));
+    save(
+        "events.json",
+        events.items.map((e) => ({
+            at: e.lastTimestamp ?? e.eventTime,
+            type: e.type,
+            reason: e.reason,
+            object: `${e.involvedObject.kind}/${e.involvedObject.name}`,
+            message: e.message,
+            count: e.count,
+        })),
+    );
+    save(
+        "pods.json",
+        pods.items.map((p) => ({
+            name: p.metadata?.name,
+            node: p.spec?.nodeName,
+            phase: p.status?.phase,
+            podIP: p.status?.podIP,
+            containers: p.status?.containerStatuses?.map((c) => ({
+                name: c.name,
+                image: c.image,
+                imageID: c.imageID,
+                ready: c.ready,
+                restarts: c.restartCount,
+                state: c.state,
+            })),
+        })),
+    );
+    save("workloads.json", {
+        deployments: deployments.items.map((d) => ({ name: d.metadata?.name, spec: d.spec, status: d.status })),
+        statefulSets: statefulSets.items.map((s) => ({ name: s.metadata?.name, spec: s.spec, status: s.status })),
+    });
+    save(
+        "network-policies.json",
+        policies.items.map((p) => ({ name: p.metadata?.name, spec: p.spec })),
+    );
     for (const pod of pods.items) {
         for (const c of [...(pod.spec?.initContainers ?? []), ...(pod.spec?.containers ?? [])]) {
-            const log = await core.readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: c.name, tailLines: options.logLines ?? 1000 }).then(String, (e: Error) => `(no log: ${e.message.split("\n")[0]})`);
+            const log = await core
+                .readNamespacedPodLog({ name: pod.metadata!.name!, namespace, container: c.name, tailLines: options.logLines ?? 1000 })
+                .then(String, (e: Error) => `(no log: ${e.message.split("\n")[0]})`);
             save(join("logs", `${pod.metadata!.name}.${c.name}.log`), log);
         }
     }

@@ -21,7 +21,12 @@ export interface VerifyOutcome {
  * all desired replicas are updated and available, none unavailable. Returns the state at the
  * deadline instead of throwing, so the caller can decide to revert.
  */
-export async function verifyRollouts(kubeconfig: string, namespace: string, deployments: string[], options: { deadlineMs?: number; pollMs?: number; onProgress?: (s: RolloutState[]) => void } = {}): Promise<VerifyOutcome> {
+export async function verifyRollouts(
+    kubeconfig: string,
+    namespace: string,
+    deployments: string[],
+    options: { deadlineMs?: number; pollMs?: number; onProgress?: (s: RolloutState[]) => void } = {},
+): Promise<VerifyOutcome> {
     const client = await loadKubeClient();
     const apps = (await kubeConfigFrom(kubeconfig)).makeApiClient(client.AppsV1Api);
     const started = Date.now();
@@ -33,9 +38,21 @@ export async function verifyRollouts(kubeconfig: string, namespace: string, depl
                 const desired = d.spec?.replicas ?? 1;
                 const s = d.status ?? {};
                 const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
-                const done = observed && (s.updatedReplicas ?? 0) >= desired && (s.availableReplicas ?? 0) >= desired && (s.unavailableReplicas ?? 0) === 0 && (s.replicas ?? 0) === (s.updatedReplicas ?? 0);
+                const done =
+                    observed &&
+                    (s.updatedReplicas ?? 0) >= desired &&
+                    (s.availableReplicas ?? 0) >= desired &&
+                    (s.unavailableReplicas ?? 0) === 0 &&
+                    (s.replicas ?? 0) === (s.updatedReplicas ?? 0);
                 const progressing = s.conditions?.find((c) => c.type === "Progressing" && c.status === "False");
-                return { name, desired, updated: s.updatedReplicas ?? 0, available: s.availableReplicas ?? 0, done, reason: progressing?.message };
+                return {
+                    name,
+                    desired,
+                    updated: s.updatedReplicas ?? 0,
+                    available: s.availableReplicas ?? 0,
+                    done,
+                    reason: progressing?.message,
+                };
             }),
         );
         options.onProgress?.(states);
@@ -51,4 +68,3 @@ export function describeStuck(outcome: VerifyOutcome): string {
         .map((r) => `${r.name}: ${r.available}/${r.desired} available, ${r.updated} updated${r.reason ? ` (${r.reason})` : ""}`)
         .join("; ");
 }
-

@@ -14,7 +14,9 @@ export async function readSecretValue(kubeconfig: string, namespace: string, nam
     } catch (error) {
         const code = (error as { code?: number }).code;
         throw new UnavailableError(
-            code === 404 ? `secret ${namespace}/${name} does not exist; check the name (mcp:secrets) and the stack's namespace` : `cannot read secret ${namespace}/${name}: ${(error as Error).message.split("\n")[0]}`,
+            code === 404
+                ? `secret ${namespace}/${name} does not exist; check the name (mcp:secrets) and the stack's namespace`
+                : `cannot read secret ${namespace}/${name}: ${(error as Error).message.split("\n")[0]}`,
         );
     }
     const encoded = data?.[key];

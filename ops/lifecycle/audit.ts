@@ -21,6 +21,15 @@ export function parseAuditMessage(message: string | undefined): (AuditTag & { su
 }
 
 /** Who runs the command: $MCP_OPS_ACTOR, else the CI actor, else the OS user. */
-export function currentActor(env: NodeJS.ProcessEnv = process.env, user = (() => { try { return require("os").userInfo().username as string; } catch { return "unknown"; } })()): string {
+export function currentActor(
+    env: NodeJS.ProcessEnv = process.env,
+    user = (() => {
+        try {
+            return require("node:os").userInfo().username as string;
+        } catch {
+            return "unknown";
+        }
+    })(),
+): string {
     return env.MCP_OPS_ACTOR ?? env.GITHUB_ACTOR ?? env.USER ?? user;
 }

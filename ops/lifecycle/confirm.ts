@@ -1,4 +1,4 @@
-import { createInterface } from "readline";
+import { createInterface } from "node:readline";
 import { ConfirmationRefusedError } from "../errors";
 
 export { ConfirmationRefusedError };
@@ -33,7 +33,9 @@ export function askOnTerminal(question: string): Promise<string> {
 export async function confirmChange(summary: string, o: ConfirmOptions): Promise<void> {
     if (o.yes) return;
     if (!o.interactive) {
-        throw new ConfirmationRefusedError(`not applying "${summary}" to ${o.stack}: no terminal to confirm on; review the preview above and pass --yes to apply`);
+        throw new ConfirmationRefusedError(
+            `not applying "${summary}" to ${o.stack}: no terminal to confirm on; review the preview above and pass --yes to apply`,
+        );
     }
     if (o.environment === "production") {
         const typed = (await o.ask(`This changes PRODUCTION. Type the stack name (${o.stack}) to apply: `)).trim();

@@ -1,7 +1,7 @@
 import { OperationFailedError, OpsError, UpdateFailedError, VerificationFailedError } from "../errors";
 import type { Plan } from "../plan/types";
 import { describeEdits } from "../plan/describe";
-import { AuditTag, auditMessage } from "./audit";
+import { type AuditTag, auditMessage } from "./audit";
 
 /** What the lifecycle needs from a stack; the Automation API adapter implements it, tests may fake it. */
 export interface StackPort {
@@ -106,7 +106,8 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
         if (error instanceof OpsError) throw error;
         throw new UpdateFailedError(
             `the update failed: ${(error as Error).message.split("\n").slice(0, 12).join("\n")}\n` +
-                "The stack config was put back as it was; resources the update changed before it failed return to it with the next update (mcp-ops drift shows them).",
+                "The stack config was put back as it was; resources the update changed before it failed return to it with the next " +
+                "update (mcp-ops drift shows them).",
         );
     }
 
@@ -122,11 +123,20 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     await restoreConfig();
     let revertVersion: number | undefined;
     try {
-        revertVersion = (await stack.up(auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`))).version;
+        revertVersion = (await stack.up(auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`)))
+            .version;
     } catch (error) {
-        throw new OperationFailedError(`verification failed (${verified.detail}) and the revert update failed too: ${(error as Error).message.split("\n")[0]}; run mcp-ops recover, then mcp-ops rollback --last-good`);
+        throw new OperationFailedError(
+            `verification failed (${verified.detail}) and the revert update failed too: ${(error as Error).message.split("\n")[0]}; run ` +
+                `mcp-ops recover, then mcp-ops rollback --last-good`,
+        );
     }
-    throw Object.assign(new VerificationFailedError(`verification failed: ${verified.detail}; the previous config was restored as update ${revertVersion ?? "?"}`), {
-        result: { ...base, outcome: "reverted" as const, diff, version, revertVersion, verification: verified.detail },
-    });
+    throw Object.assign(
+        new VerificationFailedError(
+            `verification failed: ${verified.detail}; the previous config was restored as update ${revertVersion ?? "?"}`,
+        ),
+        {
+            result: { ...base, outcome: "reverted" as const, diff, version, revertVersion, verification: verified.detail },
+        },
+    );
 }

@@ -39,7 +39,10 @@ export function planEdits(
         config = parsePlatformConfig(next);
     } catch (error) {
         if (error instanceof ConfigError) {
-            throw new InvalidInputError(`${operation} would make the stack config invalid; nothing was changed:\n${error.problems.map((p) => `  - ${p}`).join("\n")}`);
+            throw new InvalidInputError(
+                `${operation} would make the stack config invalid; nothing was ` +
+                    `changed:\n${error.problems.map((p) => `  - ${p}`).join("\n")}`,
+            );
         }
         throw error;
     }

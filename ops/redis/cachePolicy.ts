@@ -34,7 +34,11 @@ export interface CachePolicyReport {
  * key without TTL counts as infinite), so repeated runs are harmless and no key lives longer
  * than before. Keys are found with SCAN and updated in pipelines. `preview` counts per rule.
  */
-export async function applyCachePolicy(redis: Redis, policy: CachePolicy, options: { preview?: boolean; count?: number } = {}): Promise<CachePolicyReport> {
+export async function applyCachePolicy(
+    redis: Redis,
+    policy: CachePolicy,
+    options: { preview?: boolean; count?: number } = {},
+): Promise<CachePolicyReport> {
     for (const rule of policy.rules) {
         assertNarrowPattern(`${rule.prefix}*`);
         if (!Number.isInteger(rule.ttlSeconds) || rule.ttlSeconds <= 0) {
@@ -51,7 +55,7 @@ export async function applyCachePolicy(redis: Redis, policy: CachePolicy, option
             const [next, found] = await redis.scan(cursor, "MATCH", `${escapeGlob(rule.prefix)}*`, "COUNT", options.count ?? 1000);
             cursor = next;
             const keys = found.filter((k) => !seen.has(k));
-            keys.forEach((k) => seen.add(k));
+            for (const k of keys) seen.add(k);
             if (keys.length === 0) continue;
             const pipeline = redis.pipeline();
             for (const key of keys) {
@@ -67,7 +71,10 @@ export async function applyCachePolicy(redis: Redis, policy: CachePolicy, option
     }
 
     const config: CachePolicyReport["config"] = [];
-    for (const [parameter, to] of [["maxmemory", policy.maxmemory], ["maxmemory-policy", policy.maxmemoryPolicy]] as const) {
+    for (const [parameter, to] of [
+        ["maxmemory", policy.maxmemory],
+        ["maxmemory-policy", policy.maxmemoryPolicy],
+    ] as const) {
         if (to === undefined) continue;
         const [, from] = (await redis.config("GET", parameter)) as [string, string];
         config.push({ parameter, from, to });

@@ -1,5 +1,5 @@
-import { readFileSync } from "fs";
-import Redis, { RedisOptions } from "ioredis";
+import { readFileSync } from "node:fs";
+import Redis, { type RedisOptions } from "ioredis";
 import { InvalidInputError, UnavailableError } from "../errors";
 
 export interface RedisTarget {
@@ -59,7 +59,9 @@ export async function connectRedis(target: RedisTarget): Promise<Redis> {
         retryStrategy: () => null,
         tls: tlsOptions(target),
     };
-    const redis = target.url ? new Redis(target.url, options) : new Redis({ ...options, host: target.host ?? "127.0.0.1", port: target.port ?? 6379 });
+    const redis = target.url
+        ? new Redis(target.url, options)
+        : new Redis({ ...options, host: target.host ?? "127.0.0.1", port: target.port ?? 6379 });
     // An auth failure during the handshake arrives as an event while connect() only reports
     // "Connection is closed", so the event's error is the one worth explaining.
     let handshakeError: unknown;
@@ -78,27 +80,37 @@ export async function connectRedis(target: RedisTarget): Promise<Redis> {
 export function explainRedisError(error: unknown, where: string): Error {
     const text = error instanceof Error ? error.message : String(error);
     if (/certificate|self.signed|SSL routines|wrong version number|altnames/i.test(text)) {
-        return new UnavailableError(`TLS with Redis at ${where} failed (${text.split("\n")[0]}); trust its CA with --tls-ca <file>, or use redis:// if it does not speak TLS`);
+        return new UnavailableError(
+            `TLS with Redis at ${where} failed (${text.split("\n")[0]}); trust its CA with --tls-ca <file>, or use redis:// if it does ` +
+                `not speak TLS`,
+        );
     }
     if (/WRONGPASS|invalid username-password/i.test(text)) {
-        return new UnavailableError(`Redis at ${where} rejected the password; use the current value of the redis-password secret (it may have been rotated)`);
+        return new UnavailableError(
+            `Redis at ${where} rejected the password; use the current value of the redis-password secret (it may have been rotated)`,
+        );
     }
     if (/NOAUTH/i.test(text)) {
         return new UnavailableError(`Redis at ${where} requires a password; pass it with --password-env or the URL`);
     }
     if (/LOADING/i.test(text)) {
-        return new UnavailableError(`Redis at ${where} is still loading its dataset into memory; retry when INFO persistence shows loading:0`);
+        return new UnavailableError(
+            `Redis at ${where} is still loading its dataset into memory; retry when INFO persistence shows loading:0`,
+        );
     }
     if (/READONLY/i.test(text)) {
         return new UnavailableError(`Redis at ${where} is a read-only replica; point the command at the primary`);
     }
     if (/OOM/i.test(text)) {
-        return new UnavailableError(`Redis at ${where} is out of memory (maxmemory reached with noeviction); free memory or raise maxmemory before writing`);
+        return new UnavailableError(
+            `Redis at ${where} is out of memory (maxmemory reached with noeviction); free memory or raise maxmemory before writing`,
+        );
     }
     if (/ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|ETIMEDOUT|connect ETIMEDOUT|Connection is closed/i.test(text)) {
         const inCluster = /^redis\.([a-z0-9-]+)\.svc\.cluster\.local:/.exec(where);
         const reach = inCluster
-            ? `that is an in-cluster address; reach it with kubectl -n ${inCluster[1]} port-forward svc/redis 6379:6379, then --url redis://127.0.0.1:6379`
+            ? `that is an in-cluster address; reach it with kubectl -n ${inCluster[1]} port-forward svc/redis 6379:6379, then --url ` +
+              `redis://127.0.0.1:6379`
             : "check the address and that this machine may connect to it";
         return new UnavailableError(`Redis at ${where} is unreachable (${text.split("\n")[0]}); ${reach}`);
     }

@@ -1,4 +1,4 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import type Redis from "ioredis";
 
 /**
@@ -32,5 +32,7 @@ export async function valueDigest(redis: Redis, key: string): Promise<string | n
         default:
             content = (await redis.dumpBuffer(key))?.toString("base64");
     }
-    return createHash("sha256").update(JSON.stringify([type, content])).digest("hex");
+    return createHash("sha256")
+        .update(JSON.stringify([type, content]))
+        .digest("hex");
 }

@@ -1,5 +1,5 @@
 import type Redis from "ioredis";
-import { bgsaveAndWait, rewriteAofAndWait, SaveResult, WaitOptions } from "./persistence";
+import { bgsaveAndWait, rewriteAofAndWait, type SaveResult, type WaitOptions } from "./persistence";
 
 export interface MaintenanceOptions extends WaitOptions {
     /** CONFIG RESETSTAT at the end; off by default because it erases the hit-rate history. */

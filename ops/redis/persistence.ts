@@ -33,7 +33,10 @@ export async function bgsaveAndWait(redis: Redis, options: WaitOptions = {}): Pr
     const pollMs = options.pollMs ?? 200;
     const persistence = () => info(redis, "persistence");
     const checkDeadline = (what: string) => {
-        if (Date.now() > deadline) throw new OpsTimeoutError(`${what} did not finish within ${options.timeoutMs ?? 900_000} ms; check INFO persistence and the Redis log`);
+        if (Date.now() > deadline)
+            throw new OpsTimeoutError(
+                `${what} did not finish within ${options.timeoutMs ?? 900_000} ms; check INFO persistence and the Redis log`,
+            );
     };
 
     let waitedForRunningSave = false;
@@ -60,7 +63,10 @@ export async function bgsaveAndWait(redis: Redis, options: WaitOptions = {}): Pr
             const moved = lastSave > lastSaveBefore || Number(now.rdb_saves ?? NaN) > savesBefore;
             if (running || moved) {
                 if (now.rdb_last_bgsave_status !== "ok") {
-                    throw new OperationFailedError(`BGSAVE failed (rdb_last_bgsave_status:${now.rdb_last_bgsave_status}); check the Redis log for disk space and permissions in its dir`);
+                    throw new OperationFailedError(
+                        `BGSAVE failed (rdb_last_bgsave_status:${now.rdb_last_bgsave_status}); check the Redis log for disk space and ` +
+                            `permissions in its dir`,
+                    );
                 }
                 if (moved || Number.isNaN(savesBefore)) return { lastSave, durationMs: Date.now() - started, waitedForRunningSave };
             }
@@ -82,7 +88,9 @@ export async function rewriteAofAndWait(redis: Redis, options: WaitOptions = {})
         const p = await info(redis, "persistence");
         if (p.aof_rewrite_in_progress === "0" && p.aof_rewrite_scheduled === "0") {
             if (p.aof_last_bgrewrite_status !== "ok") {
-                throw new OperationFailedError(`AOF rewrite failed (aof_last_bgrewrite_status:${p.aof_last_bgrewrite_status}); check the Redis log`);
+                throw new OperationFailedError(
+                    `AOF rewrite failed (aof_last_bgrewrite_status:${p.aof_last_bgrewrite_status}); check the Redis log`,
+                );
             }
             return "rewritten";
         }

@@ -1,8 +1,8 @@
-import { createHash } from "crypto";
-import { copyFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import Redis from "ioredis";
-import { tmpdir } from "os";
-import { join } from "path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { InvalidInputError } from "../errors";
 import { info } from "./connect";
 import { valueDigest } from "./digest";
@@ -24,7 +24,8 @@ export interface DrillReport {
  */
 export async function restoreDrill(file: string): Promise<DrillReport> {
     if (!existsSync(file)) throw new InvalidInputError(`${file} does not exist; pass the path of an RDB written by mcp-ops redis backup`);
-    if (!existsSync(`${file}.json`)) throw new InvalidInputError(`${file}.json (the snapshot's manifest) is missing; take the backup with mcp-ops redis backup`);
+    if (!existsSync(`${file}.json`))
+        throw new InvalidInputError(`${file}.json (the snapshot's manifest) is missing; take the backup with mcp-ops redis backup`);
     const manifest = JSON.parse(readFileSync(`${file}.json`, "utf8")) as SnapshotManifest;
     const checksumMatches = (await sha256(file)) === manifest.sha256;
 

@@ -1,8 +1,8 @@
-import { ChildProcess, execFileSync, spawn } from "child_process";
-import { readFileSync } from "fs";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import Redis from "ioredis";
-import { createServer } from "net";
-import { join } from "path";
+import { createServer } from "node:net";
+import { join } from "node:path";
 import { UnavailableError } from "../errors";
 
 export interface ScratchRedis {
@@ -40,7 +40,9 @@ function redisServerBinary(): string {
     try {
         return execFileSync("sh", ["-c", "command -v redis-server"], { encoding: "utf8" }).trim();
     } catch {
-        throw new UnavailableError("redis-server is not installed here; install it (Debian: apt-get install redis-server) to run a restore drill");
+        throw new UnavailableError(
+            "redis-server is not installed here; install it (Debian: apt-get install redis-server) to run a restore drill",
+        );
     }
 }
 
@@ -51,9 +53,36 @@ function redisServerBinary(): string {
 export async function startScratchRedis(options: ScratchRedisOptions): Promise<ScratchRedis> {
     const port = await freeLoopbackPort();
     const listen = options.tls
-        ? ["--port", "0", "--tls-port", String(port), "--tls-cert-file", options.tls.certFile, "--tls-key-file", options.tls.keyFile, "--tls-ca-cert-file", options.tls.caFile, "--tls-auth-clients", "no"]
+        ? [
+              "--port",
+              "0",
+              "--tls-port",
+              String(port),
+              "--tls-cert-file",
+              options.tls.certFile,
+              "--tls-key-file",
+              options.tls.keyFile,
+              "--tls-ca-cert-file",
+              options.tls.caFile,
+              "--tls-auth-clients",
+              "no",
+          ]
         : ["--port", String(port)];
-    const args = [...listen, "--bind", "127.0.0.1", "--dir", options.dir, "--save", "", "--appendonly", "no", "--daemonize", "no", "--logfile", join(options.dir, "redis.log")];
+    const args = [
+        ...listen,
+        "--bind",
+        "127.0.0.1",
+        "--dir",
+        options.dir,
+        "--save",
+        "",
+        "--appendonly",
+        "no",
+        "--daemonize",
+        "no",
+        "--logfile",
+        join(options.dir, "redis.log"),
+    ];
     if (options.dbfilename) args.push("--dbfilename", options.dbfilename);
     if (options.password) args.push("--requirepass", options.password);
     args.push(...(options.args ?? []));
@@ -66,7 +95,15 @@ export async function startScratchRedis(options: ScratchRedisOptions): Promise<S
     };
     const deadline = Date.now() + (options.startTimeoutMs ?? 120_000);
     for (;;) {
-        const probe = new Redis({ host: "127.0.0.1", port, password: options.password, lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, tls: options.tls ? { ca: readFileSync(options.tls.caFile) } : undefined });
+        const probe = new Redis({
+            host: "127.0.0.1",
+            port,
+            password: options.password,
+            lazyConnect: true,
+            retryStrategy: () => null,
+            maxRetriesPerRequest: 0,
+            tls: options.tls ? { ca: readFileSync(options.tls.caFile) } : undefined,
+        });
         probe.on("error", () => undefined);
         try {
             await probe.connect();

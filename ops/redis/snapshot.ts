@@ -1,10 +1,10 @@
-import { createHash } from "crypto";
-import { createWriteStream, renameSync, writeFileSync } from "fs";
+import { createHash } from "node:crypto";
+import { createWriteStream, renameSync, writeFileSync } from "node:fs";
 import type Redis from "ioredis";
-import { connect as connectTcp, Socket } from "net";
-import { connect as connectTls } from "tls";
+import { connect as connectTcp, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
 import { OperationFailedError, OpsTimeoutError } from "../errors";
-import { describeTarget, explainRedisError, info, RedisTarget, tlsOptions } from "./connect";
+import { describeTarget, explainRedisError, info, type RedisTarget, tlsOptions } from "./connect";
 import { valueDigest } from "./digest";
 
 /** What the restore drill checks a snapshot against. Written next to the RDB as <file>.json. */
@@ -32,7 +32,12 @@ export interface SnapshotOptions {
  * protocol, as `redis-cli --rdb` does, and writes its manifest. The file is written under a
  * temporary name and renamed only when complete.
  */
-export async function snapshotToFile(redis: Redis, target: RedisTarget, file: string, options: SnapshotOptions = {}): Promise<SnapshotManifest> {
+export async function snapshotToFile(
+    redis: Redis,
+    target: RedisTarget,
+    file: string,
+    options: SnapshotOptions = {},
+): Promise<SnapshotManifest> {
     const where = describeTarget(target);
     const keyspace: Record<string, number> = {};
     for (const [db, line] of Object.entries(await info(redis, "keyspace"))) keyspace[db] = Number(/keys=(\d+)/.exec(line)?.[1] ?? 0);
@@ -62,10 +67,15 @@ function syncRdb(target: RedisTarget, file: string, options: SnapshotOptions): P
     const where = `${host}:${port}`;
 
     return new Promise((resolve, reject) => {
-        const socket: Socket = tls ? connectTls({ host, port, servername: /^[\d.]+$/.test(host) ? undefined : host, ca: tls.ca }) : connectTcp({ host, port });
+        const socket: Socket = tls
+            ? connectTls({ host, port, servername: /^[\d.]+$/.test(host) ? undefined : host, ca: tls.ca })
+            : connectTcp({ host, port });
         const out = createWriteStream(file);
         const hash = createHash("sha256");
-        const timer = setTimeout(() => fail(new OpsTimeoutError(`snapshot from ${where} did not finish within ${options.timeoutMs ?? 900_000} ms`)), options.timeoutMs ?? 900_000);
+        const timer = setTimeout(
+            () => fail(new OpsTimeoutError(`snapshot from ${where} did not finish within ${options.timeoutMs ?? 900_000} ms`)),
+            options.timeoutMs ?? 900_000,
+        );
         let settled = false;
         let buffer = Buffer.alloc(0);
         let phase: "auth" | "header" | "body" = password ? "auth" : "header";
@@ -101,7 +111,10 @@ function syncRdb(target: RedisTarget, file: string, options: SnapshotOptions): P
         socket.on("secureConnect", () => undefined);
         socket.on("error", (error) => fail(explainRedisError(error, where)));
         socket.on("close", () => {
-            if (!settled) fail(new OperationFailedError(`${where} closed the connection before the snapshot was complete (${written} bytes received)`));
+            if (!settled)
+                fail(
+                    new OperationFailedError(`${where} closed the connection before the snapshot was complete (${written} bytes received)`),
+                );
         });
         socket.on("data", (chunk: Buffer) => {
             buffer = Buffer.concat([buffer, chunk]);

@@ -63,7 +63,8 @@ export async function sweepKeys(redis: Redis, options: SweepOptions): Promise<Sw
             if (Date.now() > deadline) {
                 await Promise.all(pending);
                 throw new OpsTimeoutError(
-                    `sweep of "${options.pattern}" stopped at its deadline after deleting ${progress.deleted} keys; run it again to continue (it is idempotent)`,
+                    `sweep of "${options.pattern}" stopped at its deadline after deleting ${progress.deleted} keys; run it again to ` +
+                        `continue (it is idempotent)`,
                 );
             }
             const [next, keys] = await redis.scan(cursor, "MATCH", options.pattern, "COUNT", count);
@@ -74,7 +75,11 @@ export async function sweepKeys(redis: Redis, options: SweepOptions): Promise<Sw
                 if (distinct) {
                     for (const key of keys) distinct.add(key);
                 } else {
-                    pending.push(redis.unlink(...keys).then((n) => void (progress.deleted += n)));
+                    pending.push(
+                        redis.unlink(...keys).then((n) => {
+                            progress.deleted += n;
+                        }),
+                    );
                     if (pending.length >= maxInFlight) await pending.shift();
                 }
             }

@@ -6,7 +6,13 @@ import type { RedisTarget } from "./connect";
  * port-forward), else the external endpoint or in-cluster service from config. The password
  * comes from the environment (the rotated secret's value), never from a flag.
  */
-export function redisTarget(config: PlatformConfig | undefined, url: string | undefined, password: string | undefined, db?: number, tlsCaFile?: string): RedisTarget {
+export function redisTarget(
+    config: PlatformConfig | undefined,
+    url: string | undefined,
+    password: string | undefined,
+    db?: number,
+    tlsCaFile?: string,
+): RedisTarget {
     if (url) return { url, password, db, tlsCaFile };
     if (config?.redis.mode === "external" && config.redis.external) {
         const { host, port, tls } = config.redis.external;

@@ -23,7 +23,10 @@ export function propertyPath(path: string): Array<string | number> {
 }
 
 const valueAt = (root: unknown, path: string): unknown =>
-    propertyPath(path).reduce<unknown>((node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key as string] : undefined), root);
+    propertyPath(path).reduce<unknown>(
+        (node, key) => (node !== null && typeof node === "object" ? (node as Record<string, unknown>)[key as string] : undefined),
+        root,
+    );
 
 /**
  * Out-of-band changes, field by field, from a refresh preview's events: what the state recorded
@@ -61,7 +64,10 @@ export function renderDrift(drifted: DriftedResource[]): string {
         .map((d) =>
             d.kind === "deleted"
                 ? `${d.type} ${d.name}: deleted out of band`
-                : [`${d.type} ${d.name}:`, ...d.fields.map((f) => `  ${f.field}: declared ${shown(f.declared)}, live ${shown(f.live)}`)].join("\n"),
+                : [
+                      `${d.type} ${d.name}:`,
+                      ...d.fields.map((f) => `  ${f.field}: declared ${shown(f.declared)}, live ${shown(f.live)}`),
+                  ].join("\n"),
         )
         .join("\n");
 }

@@ -7,22 +7,36 @@ export function reviewMarkdown(stack: string, summary: ReviewSummary): string {
     const lines: string[] = [`## Preview of \`${stack}\``, ""];
     if (summary.highRisk.length > 0) {
         lines.push(`> **High risk: ${summary.highRisk.length} stateful resource(s) replaced or deleted.** Approval required.`, "");
-        for (const c of summary.highRisk) lines.push(`- **${c.op}** ${code(c.type)} ${code(c.name)}: ${c.why}${c.replacedBecause.length ? ` (because of ${c.replacedBecause.map(code).join(", ")})` : ""}`);
+        for (const c of summary.highRisk)
+            lines.push(
+                `- **${c.op}** ${code(c.type)} ${code(c.name)}: ` +
+                    `${c.why}${c.replacedBecause.length ? ` (because of ${c.replacedBecause.map(code).join(", ")})` : ""}`,
+            );
         lines.push("");
     }
     if (summary.policy.mandatory.length > 0) {
         lines.push(`> **${summary.policy.mandatory.length} mandatory policy violation(s)**: the update will be refused.`, "");
     }
     const counts = Object.entries(summary.counts).filter(([op]) => op !== "same");
-    lines.push(counts.length ? `**Changes:** ${counts.map(([op, n]) => `${n} to ${op}`).join(", ")}${summary.counts.same ? ` (${summary.counts.same} unchanged)` : ""}` : "**No changes.**", "");
+    const unchanged = summary.counts.same ? ` (${summary.counts.same} unchanged)` : "";
+    lines.push(counts.length ? `**Changes:** ${counts.map(([op, n]) => `${n} to ${op}`).join(", ")}${unchanged}` : "**No changes.**", "");
     if (summary.changes.length > 0) {
         lines.push("| operation | type | resource | fields |", "|---|---|---|---|");
-        for (const c of summary.changes) lines.push(`| ${c.op} | ${code(c.type)} | ${code(c.name)} | ${c.fields.map(code).join(", ") || "—"} |`);
+        for (const c of summary.changes)
+            lines.push(`| ${c.op} | ${code(c.type)} | ${code(c.name)} | ${c.fields.map(code).join(", ") || "—"} |`);
         lines.push("");
     }
-    for (const [level, findings] of [["Mandatory", summary.policy.mandatory], ["Advisory", summary.policy.advisory]] as const) {
+    for (const [level, findings] of [
+        ["Mandatory", summary.policy.mandatory],
+        ["Advisory", summary.policy.advisory],
+    ] as const) {
         if (findings.length === 0) continue;
-        lines.push(`**${level} policy findings:**`, "", ...findings.map((f) => `- ${code(f.policy)}${f.resource ? ` on ${code(f.resource)}` : ""}: ${f.message}`), "");
+        lines.push(
+            `**${level} policy findings:**`,
+            "",
+            ...findings.map((f) => `- ${code(f.policy)}${f.resource ? ` on ${code(f.resource)}` : ""}: ${f.message}`),
+            "",
+        );
     }
     if (summary.policy.mandatory.length + summary.policy.advisory.length === 0) lines.push("**Policies:** all passed.", "");
     if (summary.errors.length > 0) lines.push("**Errors:**", "", ...summary.errors.map((e) => `- ${e}`), "");

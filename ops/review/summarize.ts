@@ -92,18 +92,27 @@ export function summarizeEvents(events: EngineEvent[]): ReviewSummary {
                 fields: [...new Set([...(existing?.fields ?? []), ...fields])].sort(),
                 replacedBecause: [...new Set([...(existing?.replacedBecause ?? []), ...replacedBecause])].sort(),
                 highRisk: highRisk || (existing?.highRisk ?? false),
-                why: highRisk ? `${step.op.includes("replace") ? "replacement" : step.op} of a ${step.type.split(":").pop()} loses its data or credentials` : existing?.why,
+                why: highRisk
+                    ? `${step.op.includes("replace") ? "replacement" : step.op} of a ${step.type.split(":").pop()} loses its data or ` +
+                      `credentials`
+                    : existing?.why,
             });
         }
         if (event.policyEvent) {
             const p = event.policyEvent;
-            const finding = { policy: `${p.policyPackName}/${p.policyName}`, resource: p.resourceUrn ? nameOf(p.resourceUrn) : undefined, message: p.message.trim() };
+            const finding = {
+                policy: `${p.policyPackName}/${p.policyName}`,
+                resource: p.resourceUrn ? nameOf(p.resourceUrn) : undefined,
+                message: p.message.trim(),
+            };
             (p.enforcementLevel === "mandatory" ? policy.mandatory : policy.advisory).push(finding);
         }
         if (event.summaryEvent?.resourceChanges) Object.assign(counts, event.summaryEvent.resourceChanges);
         if (event.diagnosticEvent?.severity === "error") errors.push(event.diagnosticEvent.message.trim());
     }
-    const changes = [...byUrn.values()].sort((a, b) => Number(b.highRisk) - Number(a.highRisk) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name));
+    const changes = [...byUrn.values()].sort(
+        (a, b) => Number(b.highRisk) - Number(a.highRisk) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
+    );
     if (Object.keys(counts).length === 0) for (const c of changes) counts[c.op] = (counts[c.op] ?? 0) + 1;
     return { counts, changes, highRisk: changes.filter((c) => c.highRisk), policy, errors };
 }

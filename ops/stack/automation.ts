@@ -1,13 +1,20 @@
-import { EngineEvent as AutomationEvent, LocalWorkspace, PulumiCommand, PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
-import { existsSync } from "fs";
-import { join } from "path";
-import { fileURLToPath } from "url";
+import {
+    type EngineEvent as AutomationEvent,
+    LocalWorkspace,
+    PulumiCommand,
+    type PulumiFn,
+    Stack,
+    StackNotFoundError,
+} from "@pulumi/pulumi/automation";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
 import type { StackPort } from "../lifecycle/run";
-import { finishedUpdateVersion, HistoryEntry, stackHistory } from "./history";
-import { EngineEvent, summarizeEvents } from "../review/summarize";
+import { finishedUpdateVersion, type HistoryEntry, stackHistory } from "./history";
+import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
 import { ensureFileBackend, PROJECT_NAME, stackEnvironment } from "./environment";
 
@@ -62,10 +69,14 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         stack = await Stack.select(o.stack, workspace);
     } catch (error) {
         if (error instanceof StackNotFoundError) {
-            throw new InvalidInputError(`stack "${o.stack}" does not exist in ${backend ?? "the current backend"}; create it with: pulumi stack init ${o.stack}`);
+            throw new InvalidInputError(
+                `stack "${o.stack}" does not exist in ${backend ?? "the current backend"}; create it with: pulumi stack init ${o.stack}`,
+            );
         }
         if (/PULUMI_ACCESS_TOKEN must be set/.test(String((error as Error).message))) {
-            throw new UnavailableError(`no state backend for stack "${o.stack}": set PULUMI_BACKEND_URL (file://, s3://, …) or log in with PULUMI_ACCESS_TOKEN`);
+            throw new UnavailableError(
+                `no state backend for stack "${o.stack}": set PULUMI_BACKEND_URL (file://, s3://, …) or log in with PULUMI_ACCESS_TOKEN`,
+            );
         }
         throw error;
     }
@@ -137,14 +148,17 @@ const loadPlatformProgram = (): PulumiFn => (require("../../platform/program") a
 function fileBackendHasStack(backend: string | undefined, stack: string): boolean {
     if (!backend?.startsWith("file://")) return false;
     const stacks = join(fileURLToPath(backend), ".pulumi", "stacks");
-    return [join(stacks, PROJECT_NAME, stack), join(stacks, stack)].some((base) => existsSync(`${base}.json`) || existsSync(`${base}.json.gz`));
+    return [join(stacks, PROJECT_NAME, stack), join(stacks, stack)].some(
+        (base) => existsSync(`${base}.json`) || existsSync(`${base}.json.gz`),
+    );
 }
 
 /** The preview as the lifecycle prints it: one line per changed resource with its fields. */
 export function renderDiff(summary: ReturnType<typeof summarizeEvents>): string {
     if (summary.changes.length === 0) return "no resource changes";
-    const lines = summary.changes.map((c) => `${c.highRisk ? "!! " : "   "}${c.op.padEnd(8)} ${c.type} ${c.name}${c.fields.length ? `: ${c.fields.join(", ")}` : ""}`);
+    const lines = summary.changes.map(
+        (c) => `${c.highRisk ? "!! " : "   "}${c.op.padEnd(8)} ${c.type} ${c.name}${c.fields.length ? `: ${c.fields.join(", ")}` : ""}`,
+    );
     if (summary.highRisk.length > 0) lines.unshift(`!! ${summary.highRisk.length} stateful resource(s) replaced or deleted`);
     return lines.join("\n");
 }
-

@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { hostname, userInfo } from "os";
-import { dirname, join } from "path";
+import { copyFileSync, existsSync, linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname, userInfo } from "node:os";
+import { dirname, join } from "node:path";
 import { EXIT, OpsError } from "../errors";
 import { replaceFile, stackFilePath } from "./stackFile";
 import { describeLock, isStale, LockConflictError, type LockFile } from "./locks";
@@ -19,7 +19,11 @@ const stackFileCopyPath = (projectDir: string, stack: string) => join(lockDir(pr
 /** An earlier change died holding the lock: its edit may be in the stack file, unapplied. */
 export class InterruptedChangeError extends OpsError {
     constructor(stack: string, holder: string) {
-        super(`an earlier change of stack ${stack} (${holder}) was interrupted before it finished; run mcp-ops recover --stack ${stack}, which puts the stack file back as it was before that change and clears its locks`, EXIT.locked);
+        super(
+            `an earlier change of stack ${stack} (${holder}) was interrupted before it finished; run mcp-ops recover --stack ${stack}, ` +
+                `which puts the stack file back as it was before that change and clears its locks`,
+            EXIT.locked,
+        );
     }
 }
 
@@ -66,7 +70,12 @@ function release(projectDir: string, stack: string): void {
  * or with `wait` is waited for (up to `waitMs`); a lock left by a dead process is never taken over
  * silently (see InterruptedChangeError).
  */
-export async function withChangeLock<T>(projectDir: string, stack: string, work: () => Promise<T>, o: { wait?: boolean; waitMs?: number; report?: (line: string) => void } = {}): Promise<T> {
+export async function withChangeLock<T>(
+    projectDir: string,
+    stack: string,
+    work: () => Promise<T>,
+    o: { wait?: boolean; waitMs?: number; report?: (line: string) => void } = {},
+): Promise<T> {
     const deadline = Date.now() + (o.waitMs ?? 30 * 60_000);
     let told = false;
     for (let held = tryTake(projectDir, stack); held; held = tryTake(projectDir, stack)) {

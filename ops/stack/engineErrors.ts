@@ -46,15 +46,23 @@ export function engineErrorLines(text: string, max = 12): string[] {
 export function engineError(error: unknown, ctx: EngineContext): Error {
     if (error instanceof ConcurrentUpdateError) return new LockConflictError(ctx.stack, describeLockHolder(ctx.backend, ctx.stack));
     const text = error instanceof Error ? error.message : String(error);
-    if (/configured Kubernetes cluster is unreachable|unable to load kubernetes client configuration|failed to read kubeconfig/i.test(text)) {
+    if (
+        /configured Kubernetes cluster is unreachable|unable to load kubernetes client configuration|failed to read kubeconfig/i.test(text)
+    ) {
         const where = ctx.kubeconfig ? `kubeconfig ${ctx.kubeconfig}` : "no kubeconfig: KUBECONFIG is not set";
-        const fix = ctx.stack === "local" ? "start the local cluster with: npm run local:up" : "point KUBECONFIG (or the stack's kubernetes:kubeconfig / kubernetes:context) at the cluster";
+        const fix =
+            ctx.stack === "local"
+                ? "start the local cluster with: npm run local:up"
+                : "point KUBECONFIG (or the stack's kubernetes:kubeconfig / kubernetes:context) at the cluster";
         return new UnavailableError(`the Kubernetes cluster of stack ${ctx.stack} is unreachable (${where}); ${fix}`);
     }
     const plugin = /no resource plugin '?pulumi-resource-([\w-]+)'? found|could not find plugin.*?resource[ -]([\w-]+)/i.exec(text);
     if (plugin) {
         const name = plugin[1] ?? plugin[2];
-        return new UnavailableError(`the ${name} provider plugin is not installed; install it with: pulumi plugin install resource ${name} <version> (npm run local:up installs the pinned ones)`);
+        return new UnavailableError(
+            `the ${name} provider plugin is not installed; install it with: pulumi plugin install resource ${name} <version> (npm run ` +
+                `local:up installs the pinned ones)`,
+        );
     }
     // Not an OpsError: callers add what the failure means for them (see runChange).
     const lines = engineErrorLines(text);

@@ -1,6 +1,6 @@
-import { mkdirSync } from "fs";
-import { join } from "path";
-import { fileURLToPath } from "url";
+import { mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** The project name in Pulumi.yaml. */
 export const PROJECT_NAME = "mcp-platform";

@@ -1,6 +1,6 @@
-import { existsSync, readdirSync } from "fs";
-import { join } from "path";
-import { fileURLToPath } from "url";
+import { existsSync, readdirSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Stack } from "@pulumi/pulumi/automation";
 import { PROJECT_NAME } from "./environment";
 
@@ -16,7 +16,7 @@ export interface HistoryEntry {
     endTime?: string;
 }
 
-    /** More updates than any stack has: `pulumi stack history` returns 10 unless asked for a page size. */
+/** More updates than any stack has: `pulumi stack history` returns 10 unless asked for a page size. */
 const ALL_UPDATES = 1_000_000;
 
 /**
@@ -47,7 +47,11 @@ export async function stackHistory(stack: Stack, limit: number): Promise<History
  * a file backend records every update as version 0 in one `<stack>-<time>.history.json`, so the
  * newest update's number is how many there are. Otherwise the history is asked.
  */
-export async function finishedUpdateVersion(stack: Stack, summaryVersion: number | undefined, backend: string | undefined): Promise<number | undefined> {
+export async function finishedUpdateVersion(
+    stack: Stack,
+    summaryVersion: number | undefined,
+    backend: string | undefined,
+): Promise<number | undefined> {
     if (summaryVersion) return summaryVersion;
     const records = backend?.startsWith("file://") ? historyRecords(fileURLToPath(backend), stack.name) : undefined;
     if (records !== undefined) return records;

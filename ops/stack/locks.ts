@@ -1,12 +1,16 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "fs";
-import { hostname } from "os";
-import { join } from "path";
-import { fileURLToPath } from "url";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { EXIT, OpsError } from "../errors";
 
 export class LockConflictError extends OpsError {
     constructor(stack: string, holder: string | undefined) {
-        super(`stack ${stack} is being updated by someone else${holder ? ` (${holder})` : ""}; wait for it, run again with --wait, or if that update died, run mcp-ops recover --stack ${stack}`, EXIT.locked);
+        super(
+            `stack ${stack} is being updated by someone else${holder ? ` (${holder})` : ""}; wait for it, run again with --wait, or if ` +
+                `that update died, run mcp-ops recover --stack ${stack}`,
+            EXIT.locked,
+        );
     }
 }
 

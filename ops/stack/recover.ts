@@ -1,4 +1,4 @@
-import { rmSync } from "fs";
+import { rmSync } from "node:fs";
 import { recoverInterruptedChange } from "./changeLock";
 import { describeLock, LockConflictError, isStale, lockFiles } from "./locks";
 import type { AutomationStack } from "./automation";
@@ -26,7 +26,11 @@ export interface RecoverOptions {
     projectDir?: string;
 }
 
-export async function recoverStack(stack: AutomationStack, backendUrl: string | undefined, options: RecoverOptions = {}): Promise<RecoverReport> {
+export async function recoverStack(
+    stack: AutomationStack,
+    backendUrl: string | undefined,
+    options: RecoverOptions = {},
+): Promise<RecoverReport> {
     const report: RecoverReport = { locksRemoved: [], pendingCleared: [], refreshed: false };
     const changeLock = options.projectDir ? recoverInterruptedChange(options.projectDir, stack.name, options.force) : undefined;
     if (changeLock) report.locksRemoved.push(changeLock);

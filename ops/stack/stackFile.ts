@@ -1,5 +1,5 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from "fs";
-import { join } from "path";
+import { existsSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { isMap, parse, parseDocument, type Document } from "yaml";
 import { decodeStackConfig, parsePlatformConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
@@ -26,7 +26,7 @@ export function requireStackFile(stack: string, projectDir: string): void {
 }
 
 /** Raw `mcp:` config of a stack's settings file (Pulumi.<stack>.yaml), decoded as the program decodes it. */
-export function readRawStackConfig(stack: string, projectDir: string): Record<string, any> {
+export function readRawStackConfig(stack: string, projectDir: string): Record<string, unknown> {
     const file = parse(readStackFile(stack, projectDir)) as { config?: Record<string, unknown> } | null;
     return decodeStackConfig(file?.config ?? {});
 }
@@ -74,11 +74,13 @@ function mergeInto(doc: Document, path: string[], value: unknown): void {
         return;
     }
     const current = doc.getIn(path);
-    const plain = current !== null && typeof current === "object" && "toJSON" in current ? (current as { toJSON(): unknown }).toJSON() : current;
+    const plain =
+        current !== null && typeof current === "object" && "toJSON" in current ? (current as { toJSON(): unknown }).toJSON() : current;
     if (JSON.stringify(plain) !== JSON.stringify(value)) doc.setIn(path, value);
 }
 
-const isPlainObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+    value !== null && typeof value === "object" && !Array.isArray(value);
 
 /** Replaces a file whole: readers see the old text or the new, never part of either. */
 export function replaceFile(file: string, text: string): void {

@@ -1,11 +1,11 @@
-import { createHash } from "crypto";
+import { createHash } from "node:crypto";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { summarizeEvents } from "../../ops/review/summarize";
 import { lockFiles } from "../../ops/stack/locks";
 import type { AutomationStack } from "../../ops/stack/automation";
 import { stackEnvironment } from "../../ops/stack/environment";
-import { E2eProject, e2eProject, eventually, liveUids, measureChange, NAMESPACE, notFound, revisions } from "./support";
+import { type E2eProject, e2eProject, eventually, liveUids, measureChange, NAMESPACE, notFound, revisions } from "./support";
 
 /**
  * The platform on the real Pulumi engine, the real Kubernetes provider and the local cluster's
@@ -18,7 +18,10 @@ describe("the local stack end to end", () => {
     const timings: Array<{ command: string; ms: number; bareUpMs?: number }> = [];
     const stackFile = () => project.stackFile();
     const config = () => parse(stackFile()).config;
-    const sha = (value: string | undefined) => createHash("sha256").update(value ?? "").digest("hex");
+    const sha = (value: string | undefined) =>
+        createHash("sha256")
+            .update(value ?? "")
+            .digest("hex");
     const deployment = (name: string) => project.kube.apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
 
     /** Runs a change command with --yes, checks it applied, and records its time beside a bare `pulumi up` of the same change. */
@@ -55,9 +58,15 @@ describe("the local stack end to end", () => {
     afterAll(async () => {
         if (timings.length > 0) {
             console.log(
-                ["command wall time against a bare pulumi up of the same config change:", ...timings.map((t) => `  ${t.command.padEnd(58)} ${String(t.ms).padStart(6)} ms${t.bareUpMs ? `   bare up ${String(t.bareUpMs).padStart(6)} ms   ratio ${(t.ms / t.bareUpMs).toFixed(2)}` : ""}`)].join(
-                    "\n",
-                ),
+                [
+                    "command wall time against a bare pulumi up of the same config change:",
+                    ...timings.map((t) => {
+                        const bare = t.bareUpMs
+                            ? `   bare up ${String(t.bareUpMs).padStart(6)} ms   ratio ${(t.ms / t.bareUpMs).toFixed(2)}`
+                            : "";
+                        return `  ${t.command.padEnd(58)} ${String(t.ms).padStart(6)} ms${bare}`;
+                    }),
+                ].join("\n"),
             );
         }
         await project?.close();
@@ -70,7 +79,11 @@ describe("the local stack end to end", () => {
         const deployments = await project.kube.apps.listNamespacedDeployment({ namespace: NAMESPACE });
         expect(deployments.items.map((d) => d.metadata!.name).sort()).toEqual(["gateway", "mcp-filesystem", "mcp-memory", "router"]);
         for (const d of deployments.items) {
-            await eventually(`${d.metadata!.name} ready`, () => deployment(d.metadata!.name!), (x) => (x.status?.readyReplicas ?? 0) === (x.spec?.replicas ?? 1));
+            await eventually(
+                `${d.metadata!.name} ready`,
+                () => deployment(d.metadata!.name!),
+                (x) => (x.status?.readyReplicas ?? 0) === (x.spec?.replicas ?? 1),
+            );
         }
         const sets = await project.kube.apps.listNamespacedStatefulSet({ namespace: NAMESPACE });
         expect(sets.items.map((s) => s.metadata!.name).sort()).toEqual(["postgres", "redis"]);
@@ -96,7 +109,10 @@ describe("the local stack end to end", () => {
         expect(health.code).toBe(2);
         const checked = JSON.parse(health.stdout);
         expect(checked.workloads.every((w: any) => w.simulated)).toBe(true);
-        expect(checked.hints).toContain("mcp-memory: pods on this cluster are simulated (kwok): they report Ready, but no container runs, so no server answers there; check a running server with --endpoint mcp-memory=<url>");
+        expect(checked.hints).toContain(
+            "mcp-memory: pods on this cluster are simulated (kwok): they report Ready, but no container runs, so no server answers " +
+                "there; check a running server with --endpoint mcp-memory=<url>",
+        );
     });
 
     it("scales a fixed count in place: same Deployment, no new pods template, a PDB once more than one must run", async () => {
@@ -117,8 +133,12 @@ describe("the local stack end to end", () => {
 
         const fixed = await change(["scale", "router", "1", "--fixed"]);
         await expectSameObjects(fixed.uidsBefore);
-        await expect(project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
-        await expect(project.kube.policy.readNamespacedPodDisruptionBudget({ name: "router", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
+        await expect(
+            project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE }),
+        ).rejects.toSatisfy(notFound);
+        await expect(project.kube.policy.readNamespacedPodDisruptionBudget({ name: "router", namespace: NAMESPACE })).rejects.toSatisfy(
+            notFound,
+        );
         expect((await deployment("router")).spec?.replicas).toBe(1);
     });
 
@@ -138,7 +158,8 @@ describe("the local stack end to end", () => {
     it("rotates a credential in place: the Secret and its consumers keep their UIDs, consumers roll", async () => {
         const read = () => project.kube.core.readNamespacedSecret({ name: "redis-password", namespace: NAMESPACE });
         const valueBefore = sha((await read()).data?.value);
-        const revisionBefore = (await project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE })).status?.updateRevision;
+        const revisionBefore = (await project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE })).status
+            ?.updateRevision;
         const { uidsBefore, revisionsBefore } = await change(["rotate", "redis-password"]);
         await expectSameObjects(uidsBefore);
         expect(sha((await read()).data?.value) !== valueBefore, "the redis password changed").toBe(true);
@@ -170,7 +191,9 @@ describe("the local stack end to end", () => {
         expect(await rolled(on.revisionsBefore)).toEqual([]);
         const off = await change(["lockdown", "off"]);
         await expectSameObjects(off.uidsBefore);
-        await expect(project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE })).rejects.toSatisfy(notFound);
+        await expect(
+            project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE }),
+        ).rejects.toSatisfy(notFound);
     });
 
     it("goes into maintenance and out, with status and health working in between", async () => {
@@ -185,7 +208,8 @@ describe("the local stack end to end", () => {
         const health = await project.cli(["health", "--json", "--timeout", "2000"]);
         expect([0, 1, 2]).toContain(health.code);
         expect(JSON.parse(health.stdout).hints).toContain(
-            "mcp-memory: reach it with kubectl -n mcp-system port-forward svc/mcp-memory 18081:3000, then --endpoint mcp-memory=http://127.0.0.1:18081",
+            "mcp-memory: reach it with kubectl -n mcp-system port-forward svc/mcp-memory 18081:3000, then --endpoint " +
+                "mcp-memory=http://127.0.0.1:18081",
         );
 
         const off = await change(["maintenance", "off"]);
@@ -195,7 +219,11 @@ describe("the local stack end to end", () => {
     });
 
     it("previews a rollback as the keys it changes, keeps secrets, and applies it in place", async () => {
-        const history = JSON.parse((await project.cli(["history", "--json", "--limit", "100"])).stdout) as Array<{ version: number; operation?: string; message?: string }>;
+        const history = JSON.parse((await project.cli(["history", "--json", "--limit", "100"])).stdout) as Array<{
+            version: number;
+            operation?: string;
+            message?: string;
+        }>;
         const versions = history.map((h) => h.version);
         expect(new Set(versions).size, "update numbers are unique").toBe(versions.length);
         const target = history.find((h) => h.message === "e2e: up with no change")!;
@@ -203,7 +231,7 @@ describe("the local stack end to end", () => {
         const preview = await project.cli(["rollback", "--to", String(target.version), "--preview"]);
         expect(preview.code, preview.stderr).toBe(0);
         const lines = preview.stderr.split("\n");
-        expect(lines).toContain("  services.router.resources.limits.cpu: \"600m\" -> (unset)");
+        expect(lines).toContain('  services.router.resources.limits.cpu: "600m" -> (unset)');
         expect(lines).toContain("  security.rateLimit.rps: 250 -> (unset)");
         expect(lines.filter((l) => l.startsWith("  services:") || l.startsWith("  security:"))).toEqual([]);
         expect(preview.stderr).toContain("secrets keep their current values (a rotated credential cannot be restored)");
@@ -217,18 +245,45 @@ describe("the local stack end to end", () => {
 
     it("reports out-of-band changes field by field, and --fix puts the declared state back", async () => {
         const { apps, core, networking } = project.kube;
-        await apps.patchNamespacedDeploymentScale({ name: "router", namespace: NAMESPACE, body: [{ op: "replace", path: "/spec/replicas", value: 5 }] });
-        await networking.patchNamespacedNetworkPolicy({ name: "mcp-filesystem", namespace: NAMESPACE, body: [{ op: "remove", path: "/spec/ingress" }] });
-        await core.patchNamespacedService({ name: "gateway", namespace: NAMESPACE, body: [{ op: "replace", path: "/metadata/labels/app.kubernetes.io~1component", value: "edited-by-hand" }] });
+        await apps.patchNamespacedDeploymentScale({
+            name: "router",
+            namespace: NAMESPACE,
+            body: [{ op: "replace", path: "/spec/replicas", value: 5 }],
+        });
+        await networking.patchNamespacedNetworkPolicy({
+            name: "mcp-filesystem",
+            namespace: NAMESPACE,
+            body: [{ op: "remove", path: "/spec/ingress" }],
+        });
+        await core.patchNamespacedService({
+            name: "gateway",
+            namespace: NAMESPACE,
+            body: [{ op: "replace", path: "/metadata/labels/app.kubernetes.io~1component", value: "edited-by-hand" }],
+        });
         await core.deleteNamespacedConfigMap({ name: "router-config", namespace: NAMESPACE });
 
         const drift = await project.cli(["drift", "--json"]);
         expect(drift.code, drift.stderr).toBe(1);
-        const report = JSON.parse(drift.stdout) as Array<{ type: string; name: string; kind: string; fields: Array<{ field: string; declared: unknown; live: unknown }> }>;
+        const report = JSON.parse(drift.stdout) as Array<{
+            type: string;
+            name: string;
+            kind: string;
+            fields: Array<{ field: string; declared: unknown; live: unknown }>;
+        }>;
         const of = (type: string, name: string) => report.find((r) => r.type === type && r.name === name);
-        expect(of("kubernetes:apps/v1:Deployment", "router-deployment")?.fields).toContainEqual({ field: "spec.replicas", declared: 1, live: 5 });
-        expect(of("kubernetes:networking.k8s.io/v1:NetworkPolicy", "mcp-filesystem-netpol")?.fields.map((f) => f.field)).toContainEqual(expect.stringMatching(/^spec\.ingress/));
-        expect(of("kubernetes:core/v1:Service", "gateway-service")?.fields).toContainEqual({ field: 'metadata.labels["app.kubernetes.io/component"]', declared: "gateway", live: "edited-by-hand" });
+        expect(of("kubernetes:apps/v1:Deployment", "router-deployment")?.fields).toContainEqual({
+            field: "spec.replicas",
+            declared: 1,
+            live: 5,
+        });
+        expect(of("kubernetes:networking.k8s.io/v1:NetworkPolicy", "mcp-filesystem-netpol")?.fields.map((f) => f.field)).toContainEqual(
+            expect.stringMatching(/^spec\.ingress/),
+        );
+        expect(of("kubernetes:core/v1:Service", "gateway-service")?.fields).toContainEqual({
+            field: 'metadata.labels["app.kubernetes.io/component"]',
+            declared: "gateway",
+            live: "edited-by-hand",
+        });
         expect(of("kubernetes:core/v1:ConfigMap", "router-config")).toMatchObject({ kind: "deleted" });
         const text = await project.cli(["drift"]);
         expect(text.stdout).toContain("kubernetes:core/v1:ConfigMap router-config: deleted out of band");
@@ -236,8 +291,12 @@ describe("the local stack end to end", () => {
         const fix = await project.cli(["drift", "--fix", "--yes"]);
         expect(fix.code, fix.stderr).toBe(0);
         expect((await deployment("router")).spec?.replicas).toBe(1);
-        expect((await networking.readNamespacedNetworkPolicy({ name: "mcp-filesystem", namespace: NAMESPACE })).spec?.ingress?.length).toBeGreaterThan(0);
-        expect((await core.readNamespacedService({ name: "gateway", namespace: NAMESPACE })).metadata?.labels?.["app.kubernetes.io/component"]).toBe("gateway");
+        expect(
+            (await networking.readNamespacedNetworkPolicy({ name: "mcp-filesystem", namespace: NAMESPACE })).spec?.ingress?.length,
+        ).toBeGreaterThan(0);
+        expect(
+            (await core.readNamespacedService({ name: "gateway", namespace: NAMESPACE })).metadata?.labels?.["app.kubernetes.io/component"],
+        ).toBe("gateway");
         expect((await core.readNamespacedConfigMap({ name: "router-config", namespace: NAMESPACE })).data).toBeDefined();
         const clean = await project.cli(["drift"]);
         expect(clean.code, clean.stdout).toBe(0);
@@ -245,14 +304,25 @@ describe("the local stack end to end", () => {
     });
 
     it("lets one of three parallel changes through; the others name the holder and leave the stack file alone", async () => {
-        const runs = await Promise.all([["scale", "mcp-filesystem", "2"], ["restart", "router"], ["rate-limit", "150"]].map((args) => project.cli([...args, "--yes"])));
+        const runs = await Promise.all(
+            [
+                ["scale", "mcp-filesystem", "2"],
+                ["restart", "router"],
+                ["rate-limit", "150"],
+            ].map((args) => project.cli([...args, "--yes"])),
+        );
         const ok = runs.filter((r) => r.code === 0);
         const locked = runs.filter((r) => r.code === 73);
         expect(ok).toHaveLength(1);
         expect(locked).toHaveLength(2);
-        for (const r of locked) expect(r.stderr).toMatch(/^mcp-ops: stack local is being updated by someone else \(mcp-ops on .+@.+, pid \d+, since .+\)/);
+        for (const r of locked)
+            expect(r.stderr).toMatch(/^mcp-ops: stack local is being updated by someone else \(mcp-ops on .+@.+, pid \d+, since .+\)/);
         const file = config();
-        const applied = [file["mcp:services"]["mcp-filesystem"].replicas === 2, file["mcp:services"].router.restartEpoch === 1, file["mcp:security"]?.rateLimit?.rps === 150];
+        const applied = [
+            file["mcp:services"]["mcp-filesystem"].replicas === 2,
+            file["mcp:services"].router.restartEpoch === 1,
+            file["mcp:security"]?.rateLimit?.rps === 150,
+        ];
         expect(applied.filter(Boolean)).toHaveLength(1);
     });
 
@@ -260,7 +330,11 @@ describe("the local stack end to end", () => {
         const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
         const holder = await project.stack(20_000);
         const holding = holder.up("e2e: an update holding the engine's lock for 20 s");
-        await eventually("the engine lock is taken", async () => lockFiles(backend, "local").length, (n) => n > 0);
+        await eventually(
+            "the engine lock is taken",
+            async () => lockFiles(backend, "local").length,
+            (n) => n > 0,
+        );
         const before = stackFile();
         const refused = await project.cli(["scale", "mcp-filesystem", "3", "--yes"]);
         await holding;
@@ -276,7 +350,12 @@ describe("the local stack end to end", () => {
         const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
         const before = stackFile();
         const child = project.spawnCli(["restart", "gateway", "--yes"]);
-        const [lock] = await eventually("the killed change reaches its update", async () => lockFiles(backend, "local"), (l) => l.length > 0, 120_000);
+        const [lock] = await eventually(
+            "the killed change reaches its update",
+            async () => lockFiles(backend, "local"),
+            (l) => l.length > 0,
+            120_000,
+        );
         process.kill(-child.pid!, "SIGKILL");
         process.kill(lock.pid, "SIGKILL");
         await new Promise((r) => setTimeout(r, 500));
@@ -294,7 +373,12 @@ describe("the local stack end to end", () => {
 
         const next = await project.cli(["scale", "router", "2", "--yes", "--json"]);
         expect(next.code, next.stderr).toBe(0);
-        const history = JSON.parse((await project.cli(["history", "--json", "--limit", "200"])).stdout) as Array<{ version: number; operation?: string; reason?: string; kind?: string }>;
+        const history = JSON.parse((await project.cli(["history", "--json", "--limit", "200"])).stdout) as Array<{
+            version: number;
+            operation?: string;
+            reason?: string;
+            kind?: string;
+        }>;
         const versions = history.map((h) => h.version);
         expect(new Set(versions).size).toBe(versions.length);
         expect(history[0].version).toBe(JSON.parse(next.stdout).version);
@@ -308,7 +392,9 @@ describe("the local stack end to end", () => {
         expect(cert.stderr).toContain("Certificate mcp-system/gateway has never been issued");
         const backup = await project.cli(["backup", "now", "redis"]);
         expect(backup.code).toBe(69);
-        expect(backup.stderr).toContain("but pods on this cluster are simulated (kwok): they report Ready, but no container runs: nothing was backed up");
+        expect(backup.stderr).toContain(
+            "but pods on this cluster are simulated (kwok): they report Ready, but no container runs: nothing was backed up",
+        );
     });
 
     it("destroys the stack and leaves no object in the namespace", async () => {
@@ -317,7 +403,11 @@ describe("the local stack end to end", () => {
         timings.push({ command: "destroy", ms: Date.now() - started });
         await eventually(
             "the namespace is gone",
-            () => project.kube.core.readNamespace({ name: NAMESPACE }).then(() => "present", (e) => (notFound(e) ? "gone" : "error")),
+            () =>
+                project.kube.core.readNamespace({ name: NAMESPACE }).then(
+                    () => "present",
+                    (e) => (notFound(e) ? "gone" : "error"),
+                ),
             (state) => state === "gone",
             120_000,
         );

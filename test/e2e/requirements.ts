@@ -1,4 +1,4 @@
-import { join } from "path";
+import { join } from "node:path";
 import { pulumiRoot } from "../../ops/stack/toolchain";
 import { stackEnvironment } from "../../ops/stack/environment";
 import { installPlugins, missingPlugins, missingPluginsMessage } from "../../ops/stack/plugins";

@@ -1,11 +1,10 @@
-import { execFile, spawn, type ChildProcess } from "child_process";
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
-import type * as k8s from "@kubernetes/client-node" with { "resolution-mode": "import" };
+import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
-import { kubeConfigFrom, loadKubeClient, localKubeconfigPath } from "../../ops/kube/client";
-import { AutomationStack, openStack } from "../../ops/stack/automation";
+import { type KubeClient, kubeConfigFrom, loadKubeClient, localKubeconfigPath } from "../../ops/kube/client";
+import { type AutomationStack, openStack } from "../../ops/stack/automation";
 import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
 import { platformProgram } from "../../platform/program";
 import { pulumiRootForTests } from "../support/opsProject";
@@ -22,11 +21,11 @@ export interface CliRun {
 
 /** The kinds whose objects the suite follows by UID. */
 export type Kube = {
-    apps: k8s.AppsV1Api;
-    core: k8s.CoreV1Api;
-    networking: k8s.NetworkingV1Api;
-    policy: k8s.PolicyV1Api;
-    autoscaling: k8s.AutoscalingV2Api;
+    apps: InstanceType<KubeClient["AppsV1Api"]>;
+    core: InstanceType<KubeClient["CoreV1Api"]>;
+    networking: InstanceType<KubeClient["NetworkingV1Api"]>;
+    policy: InstanceType<KubeClient["PolicyV1Api"]>;
+    autoscaling: InstanceType<KubeClient["AutoscalingV2Api"]>;
 };
 
 export interface E2eProject {
@@ -54,8 +53,11 @@ function cliEnv(dir: string, root: string): NodeJS.ProcessEnv {
 
 function runScript(script: string, command: string, env: NodeJS.ProcessEnv): Promise<void> {
     return new Promise((resolve, reject) =>
-        execFile("bash", [join(REPO_ROOT, "scripts", script), command], { env, timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 }, (error, stdout, stderr) =>
-            error ? reject(new Error(`${script} ${command} failed: ${stdout}${stderr}`)) : resolve(),
+        execFile(
+            "bash",
+            [join(REPO_ROOT, "scripts", script), command],
+            { env, timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 },
+            (error, stdout, stderr) => (error ? reject(new Error(`${script} ${command} failed: ${stdout}${stderr}`)) : resolve()),
         ),
     );
 }
@@ -88,8 +90,12 @@ export async function e2eProject(): Promise<E2eProject> {
         cli(args, extraEnv = {}) {
             const started = Date.now();
             return new Promise((resolve) =>
-                execFile(process.execPath, [...mcpOps, ...args], { cwd: dir, env: { ...env, ...extraEnv }, timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20 }, (error, stdout, stderr) =>
-                    resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started }),
+                execFile(
+                    process.execPath,
+                    [...mcpOps, ...args],
+                    { cwd: dir, env: { ...env, ...extraEnv }, timeout: 10 * 60_000, maxBuffer: 64 * 2 ** 20 },
+                    (error, stdout, stderr) =>
+                        resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr, ms: Date.now() - started }),
                 ),
             );
         },
@@ -156,9 +162,15 @@ export async function measureChange(project: E2eProject, stack: AutomationStack,
 export async function liveUids(kube: Kube): Promise<Record<string, string>> {
     const namespace = NAMESPACE;
     const lists = await Promise.all([
-        kube.apps.listNamespacedDeployment({ namespace }).then((l) => l.items.map((o) => [`Deployment/${o.metadata!.name}`, o.metadata!.uid!])),
-        kube.apps.listNamespacedStatefulSet({ namespace }).then((l) => l.items.map((o) => [`StatefulSet/${o.metadata!.name}`, o.metadata!.uid!])),
-        kube.core.listNamespacedConfigMap({ namespace }).then((l) => l.items.map((o) => [`ConfigMap/${o.metadata!.name}`, o.metadata!.uid!])),
+        kube.apps
+            .listNamespacedDeployment({ namespace })
+            .then((l) => l.items.map((o) => [`Deployment/${o.metadata!.name}`, o.metadata!.uid!])),
+        kube.apps
+            .listNamespacedStatefulSet({ namespace })
+            .then((l) => l.items.map((o) => [`StatefulSet/${o.metadata!.name}`, o.metadata!.uid!])),
+        kube.core
+            .listNamespacedConfigMap({ namespace })
+            .then((l) => l.items.map((o) => [`ConfigMap/${o.metadata!.name}`, o.metadata!.uid!])),
         kube.core.listNamespacedSecret({ namespace }).then((l) => l.items.map((o) => [`Secret/${o.metadata!.name}`, o.metadata!.uid!])),
         kube.core.listNamespacedService({ namespace }).then((l) => l.items.map((o) => [`Service/${o.metadata!.name}`, o.metadata!.uid!])),
     ]);
@@ -172,7 +184,9 @@ export async function liveUids(kube: Kube): Promise<Record<string, string>> {
  */
 export async function revisions(kube: Kube): Promise<Record<string, string>> {
     const deployments = await kube.apps.listNamespacedDeployment({ namespace: NAMESPACE });
-    return Object.fromEntries(deployments.items.map((d) => [d.metadata!.name!, d.metadata?.annotations?.["deployment.kubernetes.io/revision"] ?? "0"]));
+    return Object.fromEntries(
+        deployments.items.map((d) => [d.metadata!.name!, d.metadata?.annotations?.["deployment.kubernetes.io/revision"] ?? "0"]),
+    );
 }
 
 /** Polls until `check` holds, or fails with what it last saw. */
@@ -181,7 +195,8 @@ export async function eventually<T>(what: string, read: () => Promise<T>, check:
     for (;;) {
         const value = await read();
         if (check(value)) return value;
-        if (Date.now() > deadline) throw new Error(`${what} did not happen in ${timeoutMs / 1000}s; last seen: ${JSON.stringify(value).slice(0, 500)}`);
+        if (Date.now() > deadline)
+            throw new Error(`${what} did not happen in ${timeoutMs / 1000}s; last seen: ${JSON.stringify(value).slice(0, 500)}`);
         await new Promise((r) => setTimeout(r, 500));
     }
 }

@@ -1,11 +1,12 @@
 import * as pulumi from "@pulumi/pulumi";
 import fc from "fast-check";
-import { rmSync } from "fs";
+import { rmSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
+import type { PlatformConfig } from "../../config/schema";
 import { rawConfigArbitrary } from "../support/configArbitrary";
-import { DryRunner, dryRunner } from "../support/dryRun";
-import { duplicateObjects, KubeObject, kubeObjects, selectorProblems, templatePods } from "../support/kubeObjects";
+import { type DryRunner, dryRunner } from "../support/dryRun";
+import { duplicateObjects, type KubeObject, kubeObjects, selectorProblems, templatePods } from "../support/kubeObjects";
 import { localCluster } from "../support/localCluster";
 import { deploy, stackConfig } from "../support/platform";
 
@@ -36,12 +37,15 @@ describe("the API server accepts what the program declares", () => {
         rmSync(cluster.dir, { recursive: true, force: true });
     });
 
-    it.each(["local", "staging", "production"])("accepts every object of the %s stack, and its pods under Pod Security restricted", async (stack) => {
-        const { resources } = await deploy(stackConfig(stack));
-        const objects = kubeObjects(resources);
-        expect(objects.length).toBeGreaterThan(40);
-        expect(await problemsOf(objects, runner)).toEqual([]);
-    });
+    it.each(["local", "staging", "production"])(
+        "accepts every object of the %s stack, and its pods under Pod Security restricted",
+        async (stack) => {
+            const { resources } = await deploy(stackConfig(stack));
+            const objects = kubeObjects(resources);
+            expect(objects.length).toBeGreaterThan(40);
+            expect(await problemsOf(objects, runner)).toEqual([]);
+        },
+    );
 
     it("rejects what the real schemas and admission reject, so the check can fail", async () => {
         const { resources } = await deploy(stackConfig("local"));
@@ -58,7 +62,11 @@ describe("the API server accepts what the program declares", () => {
             ]),
         );
         expect(rejected.map((r) => r.object)).toEqual(
-            expect.arrayContaining([expect.stringMatching(/^core\/Pod /), expect.stringMatching(/^cert-manager.io\/Certificate /), expect.stringMatching(/^monitoring.coreos.com\/PrometheusRule /)]),
+            expect.arrayContaining([
+                expect.stringMatching(/^core\/Pod /),
+                expect.stringMatching(/^cert-manager.io\/Certificate /),
+                expect.stringMatching(/^monitoring.coreos.com\/PrometheusRule /),
+            ]),
         );
         expect(rejected.find((r) => r.object.startsWith("core/Pod"))!.message).toContain('violates PodSecurity "restricted:latest"');
         expect(rejected.find((r) => r.object.startsWith("cert-manager.io"))!.message).toContain("secretNam");
@@ -69,7 +77,7 @@ describe("the API server accepts what the program declares", () => {
         let refused = 0;
         await fc.assert(
             fc.asyncProperty(rawConfigArbitrary, async (raw) => {
-                let config;
+                let config: PlatformConfig;
                 try {
                     config = parsePlatformConfig(raw);
                 } catch (error) {
@@ -80,12 +88,18 @@ describe("the API server accepts what the program declares", () => {
                 }
                 accepted++;
                 // What `pulumi config set --secret mcp:redisPassword …` gives a stack with external stores.
-                const { resources } = await deploy(config, { redisPassword: pulumi.secret("external-redis"), postgresPassword: pulumi.secret("external-postgres") });
+                const { resources } = await deploy(config, {
+                    redisPassword: pulumi.secret("external-redis"),
+                    postgresPassword: pulumi.secret("external-postgres"),
+                });
                 expect(await problemsOf(kubeObjects(resources), runner)).toEqual([]);
             }),
             { numRuns: 200, maxSkipsPerRun: 20 },
         );
-        console.log(`generated configs: ${accepted} accepted and deployed, ${refused} refused by the schema; ${runner.submitted} distinct objects judged by the API server`);
+        console.log(
+            `generated configs: ${accepted} accepted and deployed, ${refused} refused by the schema; ${runner.submitted} distinct ` +
+                `objects judged by the API server`,
+        );
         expect(accepted).toBeGreaterThanOrEqual(200);
     });
 });

@@ -1,12 +1,12 @@
-import { execFileSync } from "child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli";
 import { REPO_ROOT } from "../support/platform";
-import { startMcpServer, TestMcpServer } from "../support/mcpServer";
-import { fillKeys, RedisServer, startRedisServer, countKeys } from "../support/redisServer";
+import { startMcpServer, type TestMcpServer } from "../support/mcpServer";
+import { fillKeys, type RedisServer, startRedisServer, countKeys } from "../support/redisServer";
 
 describe("mcp-ops health", () => {
     let filesystem: TestMcpServer;
@@ -19,7 +19,18 @@ describe("mcp-ops health", () => {
     afterAll(async () => Promise.all([filesystem?.stop(), memory?.stop()]));
 
     it("checks the stack's MCP servers through --endpoint and exits by the overall status", async () => {
-        const result = await runCli(["health", "--no-cluster", "--stack", "local", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${memory.url}`, "--json"]);
+        const result = await runCli([
+            "health",
+            "--no-cluster",
+            "--stack",
+            "local",
+            "--no-redis",
+            "--endpoint",
+            `mcp-filesystem=${filesystem.url}`,
+            "--endpoint",
+            `mcp-memory=${memory.url}`,
+            "--json",
+        ]);
         const report = JSON.parse(result.stdout);
         expect(report.services.map((s: any) => [s.name, s.status])).toEqual([
             ["mcp-filesystem", "HEALTHY"],
@@ -30,7 +41,15 @@ describe("mcp-ops health", () => {
     });
 
     it("prints a readable report", async () => {
-        const result = await runCli(["health", "--no-cluster", "--no-redis", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`]);
+        const result = await runCli([
+            "health",
+            "--no-cluster",
+            "--no-redis",
+            "--endpoint",
+            `mcp-filesystem=${filesystem.url}`,
+            "--endpoint",
+            `mcp-memory=${filesystem.url}`,
+        ]);
         expect(result.stdout).toMatch(/^overall: DEGRADED/);
         expect(result.stdout).toMatch(/HEALTHY\s+mcp-filesystem\s+rest ok \d+ ms\s+mcp ok \d+ ms\s+3 tools/);
         expect(result.stdout).toContain("expected tools missing: create_entities, search_nodes, read_graph");
@@ -39,8 +58,18 @@ describe("mcp-ops health", () => {
     it("checks Redis too, and repeats with --watch for the given count", async () => {
         const redis = await startRedisServer({ password: "health-redis-password" });
         try {
-            const args = ["health", "--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`, "--redis-url", `redis://127.0.0.1:${redis.port}`];
-            const result = await runCli([...args, "--watch", "--interval", "0", "--count", "2"], { REDIS_PASSWORD: "health-redis-password" });
+            const args = [
+                "health",
+                "--endpoint",
+                `mcp-filesystem=${filesystem.url}`,
+                "--endpoint",
+                `mcp-memory=${filesystem.url}`,
+                "--redis-url",
+                `redis://127.0.0.1:${redis.port}`,
+            ];
+            const result = await runCli([...args, "--watch", "--interval", "0", "--count", "2"], {
+                REDIS_PASSWORD: "health-redis-password",
+            });
             const rounds = result.stdout.split("\n").filter((l) => l.startsWith("overall:"));
             expect(rounds).toHaveLength(2);
             expect(result.stdout).toMatch(/HEALTHY\s+redis\s+ping \d+ ms\s+role master/);
@@ -59,7 +88,10 @@ describe("mcp-ops health", () => {
     it("rejects an endpoint for a service the stack does not have, with exit code 64", async () => {
         const result = await runCli(["health", "--no-cluster", "--endpoint", `billing=${filesystem.url}`]);
         expect(result.code).toBe(64);
-        expect(result.stderr).toContain('mcp-ops: --endpoint names "billing", which is not a service of this stack; use one of: gateway, router, mcp-filesystem, mcp-memory');
+        expect(result.stderr).toContain(
+            'mcp-ops: --endpoint names "billing", which is not a service of this stack; use one of: gateway, router, mcp-filesystem, ' +
+                "mcp-memory",
+        );
     });
 });
 
@@ -129,7 +161,27 @@ describe("mcp-ops redis revoke-sessions", () => {
         const dir = mkdtempSync(join(tmpdir(), "mcp-cli-tls-"));
         const cert = join(dir, "cert.pem");
         const key = join(dir, "key.pem");
-        execFileSync("openssl", ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"], { stdio: "ignore" });
+        execFileSync(
+            "openssl",
+            [
+                "req",
+                "-x509",
+                "-newkey",
+                "rsa:2048",
+                "-nodes",
+                "-keyout",
+                key,
+                "-out",
+                cert,
+                "-days",
+                "1",
+                "-subj",
+                "/CN=127.0.0.1",
+                "-addext",
+                "subjectAltName=IP:127.0.0.1",
+            ],
+            { stdio: "ignore" },
+        );
         const tls = await startRedisServer({ password: "tls-password", tls: { certFile: cert, keyFile: key, caFile: cert } });
         try {
             await fillKeys(tls.client(), "t:", 1_000);
@@ -141,7 +193,9 @@ describe("mcp-ops redis revoke-sessions", () => {
             expect(JSON.parse(backup.stdout).keyspace).toEqual({ db0: 1_000 });
             const untrusted = await runCli(["redis", "stats", "--url", url], env);
             expect(untrusted.code).toBe(69);
-            expect(untrusted.stderr).toMatch(/TLS with Redis at 127\.0\.0\.1:\d+ failed \(self-signed certificate\); trust its CA with --tls-ca <file>/);
+            expect(untrusted.stderr).toMatch(
+                /TLS with Redis at 127\.0\.0\.1:\d+ failed \(self-signed certificate\); trust its CA with --tls-ca <file>/,
+            );
         } finally {
             await tls.stop();
             rmSync(dir, { recursive: true, force: true });
@@ -149,7 +203,9 @@ describe("mcp-ops redis revoke-sessions", () => {
     });
 
     it("fails with exit code 69 and no secret when the password is wrong", async () => {
-        const result = await runCli(["redis", "revoke-sessions", "--url", `redis://127.0.0.1:${server.port}`], { REDIS_PASSWORD: "not-the-password" });
+        const result = await runCli(["redis", "revoke-sessions", "--url", `redis://127.0.0.1:${server.port}`], {
+            REDIS_PASSWORD: "not-the-password",
+        });
         expect(result.code).toBe(69);
         expect(result.stderr).toContain("rejected the password");
         expect(result.stderr).not.toContain("not-the-password");
@@ -161,7 +217,9 @@ describe("mcp-ops itself", () => {
         const result = await runCli(["rotat", "--help"]);
         expect(result.code).toBe(64);
         expect(result.stdout).toBe("");
-        expect(result.stderr).toMatch(/^mcp-ops: unknown command "rotat"; the commands are: status, health, scale, .*rotate.* \(mcp-ops --help describes them\)\n$/);
+        expect(result.stderr).toMatch(
+            /^mcp-ops: unknown command "rotat"; the commands are: status, health, scale, .*rotate.* \(mcp-ops --help describes them\)\n$/,
+        );
     });
 
     it("answers --version with the package's version, and --help with every command", async () => {
@@ -169,7 +227,8 @@ describe("mcp-ops itself", () => {
         expect(await runCli(["--version"])).toMatchObject({ code: 0, stdout: `${version}\n` });
         const help = await runCli(["--help"]);
         expect(help.code).toBe(0);
-        for (const name of readdirSync(join(REPO_ROOT, "ops", "commands")).map((f) => f.replace(/\.ts$/, ""))) expect(help.stdout).toContain(`\n  ${name} `);
+        for (const name of readdirSync(join(REPO_ROOT, "ops", "commands")).map((f) => f.replace(/\.ts$/, "")))
+            expect(help.stdout).toContain(`\n  ${name} `);
     });
 
     it("prints a command's own help under its full name", async () => {

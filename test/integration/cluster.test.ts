@@ -1,12 +1,12 @@
-import { execFileSync } from "child_process";
-import { existsSync, readFileSync, rmSync } from "fs";
-import { join } from "path";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, rmSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { kubeConfigFrom, loadKubeClient } from "../../ops/kube/client";
 import { describeStuck, verifyRollouts } from "../../ops/kube/rollout";
 import { workloadReadiness } from "../../ops/health/workloads";
 import { runCli } from "../support/cli";
-import { LocalCluster, localCluster } from "../support/localCluster";
+import { type LocalCluster, localCluster } from "../support/localCluster";
 import { startRedisServer } from "../support/redisServer";
 import { opsProject } from "../support/opsProject";
 import { runChangeCommand } from "../../ops/commandLine/change";
@@ -74,7 +74,14 @@ describe("the local cluster", () => {
             namespace: NS,
             body: {
                 metadata: { name: "web" },
-                spec: { replicas: 3, selector: { matchLabels: labels("web") }, template: { metadata: { labels: labels("web") }, spec: { securityContext: restrictedPod, containers: [container("web")] } } },
+                spec: {
+                    replicas: 3,
+                    selector: { matchLabels: labels("web") },
+                    template: {
+                        metadata: { labels: labels("web") },
+                        spec: { securityContext: restrictedPod, containers: [container("web")] },
+                    },
+                },
             },
         });
         await apps.createNamespacedStatefulSet({
@@ -85,8 +92,19 @@ describe("the local cluster", () => {
                     serviceName: "store",
                     replicas: 1,
                     selector: { matchLabels: labels("store") },
-                    template: { metadata: { labels: labels("store") }, spec: { securityContext: restrictedPod, containers: [{ ...container("store"), volumeMounts: [{ name: "data", mountPath: "/data" }] }] } },
-                    volumeClaimTemplates: [{ metadata: { name: "data" }, spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } } }],
+                    template: {
+                        metadata: { labels: labels("store") },
+                        spec: {
+                            securityContext: restrictedPod,
+                            containers: [{ ...container("store"), volumeMounts: [{ name: "data", mountPath: "/data" }] }],
+                        },
+                    },
+                    volumeClaimTemplates: [
+                        {
+                            metadata: { name: "data" },
+                            spec: { accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } },
+                        },
+                    ],
                 },
             },
         });
@@ -97,18 +115,28 @@ describe("the local cluster", () => {
                 spec: {
                     schedule: "0 3 * * *",
                     concurrencyPolicy: "Forbid",
-                    jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", securityContext: restrictedPod, containers: [container("dump")] } } } },
+                    jobTemplate: {
+                        spec: {
+                            template: { spec: { restartPolicy: "Never", securityContext: restrictedPod, containers: [container("dump")] } },
+                        },
+                    },
                 },
             },
         });
         const cron = await batch.readNamespacedCronJob({ name: "backup", namespace: NS });
         await batch.createNamespacedJob({ namespace: NS, body: { metadata: { name: "backup-now" }, spec: cron.spec!.jobTemplate.spec } });
 
-        await until("Deployment available", async () => ((await apps.readNamespacedDeployment({ name: "web", namespace: NS })).status?.availableReplicas === 3 ? true : undefined));
-        await until("StatefulSet ready", async () => ((await apps.readNamespacedStatefulSet({ name: "store", namespace: NS })).status?.readyReplicas === 1 ? true : undefined));
+        await until("Deployment available", async () =>
+            (await apps.readNamespacedDeployment({ name: "web", namespace: NS })).status?.availableReplicas === 3 ? true : undefined,
+        );
+        await until("StatefulSet ready", async () =>
+            (await apps.readNamespacedStatefulSet({ name: "store", namespace: NS })).status?.readyReplicas === 1 ? true : undefined,
+        );
         const pvc = await core.readNamespacedPersistentVolumeClaim({ name: "data-store-0", namespace: NS });
         expect(pvc.status?.phase).toBe("Bound");
-        await until("Job complete", async () => ((await batch.readNamespacedJob({ name: "backup-now", namespace: NS })).status?.succeeded === 1 ? true : undefined));
+        await until("Job complete", async () =>
+            (await batch.readNamespacedJob({ name: "backup-now", namespace: NS })).status?.succeeded === 1 ? true : undefined,
+        );
     });
 
     it("accepts HPAs and the cert-manager and Prometheus operator resources", async () => {
@@ -118,7 +146,12 @@ describe("the local cluster", () => {
             namespace: NS,
             body: {
                 metadata: { name: "web" },
-                spec: { scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" }, minReplicas: 2, maxReplicas: 4, metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }] },
+                spec: {
+                    scaleTargetRef: { apiVersion: "apps/v1", kind: "Deployment", name: "web" },
+                    minReplicas: 2,
+                    maxReplicas: 4,
+                    metrics: [{ type: "Resource", resource: { name: "cpu", target: { type: "Utilization", averageUtilization: 70 } } }],
+                },
             },
         });
         for (const [group, plural, kind, spec] of [
@@ -127,8 +160,16 @@ describe("the local cluster", () => {
             ["monitoring.coreos.com", "prometheusrules", "PrometheusRule", { groups: [] }],
             ["monitoring.coreos.com", "servicemonitors", "ServiceMonitor", { selector: {}, endpoints: [{ port: "metrics" }] }],
         ] as const) {
-            await custom.createNamespacedCustomObject({ group, version: "v1", namespace: NS, plural, body: { apiVersion: `${group}/v1`, kind, metadata: { name: "t" }, spec } });
-            const read = (await custom.getNamespacedCustomObject({ group, version: "v1", namespace: NS, plural, name: "t" })) as { kind: string };
+            await custom.createNamespacedCustomObject({
+                group,
+                version: "v1",
+                namespace: NS,
+                plural,
+                body: { apiVersion: `${group}/v1`, kind, metadata: { name: "t" }, spec },
+            });
+            const read = (await custom.getNamespacedCustomObject({ group, version: "v1", namespace: NS, plural, name: "t" })) as {
+                kind: string;
+            };
             expect(read.kind).toBe(kind);
         }
         const hpa = await autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "web", namespace: NS });
@@ -145,7 +186,10 @@ describe("the local cluster", () => {
                 spec: {
                     replicas: 1,
                     selector: { matchLabels: { app: "stuck" } },
-                    template: { metadata: { labels: { app: "stuck" } }, spec: { nodeSelector: { "no-such": "node" }, securityContext: restrictedPod, containers: [container("stuck")] } },
+                    template: {
+                        metadata: { labels: { app: "stuck" } },
+                        spec: { nodeSelector: { "no-such": "node" }, securityContext: restrictedPod, containers: [container("stuck")] },
+                    },
                 },
             },
         });
@@ -178,17 +222,32 @@ describe("the local cluster", () => {
     it("reads the Redis password from the stack's Kubernetes Secret, never from a flag", async () => {
         const core = kc.makeApiClient(k8s.CoreV1Api);
         await core.createNamespace({ body: { metadata: { name: "mcp-system" } } });
-        await core.createNamespacedSecret({ namespace: "mcp-system", body: { metadata: { name: "redis-password" }, stringData: { value: "from-the-cluster-42" } } });
+        await core.createNamespacedSecret({
+            namespace: "mcp-system",
+            body: { metadata: { name: "redis-password" }, stringData: { value: "from-the-cluster-42" } },
+        });
         const redis = await startRedisServer({ password: "from-the-cluster-42" });
         try {
-            const args = ["redis", "stats", "--stack", "local", "--url", `redis://127.0.0.1:${redis.port}`, "--kubeconfig", cluster.kubeconfig, "--json"];
+            const args = [
+                "redis",
+                "stats",
+                "--stack",
+                "local",
+                "--url",
+                `redis://127.0.0.1:${redis.port}`,
+                "--kubeconfig",
+                cluster.kubeconfig,
+                "--json",
+            ];
             const ok = await runCli([...args, "--password-secret", "redis-password"], { REDIS_PASSWORD: "" });
             expect(ok.code).toBe(0);
             expect(JSON.parse(ok.stdout).role).toBe("master");
             expect(ok.stdout + ok.stderr).not.toContain("from-the-cluster-42");
             const missing = await runCli([...args, "--password-secret", "no-such-secret"]);
             expect(missing.code).toBe(69);
-            expect(missing.stderr).toContain("secret mcp-system/no-such-secret does not exist; check the name (mcp:secrets) and the stack's namespace");
+            expect(missing.stderr).toContain(
+                "secret mcp-system/no-such-secret does not exist; check the name (mcp:secrets) and the stack's namespace",
+            );
         } finally {
             await redis.stop();
         }
@@ -200,14 +259,28 @@ describe("the local cluster", () => {
             namespace: "mcp-system",
             body: {
                 metadata: { name: "redis-backup" },
-                spec: { schedule: "0 */6 * * *", concurrencyPolicy: "Forbid", jobTemplate: { spec: { template: { spec: { restartPolicy: "Never", securityContext: restrictedPod, containers: [container("dump")] } } } } },
+                spec: {
+                    schedule: "0 */6 * * *",
+                    concurrencyPolicy: "Forbid",
+                    jobTemplate: {
+                        spec: {
+                            template: { spec: { restartPolicy: "Never", securityContext: restrictedPod, containers: [container("dump")] } },
+                        },
+                    },
+                },
             },
         });
         const args = ["--stack", "local", "--kubeconfig", cluster.kubeconfig];
         const simulated = await runCli(["backup", "now", "redis", ...args, "--json"]);
         expect(simulated.code).toBe(69);
         expect(simulated.stdout).toBe("");
-        expect(simulated.stderr).toMatch(/^mcp-ops: backup job redis-backup-manual-\d{14} was created from the CronJob and reported done on kwok-node-[ab], but pods on this cluster are simulated \(kwok\): they report Ready, but no container runs: nothing was backed up\./);
+        expect(simulated.stderr).toMatch(
+            new RegExp(
+                String.raw`^mcp-ops: backup job redis-backup-manual-\d{14} was created from the CronJob and reported done on ` +
+                    String.raw`kwok-node-[ab], but pods on this cluster are simulated \(kwok\): they report Ready, ` +
+                    String.raw`but no container runs: nothing was backed up\.`,
+            ),
+        );
         const name = /backup job (\S+) was created/.exec(simulated.stderr)![1];
         const job = await batch.readNamespacedJob({ name, namespace: "mcp-system" });
         expect(job.status?.succeeded).toBe(1);
@@ -220,11 +293,21 @@ describe("the local cluster", () => {
     it("refuses at once to renew a certificate nothing ever issued, changing nothing", async () => {
         const custom = kc.makeApiClient(k8s.CustomObjectsApi);
         const cert = { group: "cert-manager.io", version: "v1", namespace: "mcp-system", plural: "certificates" };
-        await custom.createNamespacedCustomObject({ ...cert, body: { apiVersion: "cert-manager.io/v1", kind: "Certificate", metadata: { name: "gateway" }, spec: { secretName: "gateway-tls", dnsNames: ["gateway"], issuerRef: { name: "x" } } } });
+        await custom.createNamespacedCustomObject({
+            ...cert,
+            body: {
+                apiVersion: "cert-manager.io/v1",
+                kind: "Certificate",
+                metadata: { name: "gateway" },
+                spec: { secretName: "gateway-tls", dnsNames: ["gateway"], issuerRef: { name: "x" } },
+            },
+        });
         const result = await runCli(["cert", "renew", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--yes"]);
         // The local cluster has cert-manager's CRDs but not its controller.
         expect(result.code).toBe(69);
-        expect(result.stderr).toContain("Certificate mcp-system/gateway has never been issued: no cert-manager controller has written its status");
+        expect(result.stderr).toContain(
+            "Certificate mcp-system/gateway has never been issued: no cert-manager controller has written its status",
+        );
         expect(result.stderr).toContain("Nothing was changed.");
         const after = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
         expect(after.status).toBeUndefined();
@@ -235,25 +318,53 @@ describe("the local cluster", () => {
         const cert = { group: "cert-manager.io", version: "v1", namespace: "mcp-system", plural: "certificates" };
         const current = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
         // What cert-manager would have written after the first issuance.
-        const issued = { notAfter: "2027-01-01T00:00:00Z", conditions: [{ type: "Ready", status: "True", reason: "Ready", message: "Certificate is up to date and has not expired", lastTransitionTime: new Date().toISOString() }] };
+        const issued = {
+            notAfter: "2027-01-01T00:00:00Z",
+            conditions: [
+                {
+                    type: "Ready",
+                    status: "True",
+                    reason: "Ready",
+                    message: "Certificate is up to date and has not expired",
+                    lastTransitionTime: new Date().toISOString(),
+                },
+            ],
+        };
         await custom.replaceNamespacedCustomObjectStatus({ ...cert, name: "gateway", body: { ...current, status: issued } });
         const result = await runCli(["cert", "renew", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--yes", "--timeout", "2"]);
         expect(result.code).toBe(75);
         expect(result.stderr).toMatch(
-            /renewal of mcp-system\/gateway was requested \(Issuing condition set\) but no new certificate arrived in \d+s \(cert-manager says: Certificate is up to date and has not expired\); check that cert-manager runs/,
+            new RegExp(
+                String.raw`renewal of mcp-system\/gateway was requested \(Issuing condition set\) but no new certificate arrived in \d+s ` +
+                    String.raw`\(cert-manager says: Certificate is up to date and has not expired\); check that cert-manager runs`,
+            ),
         );
         const after = (await custom.getNamespacedCustomObject({ ...cert, name: "gateway" })) as any;
-        expect(after.status.conditions).toContainEqual(expect.objectContaining({ type: "Issuing", status: "True", reason: "ManuallyTriggered" }));
+        expect(after.status.conditions).toContainEqual(
+            expect.objectContaining({ type: "Issuing", status: "True", reason: "ManuallyTriggered" }),
+        );
     });
 
     it("preserves incident evidence in a checksummed bundle, without secrets", async () => {
         const out = join(cluster.dir, "..", `evidence-${Date.now()}`);
         try {
-            const result = await runCli(["incident", "evidence", "--stack", "local", "--kubeconfig", cluster.kubeconfig, "--out", out, "--json"]);
+            const result = await runCli([
+                "incident",
+                "evidence",
+                "--stack",
+                "local",
+                "--kubeconfig",
+                cluster.kubeconfig,
+                "--out",
+                out,
+                "--json",
+            ]);
             expect(result.code).toBe(0);
             const manifest = JSON.parse(result.stdout);
             const files = manifest.files.map((f: any) => f.file);
-            expect(files).toEqual(expect.arrayContaining(["events.json", "pods.json", "workloads.json", "network-policies.json", "stack-history.json"]));
+            expect(files).toEqual(
+                expect.arrayContaining(["events.json", "pods.json", "workloads.json", "network-policies.json", "stack-history.json"]),
+            );
             expect(files.some((f: string) => f.startsWith("logs/"))).toBe(true);
             const pods = JSON.parse(readFileSync(join(out, "pods.json"), "utf8"));
             expect(pods.map((p: any) => p.name).some((n: string) => n.startsWith("redis-backup-manual"))).toBe(true);
@@ -272,15 +383,35 @@ describe("the local cluster", () => {
             namespace: "mcp-system",
             body: {
                 metadata: { name: "router" },
-                spec: { replicas: 1, selector: { matchLabels: { app: "router" } }, template: { metadata: { labels: { app: "router" } }, spec: { nodeSelector: { "no-such": "node" }, securityContext: restrictedPod, containers: [container("router")] } } },
+                spec: {
+                    replicas: 1,
+                    selector: { matchLabels: { app: "router" } },
+                    template: {
+                        metadata: { labels: { app: "router" } },
+                        spec: { nodeSelector: { "no-such": "node" }, securityContext: restrictedPod, containers: [container("router")] },
+                    },
+                },
             },
         });
         const project = await opsProject();
         try {
-            const flags = { stack: "local", reason: "bad rollout", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 3, kubeconfig: cluster.kubeconfig };
-            const error = await runChangeCommand(flags, new CommandContext(project.dir, () => project.open()), (current) => planScaleReplicas(current, "router", 2)).catch((e) => e);
+            const flags = {
+                stack: "local",
+                reason: "bad rollout",
+                yes: true,
+                preview: false,
+                revert: true,
+                wait: false,
+                verifyTimeout: 3,
+                kubeconfig: cluster.kubeconfig,
+            };
+            const error = await runChangeCommand(flags, new CommandContext(project.dir, () => project.open()), (current) =>
+                planScaleReplicas(current, "router", 2),
+            ).catch((e) => e);
             expect(error.exitCode).toBe(71);
-            expect(error.message).toMatch(/^verification failed: router: 0\/1 available, 1 updated; the previous config was restored as update \d+$/);
+            expect(error.message).toMatch(
+                /^verification failed: router: 0\/1 available, 1 updated; the previous config was restored as update \d+$/,
+            );
             const stackFile = parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
             expect(stackFile["mcp:services"].router.replicas).toBe(1);
             const history = await (await project.open()).history(2);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkHealth, HealthTarget } from "../../ops/health/health";
-import { startMcpServer, TestMcpServer } from "../support/mcpServer";
+import { checkHealth, type HealthTarget } from "../../ops/health/health";
+import { startMcpServer, type TestMcpServer } from "../support/mcpServer";
 import { freePort } from "../support/ports";
 
 const EXPECTED = ["read_file", "list_directory", "search_files"];

@@ -1,9 +1,9 @@
-import { spawn } from "child_process";
-import { readFileSync } from "fs";
-import { join } from "path";
+import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChangeFlags, runChangeCommand } from "../../ops/commandLine/change";
+import { type ChangeFlags, runChangeCommand } from "../../ops/commandLine/change";
 import { CommandContext } from "../../ops/commandLine/context";
 import { parseAuditMessage } from "../../ops/lifecycle/audit";
 import { planRollback } from "../../ops/commands/rollback";
@@ -19,7 +19,15 @@ import { REPO_ROOT } from "../support/platform";
 // config but declares no provider resources (see test/support/opsProject.ts).
 describe("the ops lifecycle against the real Pulumi engine", () => {
     let project: Awaited<ReturnType<typeof opsProject>>;
-    const flags: ChangeFlags = { stack: "local", reason: "load test", yes: true, preview: false, revert: true, wait: false, verifyTimeout: 5 };
+    const flags: ChangeFlags = {
+        stack: "local",
+        reason: "load test",
+        yes: true,
+        preview: false,
+        revert: true,
+        wait: false,
+        verifyTimeout: 5,
+    };
     const stackFile = () => parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
     const ctx = () => new CommandContext(project.dir, () => project.open());
 
@@ -44,7 +52,12 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const stack = await project.open();
         const [newest] = await stack.history(1);
         expect(newest.result).toBe("succeeded");
-        expect(parseAuditMessage(newest.message)).toEqual({ operation: "scale", summary: "scale router to 3 replicas", reason: "load test", actor: "test-actor" });
+        expect(parseAuditMessage(newest.message)).toEqual({
+            operation: "scale",
+            summary: "scale router to 3 replicas",
+            reason: "load test",
+            actor: "test-actor",
+        });
         const outputs = await stack.stack.outputs();
         expect((outputs.services.value as any).router.replicas).toBe(3);
     });
@@ -63,7 +76,9 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const stack = await project.open();
         const history = await stack.history();
         const initial = history.find((h) => h.message === "initial deploy")!;
-        const result = await runChangeCommand(flags, ctx(), async (current, h) => planRollback(current, await h(), { to: initial.version }));
+        const result = await runChangeCommand(flags, ctx(), async (current, h) =>
+            planRollback(current, await h(), { to: initial.version }),
+        );
         expect(result.outcome).toBe("applied");
         expect(stackFile()["mcp:services"].router.replicas).toBe(1);
         expect((await stack.history()).length).toBe(history.length + 1);
@@ -74,7 +89,13 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const history = await runCli(["history", "--stack", "local", "--json"], env);
         expect(history.code).toBe(0);
         const rows = JSON.parse(history.stdout);
-        expect(rows.find((r: any) => r.operation === "scale")).toMatchObject({ result: "succeeded", reason: "load test", actor: "test-actor", message: "scale router to 3 replicas", durationSeconds: expect.any(Number) });
+        expect(rows.find((r: any) => r.operation === "scale")).toMatchObject({
+            result: "succeeded",
+            reason: "load test",
+            actor: "test-actor",
+            message: "scale router to 3 replicas",
+            durationSeconds: expect.any(Number),
+        });
         expect(rows.map((r: any) => r.version)).toEqual([...rows.map((r: any) => r.version)].sort((a: number, b: number) => b - a));
         const status = await runCli(["status", "--stack", "local", "--json", "--kubeconfig", "/nonexistent"], env);
         expect(status.code).toBe(69);
@@ -121,7 +142,12 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         expect(locked).toHaveLength(2);
         for (const r of locked) {
             expect(r.reason).toBeInstanceOf(LockConflictError);
-            expect(r.reason.message).toMatch(/^stack local is being updated by someone else \(.+@.+, pid \d+, since .+\); wait for it, run again with --wait, or if that update died, run mcp-ops recover --stack local$/);
+            expect(r.reason.message).toMatch(
+                new RegExp(
+                    String.raw`^stack local is being updated by someone else \(.+@.+, pid \d+, since .+\); wait for it, run again with ` +
+                        "--wait, or if that update died, run mcp-ops recover --stack local$",
+                ),
+            );
             expect(r.reason.exitCode).toBe(73);
         }
         const [newest] = await stacks[0].history(1);
@@ -130,7 +156,11 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
 
     it("recovers from an update killed mid-flight so the next one succeeds", async () => {
         const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
-        const child = spawn(join(REPO_ROOT, "node_modules", ".bin", "tsx"), [join(REPO_ROOT, "test", "support", "slowUp.ts"), project.dir, project.root], { stdio: "ignore" });
+        const child = spawn(
+            join(REPO_ROOT, "node_modules", ".bin", "tsx"),
+            [join(REPO_ROOT, "test", "support", "slowUp.ts"), project.dir, project.root],
+            { stdio: "ignore" },
+        );
         const deadline = Date.now() + 60_000;
         while (lockFiles(backend, "local").length === 0) {
             if (Date.now() > deadline) throw new Error("the slow update never took the lock");

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { installPlugins, missingPlugins, missingPluginsMessage, REQUIRED_PLUGINS } from "../../ops/stack/plugins";
 import { pulumiRootForTests } from "../support/opsProject";
@@ -10,7 +10,12 @@ import { pulumiRootForTests } from "../support/opsProject";
 describe("provider plugins", () => {
     const home = mkdtempSync(join(tmpdir(), "mcp-pulumi-home-"));
     const pulumi = join(pulumiRootForTests(), "bin", "pulumi");
-    const env = { ...process.env, PULUMI_HOME: home, PULUMI_SKIP_UPDATE_CHECK: "true", PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: "^.*$=http://127.0.0.1:9" };
+    const env = {
+        ...process.env,
+        PULUMI_HOME: home,
+        PULUMI_SKIP_UPDATE_CHECK: "true",
+        PULUMI_PLUGIN_DOWNLOAD_URL_OVERRIDES: "^.*$=http://127.0.0.1:9",
+    };
     afterAll(() => rmSync(home, { recursive: true, force: true }));
 
     it("are installed the normal way, and where that fails each is named with the command that installs it", () => {

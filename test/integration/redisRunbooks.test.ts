@@ -1,6 +1,6 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis } from "../../ops/redis/connect";
 import { applyCachePolicy } from "../../ops/redis/cachePolicy";
@@ -9,7 +9,7 @@ import { bgsaveAndWait } from "../../ops/redis/persistence";
 import { restoreDrill } from "../../ops/redis/restoreDrill";
 import { snapshotToFile } from "../../ops/redis/snapshot";
 import { redisStats } from "../../ops/redis/stats";
-import { fillKeys, RedisServer, startRedisServer } from "../support/redisServer";
+import { fillKeys, type RedisServer, startRedisServer } from "../support/redisServer";
 
 const PASSWORD = "runbook-test-password";
 
@@ -104,7 +104,9 @@ describe("Redis runbooks on a real server with 100,000 keys", () => {
         rmSync(doomed, { recursive: true, force: true });
         const redis = await connectRedis({ url: broken.url });
         try {
-            await expect(bgsaveAndWait(redis, { pollMs: 50, timeoutMs: 30_000 })).rejects.toThrow(/BGSAVE failed \(rdb_last_bgsave_status:err\); check the Redis log/);
+            await expect(bgsaveAndWait(redis, { pollMs: 50, timeoutMs: 30_000 })).rejects.toThrow(
+                /BGSAVE failed \(rdb_last_bgsave_status:err\); check the Redis log/,
+            );
         } finally {
             redis.disconnect();
             await broken.stop();
@@ -176,7 +178,9 @@ describe("Redis runbooks on a real server with 100,000 keys", () => {
     });
 
     it("refuses a drill without a file or manifest, naming what to do", async () => {
-        await expect(restoreDrill(join(work, "nope.rdb"))).rejects.toThrow(/nope\.rdb does not exist; pass the path of an RDB written by mcp-ops redis backup/);
+        await expect(restoreDrill(join(work, "nope.rdb"))).rejects.toThrow(
+            /nope\.rdb does not exist; pass the path of an RDB written by mcp-ops redis backup/,
+        );
         writeFileSync(join(work, "bare.rdb"), "REDIS");
         await expect(restoreDrill(join(work, "bare.rdb"))).rejects.toThrow(/bare\.rdb\.json \(the snapshot's manifest\) is missing/);
     });

@@ -1,12 +1,12 @@
-import { spawn } from "child_process";
-import { copyFileSync, mkdtempSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
+import { spawn } from "node:child_process";
+import { copyFileSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectRedis, explainRedisError } from "../../ops/redis/connect";
 import { revokeSessions, sweepKeys } from "../../ops/redis/sweep";
 import { freePort } from "../support/ports";
-import { countKeys, fillKeys, RedisServer, startRedisServer } from "../support/redisServer";
+import { countKeys, fillKeys, type RedisServer, startRedisServer } from "../support/redisServer";
 
 describe("session revocation on a real Redis", () => {
     let server: RedisServer;
@@ -83,7 +83,9 @@ describe("session revocation on a real Redis", () => {
         await seed.flushall();
         await fillKeys(seed, "session:", 10);
         const redis = await connectRedis({ url: server.url });
-        await expect(sweepKeys(redis, { pattern: "*" })).rejects.toThrow('--pattern "*" would match every key; name a literal prefix such as "session:*"');
+        await expect(sweepKeys(redis, { pattern: "*" })).rejects.toThrow(
+            '--pattern "*" would match every key; name a literal prefix such as "session:*"',
+        );
         redis.disconnect();
         expect(await countKeys(seed, "*")).toBe(10);
     });
@@ -93,7 +95,9 @@ describe("session revocation on a real Redis", () => {
         await seed.flushall();
         await fillKeys(seed, "session:", 20_000);
         const redis = await connectRedis({ url: server.url });
-        await expect(sweepKeys(redis, { pattern: "session:*", count: 10, timeoutMs: 1 })).rejects.toThrow(/stopped at its deadline after deleting \d+ keys; run it again to continue/);
+        await expect(sweepKeys(redis, { pattern: "session:*", count: 10, timeoutMs: 1 })).rejects.toThrow(
+            /stopped at its deadline after deleting \d+ keys; run it again to continue/,
+        );
         redis.disconnect();
     });
 });
@@ -110,7 +114,10 @@ describe("connection faults", () => {
         const server = await startRedisServer({ password: "right-password" });
         try {
             const attempt = connectRedis({ host: "127.0.0.1", port: server.port, password: "wrong-password" });
-            await expect(attempt).rejects.toThrow(`Redis at 127.0.0.1:${server.port} rejected the password; use the current value of the redis-password secret (it may have been rotated)`);
+            await expect(attempt).rejects.toThrow(
+                `Redis at 127.0.0.1:${server.port} rejected the password; use the current value of the redis-password secret (it may ` +
+                    `have been rotated)`,
+            );
             await attempt.catch((e: Error) => expect(e.message).not.toContain("wrong-password"));
             await expect(connectRedis({ host: "127.0.0.1", port: server.port })).rejects.toThrow(/requires a password/);
         } finally {
@@ -128,12 +135,32 @@ describe("connection faults", () => {
         copyFileSync(join(source.dir, "dump.rdb"), join(dir, "dump.rdb"));
         await source.stop();
         const port = await freePort();
-        const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--key-load-delay", "200", "--loading-process-events-interval-bytes", "1024"], { stdio: "ignore" });
+        const child = spawn(
+            "redis-server",
+            [
+                "--port",
+                String(port),
+                "--bind",
+                "127.0.0.1",
+                "--dir",
+                dir,
+                "--save",
+                "",
+                "--key-load-delay",
+                "200",
+                "--loading-process-events-interval-bytes",
+                "1024",
+            ],
+            { stdio: "ignore" },
+        );
         try {
             const message = await (async () => {
                 for (let i = 0; i < 100; i++) {
                     const attempt = await connectRedis({ host: "127.0.0.1", port, connectTimeoutMs: 500 }).then(
-                        (r) => (r.disconnect(), "connected"),
+                        (r) => {
+                            r.disconnect();
+                            return "connected";
+                        },
                         (e: Error) => e.message,
                     );
                     if (!/unreachable/.test(attempt)) return attempt;
@@ -141,7 +168,9 @@ describe("connection faults", () => {
                 }
                 return "never reachable";
             })();
-            expect(message).toBe(`Redis at 127.0.0.1:${port} is still loading its dataset into memory; retry when INFO persistence shows loading:0`);
+            expect(message).toBe(
+                `Redis at 127.0.0.1:${port} is still loading its dataset into memory; retry when INFO persistence shows loading:0`,
+            );
         } finally {
             child.kill("SIGKILL");
             rmSync(dir, { recursive: true, force: true });

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { SecretRef } from "../../components/secretRef";
-import { recordResources, Registered, settle } from "./mocks";
+import { recordResources, type Registered, settle } from "./mocks";
 
 export interface Declared {
     resources: Registered[];
@@ -27,6 +27,10 @@ export async function declareComponent(declare: () => unknown): Promise<Declared
 }
 
 /** A credential reference as consumers see it: a Secret's name and key, and a checksum. */
-export const secretRef = (name: string): SecretRef => ({ secretName: pulumi.output(name), key: "value", checksum: pulumi.output(`${name}-checksum`) });
+export const secretRef = (name: string): SecretRef => ({
+    secretName: pulumi.output(name),
+    key: "value",
+    checksum: pulumi.output(`${name}-checksum`),
+});
 
 export const noTraffic = { ingress: [], egress: [] };

@@ -18,17 +18,35 @@ const tail = `${letters}0123456789-`;
 /** A DNS label of 1 to 63 characters, as the schema's pattern admits. */
 const dnsLabel = (maxLength = 63) =>
     fc
-        .tuple(fc.constantFrom(...letters), fc.string({ unit: fc.constantFrom(...tail), maxLength: maxLength - 2 }), fc.constantFrom(...letters, ..."0123456789"))
+        .tuple(
+            fc.constantFrom(...letters),
+            fc.string({ unit: fc.constantFrom(...tail), maxLength: maxLength - 2 }),
+            fc.constantFrom(...letters, ..."0123456789"),
+        )
         .map(([first, middle, last]) => (middle.length === 0 && Math.random() < 0.3 ? first : `${first}${middle}${last}`));
 
 /** Names the program itself uses for objects, policies and labels; a config may try any of them. */
-const PROGRAM_NAMES = ["redis", "postgres", "backup", "backups", "default-deny", "allow-dns-egress", "emergency-lockdown", "gateway-tls", "mcp-platform-alerts"];
+const PROGRAM_NAMES = [
+    "redis",
+    "postgres",
+    "backup",
+    "backups",
+    "default-deny",
+    "allow-dns-egress",
+    "emergency-lockdown",
+    "gateway-tls",
+    "mcp-platform-alerts",
+];
 
 const serviceName = fc.oneof({ weight: 6, arbitrary: dnsLabel(63) }, { weight: 1, arbitrary: fc.constantFrom(...PROGRAM_NAMES) });
 
 /** A CPU amount in millicores, written the ways Kubernetes reads it: "250m", "2", "0.25". */
 const cpuText = (millis: number) =>
-    fc.constantFrom(`${millis}m`, ...(millis % 1000 === 0 ? [String(millis / 1000)] : []), ...(millis % 10 === 0 ? [String(millis / 1000)] : []));
+    fc.constantFrom(
+        `${millis}m`,
+        ...(millis % 1000 === 0 ? [String(millis / 1000)] : []),
+        ...(millis % 10 === 0 ? [String(millis / 1000)] : []),
+    );
 /** A memory amount in KiB, written with binary or decimal units, or as a decimal fraction. */
 const memoryText = (kib: number) =>
     fc.constantFrom(
@@ -43,12 +61,14 @@ const memoryText = (kib: number) =>
 const resources = fc
     .record({ cpuLimit: fc.integer({ min: 1, max: 8000 }), memoryLimit: fc.integer({ min: 6 * 1024, max: 32 * 1024 * 1024 }) })
     .chain(({ cpuLimit, memoryLimit }) =>
-        fc.record({ cpuRequest: fc.integer({ min: 1, max: cpuLimit }), memoryRequest: fc.integer({ min: 1024, max: memoryLimit }) }).chain(({ cpuRequest, memoryRequest }) =>
-            fc.record({
-                requests: fc.record({ cpu: cpuText(cpuRequest), memory: memoryText(memoryRequest) }),
-                limits: fc.record({ cpu: cpuText(cpuLimit), memory: memoryText(memoryLimit) }),
-            }),
-        ),
+        fc
+            .record({ cpuRequest: fc.integer({ min: 1, max: cpuLimit }), memoryRequest: fc.integer({ min: 1024, max: memoryLimit }) })
+            .chain(({ cpuRequest, memoryRequest }) =>
+                fc.record({
+                    requests: fc.record({ cpu: cpuText(cpuRequest), memory: memoryText(memoryRequest) }),
+                    limits: fc.record({ cpu: cpuText(cpuLimit), memory: memoryText(memoryLimit) }),
+                }),
+            ),
     );
 const memory = fc.integer({ min: 1, max: 64 * 1024 * 1024 }).chain(memoryText);
 
@@ -61,7 +81,9 @@ const cronField = (min: number, max: number) =>
         fc.integer({ min, max }).chain((a) => fc.integer({ min: a, max }).map((b) => `${a}-${b}`)),
         fc.tuple(fc.integer({ min, max }), fc.integer({ min, max })).map(([a, b]) => `${a},${b}`),
     );
-const cron = fc.tuple(cronField(0, 59), cronField(0, 23), cronField(1, 31), cronField(1, 12), cronField(0, 6)).map((fields) => fields.join(" "));
+const cron = fc
+    .tuple(cronField(0, 59), cronField(0, 23), cronField(1, 31), cronField(1, 12), cronField(0, 6))
+    .map((fields) => fields.join(" "));
 
 const octet = fc.integer({ min: 0, max: 255 });
 const cidr = fc.oneof(
@@ -75,11 +97,14 @@ const envName = fc.oneof(
 );
 
 /** A Go duration of `minutes`, as "90m", "1h30m" or "2h". */
-const goDuration = (minutes: number) => fc.constantFrom(`${minutes}m`, `${Math.floor(minutes / 60)}h${minutes % 60}m`, ...(minutes % 60 === 0 ? [`${minutes / 60}h`] : []));
+const goDuration = (minutes: number) =>
+    fc.constantFrom(`${minutes}m`, `${Math.floor(minutes / 60)}h${minutes % 60}m`, ...(minutes % 60 === 0 ? [`${minutes / 60}h`] : []));
 /** A certificate lifetime and a renewal window shorter than it. */
 const certificateTimes = fc
     .integer({ min: 60, max: 9000 * 60 })
-    .chain((life) => fc.integer({ min: 5, max: life - 1 }).chain((renew) => fc.record({ duration: goDuration(life), renewBefore: goDuration(renew) })));
+    .chain((life) =>
+        fc.integer({ min: 5, max: life - 1 }).chain((renew) => fc.record({ duration: goDuration(life), renewBefore: goDuration(renew) })),
+    );
 
 const service = (name: string, others: string[], minimumReplicas: number) =>
     fc
@@ -89,12 +114,18 @@ const service = (name: string, others: string[], minimumReplicas: number) =>
                 metricsPort: fc.option(fc.integer({ min: 1024, max: 65535 }), { nil: undefined }),
                 scaling: fc.oneof(
                     fc.record({ replicas: fc.integer({ min: minimumReplicas, max: 6 }) }),
-                    fc.integer({ min: Math.max(1, minimumReplicas), max: 4 }).chain((min) => fc.record({ minReplicas: fc.constant(min), maxReplicas: fc.integer({ min, max: 8 }) })),
+                    fc
+                        .integer({ min: Math.max(1, minimumReplicas), max: 4 })
+                        .chain((min) => fc.record({ minReplicas: fc.constant(min), maxReplicas: fc.integer({ min, max: 8 }) })),
                     ...(minimumReplicas <= 1 ? [fc.constant({})] : []),
                 ),
                 resources: fc.option(resources, { nil: undefined }),
                 env: fc.dictionary(envName, fc.string({ maxLength: 8 }), { maxKeys: 2 }),
-                secretEnv: fc.dictionary(envName.map((n) => `SECRET_${n}`), fc.constantFrom("redis-password", "postgres-password", "gateway-jwt-signing-key"), { maxKeys: 1 }),
+                secretEnv: fc.dictionary(
+                    envName.map((n) => `SECRET_${n}`),
+                    fc.constantFrom("redis-password", "postgres-password", "gateway-jwt-signing-key"),
+                    { maxKeys: 1 },
+                ),
                 tools: fc.uniqueArray(fc.stringMatching(/^[a-z_]{1,12}$/), { maxLength: 3 }),
                 calls: fc.subarray([...others, "redis", "postgres"]),
                 restartEpoch: fc.nat(3),
@@ -104,8 +135,14 @@ const service = (name: string, others: string[], minimumReplicas: number) =>
         .map(({ scaling, ...s }) => ({ image: `registry.example/${name}:1.0.${s.port % 10}`, ...s, ...scaling }));
 
 const store = fc.oneof(
-    fc.record({ mode: fc.constant("in-cluster"), storage: memory, resources: resources.filter((r) => memoryOf(r.limits.memory) > 800 * 2 ** 20) }, { requiredKeys: ["mode"] }),
-    fc.record({ mode: fc.constant("external"), external: fc.record({ host: fc.constantFrom("db.example.internal", "10.0.0.5"), port: fc.integer({ min: 1, max: 65535 }) }) }),
+    fc.record(
+        { mode: fc.constant("in-cluster"), storage: memory, resources: resources.filter((r) => memoryOf(r.limits.memory) > 800 * 2 ** 20) },
+        { requiredKeys: ["mode"] },
+    ),
+    fc.record({
+        mode: fc.constant("external"),
+        external: fc.record({ host: fc.constantFrom("db.example.internal", "10.0.0.5"), port: fc.integer({ min: 1, max: 65535 }) }),
+    }),
 );
 
 /** A whole raw config; AWS settings come with it wherever backups go to S3. */
@@ -116,7 +153,15 @@ export const rawConfigArbitrary = fc
         // Production runs the entry points with at least two pods (config/semantics.ts).
         const floor = (n: string) => (environment === "production" && (n === "gateway" || n === "router") ? 2 : 0);
         const services = fc
-            .tuple(...names.map((n) => service(n, names.filter((o) => o !== n), floor(n))))
+            .tuple(
+                ...names.map((n) =>
+                    service(
+                        n,
+                        names.filter((o) => o !== n),
+                        floor(n),
+                    ),
+                ),
+            )
             .map((list) => Object.fromEntries(names.map((n, i) => [n, list[i]])));
         const alwaysInProduction = environment === "production" ? fc.constant(true) : fc.boolean();
         const s3 = environment === "production" ? fc.boolean() : fc.constant(false);
@@ -127,7 +172,13 @@ export const rawConfigArbitrary = fc
             redis: store,
             postgres: store,
             s3,
-            backups: fc.record({ enabled: alwaysInProduction, redisSchedule: cron, postgresSchedule: cron, retentionDays: fc.integer({ min: 1, max: 90 }), volumeSize: memory }),
+            backups: fc.record({
+                enabled: alwaysInProduction,
+                redisSchedule: cron,
+                postgresSchedule: cron,
+                retentionDays: fc.integer({ min: 1, max: 90 }),
+                volumeSize: memory,
+            }),
             tls: fc
                 .record({
                     enabled: alwaysInProduction,
@@ -139,7 +190,9 @@ export const rawConfigArbitrary = fc
             security: fc.record({
                 lockdown: fc.boolean(),
                 trustedCidrs: fc.array(cidr, { maxLength: 2 }),
-                rateLimit: fc.integer({ min: 1, max: 1000 }).chain((rps) => fc.record({ rps: fc.constant(rps), burst: fc.integer({ min: rps, max: 2000 }) })),
+                rateLimit: fc
+                    .integer({ min: 1, max: 1000 })
+                    .chain((rps) => fc.record({ rps: fc.constant(rps), burst: fc.integer({ min: rps, max: 2000 }) })),
             }),
             monitoring: fc.record({ enabled: fc.boolean(), prometheusNamespace: dnsLabel(63) }),
             maintenance: fc.boolean(),

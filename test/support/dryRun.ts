@@ -1,5 +1,5 @@
 import { kubeConfigFrom, loadKubeClient } from "../../ops/kube/client";
-import { KubeObject, objectKey } from "./kubeObjects";
+import { type KubeObject, objectKey } from "./kubeObjects";
 
 export interface Rejection {
     object: string;
@@ -35,15 +35,19 @@ export async function dryRunner(kubeconfig: string, namespace: string, concurren
     const accounts = new Map<string, Promise<unknown>>();
     const ensureAccount = (name: string) => {
         if (!accounts.has(name)) {
-            accounts.set(name, core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch((error: { code?: number }) => {
-                if (error.code !== 409) throw error;
-            }));
+            accounts.set(
+                name,
+                core.createNamespacedServiceAccount({ namespace, body: { metadata: { name } } }).catch((error: { code?: number }) => {
+                    if (error.code !== 409) throw error;
+                }),
+            );
         }
         return accounts.get(name);
     };
 
     const submit = async (object: KubeObject): Promise<string | undefined> => {
-        const account = object.kind === "Pod" ? ((object.spec as { serviceAccountName?: string }).serviceAccountName ?? "default") : undefined;
+        const account =
+            object.kind === "Pod" ? ((object.spec as { serviceAccountName?: string }).serviceAccountName ?? "default") : undefined;
         if (account) await ensureAccount(account);
         try {
             await client.patch(object, undefined, "All", "mcp-dry-run", true, k8s.PatchStrategy.ServerSideApply);

@@ -19,7 +19,11 @@ function plain(value: unknown): unknown {
     if (value !== null && typeof value === "object") {
         const record = value as Record<string, unknown>;
         if (SECRET_SIG in record) return plain(record.value);
-        return Object.fromEntries(Object.entries(record).filter(([, v]) => v !== undefined).map(([k, v]) => [k, plain(v)]));
+        return Object.fromEntries(
+            Object.entries(record)
+                .filter(([, v]) => v !== undefined)
+                .map(([k, v]) => [k, plain(v)]),
+        );
     }
     return value;
 }
@@ -29,7 +33,9 @@ export function kubeObjects(resources: Registered[]): KubeObject[] {
     return resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => plain(r.inputs) as KubeObject);
 }
 
-export const objectKey = (o: KubeObject) => `${o.apiVersion.split("/").length > 1 ? o.apiVersion.split("/")[0] : "core"}/${o.kind} ${o.metadata.namespace ?? "(cluster)"}/${o.metadata.name}`;
+export const objectKey = (o: KubeObject) =>
+    `${o.apiVersion.split("/").length > 1 ? o.apiVersion.split("/")[0] : "core"}/${o.kind} ` +
+    `${o.metadata.namespace ?? "(cluster)"}/${o.metadata.name}`;
 
 /** Keys declared more than once: two objects the API server would see as one. */
 export function duplicateObjects(objects: KubeObject[]): string[] {
@@ -55,12 +61,22 @@ export function templatePods(objects: KubeObject[]): KubeObject[] {
         const template = podTemplate(o);
         if (!template) return [];
         const claims = ((o.spec as Record<string, any>).volumeClaimTemplates ?? []) as Array<{ metadata: { name: string } }>;
-        const volumes = [...(template.spec.volumes ?? []), ...claims.map((c) => ({ name: c.metadata.name, persistentVolumeClaim: { claimName: `${c.metadata.name}-${o.metadata.name}-0` } }))];
+        const volumes = [
+            ...(template.spec.volumes ?? []),
+            ...claims.map((c) => ({
+                name: c.metadata.name,
+                persistentVolumeClaim: { claimName: `${c.metadata.name}-${o.metadata.name}-0` },
+            })),
+        ];
         return [
             {
                 apiVersion: "v1",
                 kind: "Pod",
-                metadata: { name: `${o.kind.toLowerCase()}-${o.metadata.name}`.slice(0, 63), namespace: o.metadata.namespace, labels: template.metadata?.labels },
+                metadata: {
+                    name: `${o.kind.toLowerCase()}-${o.metadata.name}`.slice(0, 63),
+                    namespace: o.metadata.namespace,
+                    labels: template.metadata?.labels,
+                },
                 spec: { ...template.spec, volumes },
             },
         ];
@@ -76,18 +92,22 @@ const selects = (selector: Record<string, string> | undefined, labels: Record<st
  */
 export function selectorProblems(objects: KubeObject[]): string[] {
     const workloads = objects.filter((o) => podTemplate(o) && o.kind !== "CronJob");
-    const templates = objects.filter((o) => podTemplate(o)).map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, name: o.metadata.name, labels: podTemplate(o)!.metadata?.labels }));
+    const templates = objects
+        .filter((o) => podTemplate(o))
+        .map((o) => ({ owner: `${o.kind}/${o.metadata.name}`, name: o.metadata.name, labels: podTemplate(o)!.metadata?.labels }));
     const problems: string[] = [];
     const check = (what: string, name: string, selector: Record<string, string> | undefined) => {
         const matched = templates.filter((t) => selects(selector, t.labels)).map((t) => t.owner);
         const own = workloads.filter((w) => w.metadata.name === name).map((w) => `${w.kind}/${w.metadata.name}`);
         if (own.length === 0) return; // not a workload's selector (e.g. the backup jobs' policy)
-        if (JSON.stringify(matched.sort()) !== JSON.stringify(own.sort())) problems.push(`${what} ${name} selects [${matched.join(", ")}], not exactly [${own.join(", ")}]`);
+        if (JSON.stringify(matched.sort()) !== JSON.stringify(own.sort()))
+            problems.push(`${what} ${name} selects [${matched.join(", ")}], not exactly [${own.join(", ")}]`);
     };
     for (const o of objects) {
         const spec = o.spec as Record<string, any> | undefined;
         if (o.kind === "Service") {
-            if (!workloads.some((w) => w.metadata.name === o.metadata.name)) problems.push(`Service ${o.metadata.name} has no workload of its name`);
+            if (!workloads.some((w) => w.metadata.name === o.metadata.name))
+                problems.push(`Service ${o.metadata.name} has no workload of its name`);
             check("Service", o.metadata.name, spec?.selector);
         }
         if (o.kind === "Deployment" || o.kind === "StatefulSet") check(o.kind, o.metadata.name, spec?.selector?.matchLabels);

@@ -1,6 +1,6 @@
 import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
-import { createServer, Server } from "http";
+import { createServer, type Server } from "node:http";
 
 export interface TestMcpServer {
     /** Base URL, e.g. http://127.0.0.1:41234 */

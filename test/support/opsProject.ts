@@ -1,9 +1,9 @@
-import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "fs";
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as pulumi from "@pulumi/pulumi";
-import { LocalWorkspace, PulumiCommand, PulumiFn } from "@pulumi/pulumi/automation";
-import { tmpdir } from "os";
-import { dirname, join } from "path";
-import { execFileSync } from "child_process";
+import { LocalWorkspace, PulumiCommand, type PulumiFn } from "@pulumi/pulumi/automation";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
 import { loadStackConfig } from "../../platform/program";
 import { openStack } from "../../ops/stack/automation";
 import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
@@ -11,7 +11,10 @@ import { REPO_ROOT } from "./platform";
 
 /** The project's Pulumi CLI, built from pinned Go modules by scripts/toolchain.sh. */
 export function pulumiRootForTests(): string {
-    const bin = execFileSync("bash", [join(REPO_ROOT, "scripts", "toolchain.sh"), "pulumi"], { encoding: "utf8", env: { ...process.env, MCP_TOOLCHAIN_QUIET: "1" } }).trim();
+    const bin = execFileSync("bash", [join(REPO_ROOT, "scripts", "toolchain.sh"), "pulumi"], {
+        encoding: "utf8",
+        env: { ...process.env, MCP_TOOLCHAIN_QUIET: "1" },
+    }).trim();
     return dirname(bin);
 }
 
@@ -20,16 +23,18 @@ export function pulumiRootForTests(): string {
  * each service's desired replicas in component resources. It needs no provider plugin, so the
  * ops lifecycle can run against the real engine and file backend here.
  */
-export const configOnlyProgram = (delayMs = 0): PulumiFn => async () => {
-    const { config } = loadStackConfig();
-    if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
-    const services: Record<string, unknown> = {};
-    for (const [name, s] of Object.entries(config.services)) {
-        new DesiredService(name, { replicas: s.replicas ?? null, restartEpoch: s.restartEpoch });
-        services[name] = { replicas: s.replicas ?? `hpa ${s.minReplicas}-${s.maxReplicas}`, restartEpoch: s.restartEpoch };
-    }
-    return { services, lockdown: config.security.lockdown };
-};
+export const configOnlyProgram =
+    (delayMs = 0): PulumiFn =>
+    async () => {
+        const { config } = loadStackConfig();
+        if (delayMs) await new Promise((r) => setTimeout(r, delayMs));
+        const services: Record<string, unknown> = {};
+        for (const [name, s] of Object.entries(config.services)) {
+            new DesiredService(name, { replicas: s.replicas ?? null, restartEpoch: s.restartEpoch });
+            services[name] = { replicas: s.replicas ?? `hpa ${s.minReplicas}-${s.maxReplicas}`, restartEpoch: s.restartEpoch };
+        }
+        return { services, lockdown: config.security.lockdown };
+    };
 
 class DesiredService extends pulumi.ComponentResource {
     constructor(name: string, desired: Record<string, unknown>) {
@@ -39,7 +44,12 @@ class DesiredService extends pulumi.ComponentResource {
 }
 
 /** A copy of the project (Pulumi.yaml and the local stack file) with its own file backend. */
-export async function opsProject(): Promise<{ dir: string; root: string; open: (delayMs?: number) => ReturnType<typeof openStack>; remove(): void }> {
+export async function opsProject(): Promise<{
+    dir: string;
+    root: string;
+    open: (delayMs?: number) => ReturnType<typeof openStack>;
+    remove(): void;
+}> {
     const dir = mkdtempSync(join(tmpdir(), "mcp-ops-project-"));
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     copyFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), join(dir, "Pulumi.local.yaml"));

@@ -1,17 +1,17 @@
-import { join } from "path";
+import { join } from "node:path";
 import { ConfigError, parsePlatformConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
 import type { CurrentConfig } from "../../ops/plan/types";
 import { readRawStackConfig } from "../../ops/stack/stackFile";
-import { declarePlatform, ExternalCredentials, PlatformOutputs } from "../../platform/declarePlatform";
-import { recordResources, Registered, settle } from "./mocks";
-import { recordUrns, UrnRecord } from "./urns";
+import { declarePlatform, type ExternalCredentials, type PlatformOutputs } from "../../platform/declarePlatform";
+import { recordResources, type Registered, settle } from "./mocks";
+import { recordUrns, type UrnRecord } from "./urns";
 
 export const REPO_ROOT = join(__dirname, "..", "..");
 
 /** Raw `mcp:` config of a checked-in stack file, as Pulumi would hand it to the program. */
 export function rawStackConfig(stack: string): Record<string, any> {
-    return readRawStackConfig(stack, REPO_ROOT);
+    return readRawStackConfig(stack, REPO_ROOT) as Record<string, any>;
 }
 
 /** The problems the schema reports for a raw config; empty when it accepts it. */
@@ -64,7 +64,12 @@ export async function deploy(config: PlatformConfig, credentials?: ExternalCrede
         ofType,
         named(type, name) {
             const found = ofType(type).find((r) => r.name === name);
-            if (!found) throw new Error(`no ${type} named ${name}; have: ${ofType(type).map((r) => r.name).join(", ")}`);
+            if (!found)
+                throw new Error(
+                    `no ${type} named ${name}; have: ${ofType(type)
+                        .map((r) => r.name)
+                        .join(", ")}`,
+                );
             return found;
         },
     };

@@ -1,7 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync } from "fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import Redis from "ioredis";
-import { tmpdir } from "os";
-import { join } from "path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { startScratchRedis } from "../../ops/redis/scratchServer";
 
 export interface RedisServer {
@@ -18,9 +18,17 @@ export interface RedisServer {
  * Starts a real redis-server on a free loopback port with its own temporary directory.
  * `stop()` shuts it down and removes the directory.
  */
-export async function startRedisServer(options: { password?: string; args?: string[]; tls?: { certFile: string; keyFile: string; caFile: string } } = {}): Promise<RedisServer> {
+export async function startRedisServer(
+    options: { password?: string; args?: string[]; tls?: { certFile: string; keyFile: string; caFile: string } } = {},
+): Promise<RedisServer> {
     const dir = mkdtempSync(join(tmpdir(), "mcp-redis-"));
-    const scratch = await startScratchRedis({ dir, password: options.password, args: options.args, tls: options.tls, startTimeoutMs: 10_000 }).catch((error) => {
+    const scratch = await startScratchRedis({
+        dir,
+        password: options.password,
+        args: options.args,
+        tls: options.tls,
+        startTimeoutMs: 10_000,
+    }).catch((error) => {
         rmSync(dir, { recursive: true, force: true });
         throw error;
     });
@@ -31,7 +39,14 @@ export async function startRedisServer(options: { password?: string; args?: stri
         dir,
         url: `redis://${options.password ? `:${options.password}@` : ""}127.0.0.1:${scratch.port}`,
         client(db = 0) {
-            const c = new Redis({ host: "127.0.0.1", port: scratch.port, password: options.password, db, maxRetriesPerRequest: 2, tls: options.tls ? { ca: readFileSync(options.tls.caFile) } : undefined });
+            const c = new Redis({
+                host: "127.0.0.1",
+                port: scratch.port,
+                password: options.password,
+                db,
+                maxRetriesPerRequest: 2,
+                tls: options.tls ? { ca: readFileSync(options.tls.caFile) } : undefined,
+            });
             c.on("error", () => undefined);
             clients.push(c);
             return c;

@@ -47,11 +47,19 @@ export function recordUrns(): UrnRecord[] {
             const spec = alias.getSpec();
             if (!spec) return alias.getUrn();
             const aliasParent = spec.getNoparent() ? "" : spec.getParenturn() || parent;
-            return urn(aliasParent, spec.getType() || req.getType(), spec.getName() || req.getName(), spec.getStack() || stack, spec.getProject() || project);
+            return urn(
+                aliasParent,
+                spec.getType() || req.getType(),
+                spec.getName() || req.getName(),
+                spec.getStack() || stack,
+                spec.getProject() || project,
+            );
         });
         records.push({ urn: own, aliases });
         // The mock answers with its own URN; later children name it as their parent.
-        const mockUrn = `urn:pulumi:${stack}::${project}::${req.getParent() ? `${req.getParent().split("::")[2].split("$").pop()}$${req.getType()}` : req.getType()}::${req.getName()}`;
+        const mockParentType = req.getParent() ? req.getParent().split("::")[2].split("$").pop() : undefined;
+        const mockType = mockParentType ? `${mockParentType}$${req.getType()}` : req.getType();
+        const mockUrn = `urn:pulumi:${stack}::${project}::${mockType}::${req.getName()}`;
         engineUrnOf.set(mockUrn, own);
         return register(req, callback);
     };

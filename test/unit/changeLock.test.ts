@@ -1,8 +1,8 @@
-import { spawnSync } from "child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "fs";
-import { hostname } from "os";
-import { tmpdir } from "os";
-import { join } from "path";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { hostname } from "node:os";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { changeLockPath, InterruptedChangeError, recoverInterruptedChange, withChangeLock } from "../../ops/stack/changeLock";
 import { LockConflictError } from "../../ops/stack/locks";
@@ -25,7 +25,9 @@ describe("the change lock of a stack", () => {
             second = await withChangeLock(dir, "local", async () => "ran").catch((e) => e);
         });
         expect(second).toBeInstanceOf(LockConflictError);
-        expect((second as Error).message).toMatch(/^stack local is being updated by someone else \(mcp-ops on .+@.+, pid \d+, since .+\); wait for it, run again with --wait/);
+        expect((second as Error).message).toMatch(
+            /^stack local is being updated by someone else \(mcp-ops on .+@.+, pid \d+, since .+\); wait for it, run again with --wait/,
+        );
         expect(await withChangeLock(dir, "local", async () => "free again")).toBe("free again");
     });
 
@@ -46,19 +48,25 @@ describe("the change lock of a stack", () => {
         // A change that died holding the lock, after writing its edit: its pid no longer exists.
         const dead = spawnSync("true").pid;
         mkdirSync(join(dir, ".local", "ops-locks"), { recursive: true });
-        writeFileSync(changeLockPath(dir, "local"), JSON.stringify({ pid: dead, username: "alice", hostname: hostname(), timestamp: "2026-11-21T10:00:00Z" }));
+        writeFileSync(
+            changeLockPath(dir, "local"),
+            JSON.stringify({ pid: dead, username: "alice", hostname: hostname(), timestamp: "2026-11-21T10:00:00Z" }),
+        );
         copyFileSync(join(dir, "Pulumi.local.yaml"), join(dir, ".local", "ops-locks", "local.before.yaml"));
         writeStackConfigValues("local", dir, { maintenance: true });
 
         const refused = await withChangeLock(dir, "local", async () => "ran").catch((e) => e);
         expect(refused).toBeInstanceOf(InterruptedChangeError);
         expect(refused.message).toBe(
-            `an earlier change of stack local (mcp-ops on alice@${hostname()}, pid ${dead}, since 2026-11-21T10:00:00Z) was interrupted before it finished; ` +
+            `an earlier change of stack local (mcp-ops on alice@${hostname()}, pid ${dead}, since 2026-11-21T10:00:00Z) was interrupted ` +
+                `before it finished; ` +
                 "run mcp-ops recover --stack local, which puts the stack file back as it was before that change and clears its locks",
         );
         expect(refused.exitCode).toBe(73);
 
-        expect(recoverInterruptedChange(dir, "local")).toBe(`mcp-ops on alice@${hostname()}, pid ${dead}, since 2026-11-21T10:00:00Z; stack file put back as it was before that change`);
+        expect(recoverInterruptedChange(dir, "local")).toBe(
+            `mcp-ops on alice@${hostname()}, pid ${dead}, since 2026-11-21T10:00:00Z; stack file put back as it was before that change`,
+        );
         expect(stackFile()).toBe(before);
         expect(await withChangeLock(dir, "local", async () => "ran")).toBe("ran");
     });

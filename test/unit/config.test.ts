@@ -31,7 +31,10 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     [
         "fixed replicas together with HPA bounds",
         (r) => Object.assign(r.services.gateway, { replicas: 2, minReplicas: 2, maxReplicas: 4 }),
-        ["mcp:services.gateway.replicas cannot be combined with minReplicas/maxReplicas: the HPA owns replicas when they are set; remove one or the other"],
+        [
+            "mcp:services.gateway.replicas cannot be combined with minReplicas/maxReplicas: the HPA owns replicas when they are set; " +
+                "remove one or the other",
+        ],
     ],
     [
         "only one HPA bound",
@@ -41,12 +44,18 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     [
         "an image on latest",
         (r) => (r.services.gateway.image = "mcpplatform/gateway:latest"),
-        ['mcp:services.gateway.image "mcpplatform/gateway:latest" is not pinned; use a version tag (name:1.2.3) or a digest (name@sha256:...), never latest'],
+        [
+            'mcp:services.gateway.image "mcpplatform/gateway:latest" is not pinned; use a version tag (name:1.2.3) or a digest ' +
+                "(name@sha256:...), never latest",
+        ],
     ],
     [
         "an untagged image behind a registry port",
         (r) => (r.services.router.image = "registry.internal:5000/router"),
-        ['mcp:services.router.image "registry.internal:5000/router" is not pinned; use a version tag (name:1.2.3) or a digest (name@sha256:...), never latest'],
+        [
+            'mcp:services.router.image "registry.internal:5000/router" is not pinned; use a version tag (name:1.2.3) or a digest ' +
+                "(name@sha256:...), never latest",
+        ],
     ],
     ["a port out of range", (r) => (r.services.router.port = 70000), ["mcp:services.router.port (70000) must be <= 65535"]],
     ["a port that is not a number", (r) => (r.services.router.port = "http"), ['mcp:services.router.port must be a number, got "http"']],
@@ -75,14 +84,11 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
         "an env var from an undeclared secret",
         (r) => (r.services.gateway.secretEnv = { API_TOKEN: "api-token" }),
         [
-            'mcp:services.gateway.secretEnv.API_TOKEN names secret "api-token", which is not declared; add it under mcp:secrets or use one of: redis-password, postgres-password, gateway-jwt-signing-key',
+            'mcp:services.gateway.secretEnv.API_TOKEN names secret "api-token", which is not declared; add it under mcp:secrets or use ' +
+                "one of: redis-password, postgres-password, gateway-jwt-signing-key",
         ],
     ],
-    [
-        "no environment",
-        (r) => delete r.environment,
-        ['mcp:environment is required; set it to one of "local", "staging", "production"'],
-    ],
+    ["no environment", (r) => delete r.environment, ['mcp:environment is required; set it to one of "local", "staging", "production"']],
     [
         "an unknown environment",
         (r) => (r.environment = "prod"),
@@ -90,7 +96,16 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     ],
     [
         "AWS on the local stack",
-        (r) => Object.assign(r, { environment: "local", aws: { enabled: true, region: "eu-west-1", oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/x", oidcIssuer: "oidc.example/id/x" } }),
+        (r) =>
+            Object.assign(r, {
+                environment: "local",
+                aws: {
+                    enabled: true,
+                    region: "eu-west-1",
+                    oidcProviderArn: "arn:aws:iam::123456789012:oidc-provider/x",
+                    oidcIssuer: "oidc.example/id/x",
+                },
+            }),
         ["mcp:aws.enabled must be false on the local stack: the local cluster has no AWS account; set it to false"],
     ],
     [
@@ -107,7 +122,11 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
             "mcp:aws.oidcIssuer is required when aws.enabled is true; set it (see Pulumi.yaml)",
         ],
     ],
-    ["ACME without an account", (r) => (r.tls.issuer = "acme"), ['mcp:tls.acme is required when tls.issuer is "acme"; set at least acme.email']],
+    [
+        "ACME without an account",
+        (r) => (r.tls.issuer = "acme"),
+        ['mcp:tls.acme is required when tls.issuer is "acme"; set at least acme.email'],
+    ],
     [
         "renewal after expiry",
         (r) => Object.assign(r.tls, { duration: "720h", renewBefore: "800h" }),
@@ -126,13 +145,23 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     [
         "Redis maxmemory above its memory limit",
         (r) => (r.redis = { maxmemory: "2gb" }),
-        ["mcp:redis.maxmemory (2gb) must be below the memory limit, or Redis is killed before it evicts; lower it or raise redis.resources.limits.memory"],
+        [
+            "mcp:redis.maxmemory (2gb) must be below the memory limit, or Redis is killed before it evicts; lower it or raise " +
+                "redis.resources.limits.memory",
+        ],
     ],
-    ["an external Redis without endpoint", (r) => (r.redis = { mode: "external" }), ['mcp:redis.external is required when redis.mode is "external"; set host and port']],
+    [
+        "an external Redis without endpoint",
+        (r) => (r.redis = { mode: "external" }),
+        ['mcp:redis.external is required when redis.mode is "external"; set host and port'],
+    ],
     [
         "a schedule that is not cron",
         (r) => (r.backups = { redisSchedule: "every 6 hours" }),
-        ['mcp:backups.redisSchedule must be a five-field cron schedule such as "0 */6 * * *" (needs five fields: minute hour day-of-month month day-of-week), got "every 6 hours"'],
+        [
+            'mcp:backups.redisSchedule must be a five-field cron schedule such as "0 */6 * * *" (needs five fields: minute hour ' +
+                'day-of-month month day-of-week), got "every 6 hours"',
+        ],
     ],
     [
         "a service name that is not a DNS label",
@@ -151,7 +180,12 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     ],
     [
         "production without ACME",
-        (r) => Object.assign(r, { environment: "production" }, { services: { gateway: { ...r.services.gateway, replicas: 2 }, router: { ...r.services.router, replicas: 2 } } }),
+        (r) =>
+            Object.assign(
+                r,
+                { environment: "production" },
+                { services: { gateway: { ...r.services.gateway, replicas: 2 }, router: { ...r.services.router, replicas: 2 } } },
+            ),
         ['mcp:tls.issuer must be "acme" in production; self-signed and private CA certificates are for local and staging'],
     ],
     [
@@ -188,7 +222,8 @@ describe("stack config validation", () => {
         });
         expect(problems).toEqual([
             "mcp:services.router.port (0) must be >= 1",
-            'mcp:services.gateway.image "mcpplatform/gateway" is not pinned; use a version tag (name:1.2.3) or a digest (name@sha256:...), never latest',
+            'mcp:services.gateway.image "mcpplatform/gateway" is not pinned; use a version tag (name:1.2.3) or a digest ' +
+                "(name@sha256:...), never latest",
             "mcp:services.gateway.maxReplicas (2) must be >= minReplicas (4)",
             'mcp:backups.destination is "s3" but mcp:aws.enabled is not true; enable AWS or set the destination to "volume"',
         ]);
@@ -223,7 +258,12 @@ describe("stack config validation", () => {
     });
 
     it("decodes a stack file's typed values as the program decodes them, leaving encrypted values out", () => {
-        const raw = decodeStackConfig({ "mcp:maintenance": true, "mcp:quoted": "true", "mcp:namespace": "mcp-system", "mcp:other": { secure: "v1:abc" } });
+        const raw = decodeStackConfig({
+            "mcp:maintenance": true,
+            "mcp:quoted": "true",
+            "mcp:namespace": "mcp-system",
+            "mcp:other": { secure: "v1:abc" },
+        });
         expect(raw).toEqual({ maintenance: true, quoted: true, namespace: "mcp-system" });
     });
 

@@ -30,8 +30,16 @@ const CRON = 'mcp:backups.redisSchedule must be a five-field cron schedule such 
 
 const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
     // Found by the generated configs: the API server's CronJob validation and duplicate objects.
-    ["regression: a day of month of 0 (CronJob validation)", cron("0-0 * 0 0-0 0,0"), `${CRON} (day of month "0" is outside 1-31), got "0-0 * 0 0-0 0,0"`],
-    ["regression: a service named redis (its objects collide with the store's)", (r) => (r.services.redis = server()), "mcp:services.redis is a name the platform gives the in-cluster Redis"],
+    [
+        "regression: a day of month of 0 (CronJob validation)",
+        cron("0-0 * 0 0-0 0,0"),
+        `${CRON} (day of month "0" is outside 1-31), got "0-0 * 0 0-0 0,0"`,
+    ],
+    [
+        "regression: a service named redis (its objects collide with the store's)",
+        (r) => (r.services.redis = server()),
+        "mcp:services.redis is a name the platform gives the in-cluster Redis",
+    ],
     // Cron fields, as the CronJob controller parses them.
     ["a minute of 60", cron("60 * * * *"), `${CRON} (minute "60" is outside 0-59), got "60 * * * *"`],
     ["an hour of 24", cron("0 24 * * *"), `${CRON} (hour "24" is outside 0-23), got "0 24 * * *"`],
@@ -39,51 +47,206 @@ const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
     ["a day of week of 7", cron("0 0 * * 7"), `${CRON} (day of week "7" is outside 0-6), got "0 0 * * 7"`],
     ["a step of 0", cron("*/0 * * * *"), `${CRON} (step "0" in the minute must be a whole number above 0), got "*/0 * * * *"`],
     ["a backwards range", cron("0 5-2 * * *"), `${CRON} (hour range "5-2" runs backwards), got "0 5-2 * * *"`],
-    ["a six-field schedule with seconds", cron("0 0 */6 * * *"), `${CRON} (needs five fields: minute hour day-of-month month day-of-week), got "0 0 */6 * * *"`],
+    [
+        "a six-field schedule with seconds",
+        cron("0 0 */6 * * *"),
+        `${CRON} (needs five fields: minute hour day-of-month month day-of-week), got "0 0 */6 * * *"`,
+    ],
     ["an unknown month name", cron("0 0 1 foo *"), `${CRON} ("foo" is not a month value), got "0 0 1 foo *"`],
-    ["a schedule with a time zone prefix", cron("CRON_TZ=UTC 0 * * *"), `${CRON} ("CRON_TZ=UTC" is not a minute value), got "CRON_TZ=UTC 0 * * *"`],
+    [
+        "a schedule with a time zone prefix",
+        cron("CRON_TZ=UTC 0 * * *"),
+        `${CRON} ("CRON_TZ=UTC" is not a minute value), got "CRON_TZ=UTC 0 * * *"`,
+    ],
     // CIDRs, as NetworkPolicy ipBlocks take them.
-    ["an IPv4 octet above 255", (r) => (r.security = { trustedCidrs: ["10.0.0.256/24"] }), 'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "10.0.0.256/24"'],
-    ["an IPv4 prefix above 32", (r) => (r.security = { trustedCidrs: ["10.0.0.0/33"] }), 'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "10.0.0.0/33"'],
-    ["an IPv6 prefix above 128", (r) => (r.security = { trustedCidrs: ["fd00::/129"] }), 'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "fd00::/129"'],
-    ["an IPv6 address that does not parse", (r) => (r.security = { trustedCidrs: ["fd00:::1/64"] }), 'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "fd00:::1/64"'],
-    ["a CIDR without a prefix", (r) => (r.security = { gatewayIngress: { cidrs: ["10.1.2.3"] } }), 'mcp:security.gatewayIngress.cidrs[0] must be a CIDR such as "10.0.0.0/8", got "10.1.2.3"'],
+    [
+        "an IPv4 octet above 255",
+        (r) => (r.security = { trustedCidrs: ["10.0.0.256/24"] }),
+        'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "10.0.0.256/24"',
+    ],
+    [
+        "an IPv4 prefix above 32",
+        (r) => (r.security = { trustedCidrs: ["10.0.0.0/33"] }),
+        'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "10.0.0.0/33"',
+    ],
+    [
+        "an IPv6 prefix above 128",
+        (r) => (r.security = { trustedCidrs: ["fd00::/129"] }),
+        'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "fd00::/129"',
+    ],
+    [
+        "an IPv6 address that does not parse",
+        (r) => (r.security = { trustedCidrs: ["fd00:::1/64"] }),
+        'mcp:security.trustedCidrs[0] must be a CIDR such as "10.0.0.0/8", got "fd00:::1/64"',
+    ],
+    [
+        "a CIDR without a prefix",
+        (r) => (r.security = { gatewayIngress: { cidrs: ["10.1.2.3"] } }),
+        'mcp:security.gatewayIngress.cidrs[0] must be a CIDR such as "10.0.0.0/8", got "10.1.2.3"',
+    ],
     // Names the program declares itself.
-    ["a service named postgres", (r) => (r.services.postgres = server()), "mcp:services.postgres is a name the platform gives the in-cluster PostgreSQL"],
+    [
+        "a service named postgres",
+        (r) => (r.services.postgres = server()),
+        "mcp:services.postgres is a name the platform gives the in-cluster PostgreSQL",
+    ],
     ["a service named backup", (r) => (r.services.backup = server()), "mcp:services.backup is a name the platform gives the backup jobs"],
-    ["a service named default-deny", (r) => (r.services["default-deny"] = server()), "mcp:services.default-deny is a name the platform gives the namespace's default-deny NetworkPolicy"],
-    ["a service named allow-dns-egress", (r) => (r.services["allow-dns-egress"] = server()), "mcp:services.allow-dns-egress is a name the platform gives the namespace's DNS egress NetworkPolicy"],
-    ["a service named emergency-lockdown", (r) => (r.services["emergency-lockdown"] = server()), "mcp:services.emergency-lockdown is a name the platform gives the emergency lockdown NetworkPolicy"],
-    ["a secret named like the gateway's certificate", (r) => (r.secrets = { "gateway-tls": {} }), "mcp:secrets.gateway-tls is the name of the Secret holding the gateway's certificate; choose another name"],
-    ["a secret named like the private CA", (r) => (r.secrets = { "gateway-tls-ca": {} }), "mcp:secrets.gateway-tls-ca is the name of the Secret holding the private CA's certificate; choose another name"],
-    ["a secret named like the ACME account key", (r) => (r.secrets = { "gateway-tls-acme-account": {} }), "mcp:secrets.gateway-tls-acme-account is the name of the Secret holding the ACME account key; choose another name"],
+    [
+        "a service named default-deny",
+        (r) => (r.services["default-deny"] = server()),
+        "mcp:services.default-deny is a name the platform gives the namespace's default-deny NetworkPolicy",
+    ],
+    [
+        "a service named allow-dns-egress",
+        (r) => (r.services["allow-dns-egress"] = server()),
+        "mcp:services.allow-dns-egress is a name the platform gives the namespace's DNS egress NetworkPolicy",
+    ],
+    [
+        "a service named emergency-lockdown",
+        (r) => (r.services["emergency-lockdown"] = server()),
+        "mcp:services.emergency-lockdown is a name the platform gives the emergency lockdown NetworkPolicy",
+    ],
+    [
+        "a secret named like the gateway's certificate",
+        (r) => (r.secrets = { "gateway-tls": {} }),
+        "mcp:secrets.gateway-tls is the name of the Secret holding the gateway's certificate; choose another name",
+    ],
+    [
+        "a secret named like the private CA",
+        (r) => (r.secrets = { "gateway-tls-ca": {} }),
+        "mcp:secrets.gateway-tls-ca is the name of the Secret holding the private CA's certificate; choose another name",
+    ],
+    [
+        "a secret named like the ACME account key",
+        (r) => (r.secrets = { "gateway-tls-acme-account": {} }),
+        "mcp:secrets.gateway-tls-acme-account is the name of the Secret holding the ACME account key; choose another name",
+    ],
     // Environment the program injects.
-    ["REDIS_HOST set on a service that calls redis", (r) => (r.services.gateway.env = { REDIS_HOST: "elsewhere" }), "mcp:services.gateway.env.REDIS_HOST is set by the platform because gateway calls redis; remove it"],
-    ["REDIS_PASSWORD from another secret", (r) => (r.services.gateway.secretEnv = { REDIS_PASSWORD: "gateway-jwt-signing-key" }), "mcp:services.gateway.secretEnv.REDIS_PASSWORD is set by the platform because gateway calls redis"],
-    ["DATABASE_HOST set on a service that calls postgres", (r) => (r.services.router.env = { DATABASE_HOST: "db" }), "mcp:services.router.env.DATABASE_HOST is set by the platform because router calls postgres"],
-    ["DATABASE_PASSWORD from another secret", (r) => (r.services.router.secretEnv = { DATABASE_PASSWORD: "redis-password" }), "mcp:services.router.secretEnv.DATABASE_PASSWORD is set by the platform because router calls postgres"],
-    ["the URL of a callee set by hand", (r) => (r.services.gateway.env = { ROUTER_URL: "http://x" }), "mcp:services.gateway.env.ROUTER_URL is set by the platform because gateway calls router"],
-    ["a tuning key the platform writes", (r) => (r.services.router.tuning = { extra: { connection_pool_size: "5" } }), "mcp:services.router.tuning.extra.connection_pool_size is written by the platform from the tuning and security settings; set it there instead"],
-    ["the gateway's rate limit through tuning", (r) => (r.services.gateway.tuning = { extra: { rate_limit_rps: "5" } }), "mcp:services.gateway.tuning.extra.rate_limit_rps is written by the platform from the tuning and security settings"],
+    [
+        "REDIS_HOST set on a service that calls redis",
+        (r) => (r.services.gateway.env = { REDIS_HOST: "elsewhere" }),
+        "mcp:services.gateway.env.REDIS_HOST is set by the platform because gateway calls redis; remove it",
+    ],
+    [
+        "REDIS_PASSWORD from another secret",
+        (r) => (r.services.gateway.secretEnv = { REDIS_PASSWORD: "gateway-jwt-signing-key" }),
+        "mcp:services.gateway.secretEnv.REDIS_PASSWORD is set by the platform because gateway calls redis",
+    ],
+    [
+        "DATABASE_HOST set on a service that calls postgres",
+        (r) => (r.services.router.env = { DATABASE_HOST: "db" }),
+        "mcp:services.router.env.DATABASE_HOST is set by the platform because router calls postgres",
+    ],
+    [
+        "DATABASE_PASSWORD from another secret",
+        (r) => (r.services.router.secretEnv = { DATABASE_PASSWORD: "redis-password" }),
+        "mcp:services.router.secretEnv.DATABASE_PASSWORD is set by the platform because router calls postgres",
+    ],
+    [
+        "the URL of a callee set by hand",
+        (r) => (r.services.gateway.env = { ROUTER_URL: "http://x" }),
+        "mcp:services.gateway.env.ROUTER_URL is set by the platform because gateway calls router",
+    ],
+    [
+        "a tuning key the platform writes",
+        (r) => (r.services.router.tuning = { extra: { connection_pool_size: "5" } }),
+        "mcp:services.router.tuning.extra.connection_pool_size is written by the platform from the tuning and security settings; set it " +
+            "there instead",
+    ],
+    [
+        "the gateway's rate limit through tuning",
+        (r) => (r.services.gateway.tuning = { extra: { rate_limit_rps: "5" } }),
+        "mcp:services.gateway.tuning.extra.rate_limit_rps is written by the platform from the tuning and security settings",
+    ],
     // What the runtime or cert-manager refuses although the API server stores it.
-    ["a port a non-root container cannot bind", (r) => (r.services.router.port = 80), "mcp:services.router.port (80) must be 1024 or above: the container runs as non-root without capabilities and cannot bind a lower port"],
-    ["a metrics port below 1024", (r) => (r.services.router.metricsPort = 443), "mcp:services.router.metricsPort (443) must be 1024 or above"],
-    ["a memory limit below what a runtime starts", (r) => (r.services.router.resources = { requests: { cpu: "10m", memory: "1Mi" }, limits: { cpu: "100m", memory: "4Mi" } }), "mcp:services.router.resources.limits.memory (4Mi) is below 6Mi, the least a container runtime starts a container with; raise it"],
-    ["a CPU limit of zero", (r) => (r.services.router.resources = { requests: { cpu: "0", memory: "64Mi" }, limits: { cpu: "0", memory: "128Mi" } }), "mcp:services.router.resources.limits.cpu (0) gives the container no CPU at all; set a limit such as 100m"],
-    ["a store memory limit below 6Mi", (r) => (r.postgres = { resources: { requests: { cpu: "10m", memory: "1Mi" }, limits: { cpu: "1", memory: "5Mi" } } }), "mcp:postgres.resources.limits.memory (5Mi) is below 6Mi"],
-    ["a certificate shorter than an hour", (r) => Object.assign(r.tls, { duration: "30m", renewBefore: "10m" }), "mcp:tls.duration (30m) must be at least 1h; cert-manager refuses shorter certificates"],
-    ["a renewal window under five minutes", (r) => Object.assign(r.tls, { duration: "24h", renewBefore: "4m" }), "mcp:tls.renewBefore (4m) must be at least 5m; cert-manager refuses a shorter renewal window"],
+    [
+        "a port a non-root container cannot bind",
+        (r) => (r.services.router.port = 80),
+        "mcp:services.router.port (80) must be 1024 or above: the container runs as non-root without capabilities and cannot bind a " +
+            "lower port",
+    ],
+    [
+        "a metrics port below 1024",
+        (r) => (r.services.router.metricsPort = 443),
+        "mcp:services.router.metricsPort (443) must be 1024 or above",
+    ],
+    [
+        "a memory limit below what a runtime starts",
+        (r) => (r.services.router.resources = { requests: { cpu: "10m", memory: "1Mi" }, limits: { cpu: "100m", memory: "4Mi" } }),
+        "mcp:services.router.resources.limits.memory (4Mi) is below 6Mi, the least a container runtime starts a container with; raise it",
+    ],
+    [
+        "a CPU limit of zero",
+        (r) => (r.services.router.resources = { requests: { cpu: "0", memory: "64Mi" }, limits: { cpu: "0", memory: "128Mi" } }),
+        "mcp:services.router.resources.limits.cpu (0) gives the container no CPU at all; set a limit such as 100m",
+    ],
+    [
+        "a store memory limit below 6Mi",
+        (r) => (r.postgres = { resources: { requests: { cpu: "10m", memory: "1Mi" }, limits: { cpu: "1", memory: "5Mi" } } }),
+        "mcp:postgres.resources.limits.memory (5Mi) is below 6Mi",
+    ],
+    [
+        "a certificate shorter than an hour",
+        (r) => Object.assign(r.tls, { duration: "30m", renewBefore: "10m" }),
+        "mcp:tls.duration (30m) must be at least 1h; cert-manager refuses shorter certificates",
+    ],
+    [
+        "a renewal window under five minutes",
+        (r) => Object.assign(r.tls, { duration: "24h", renewBefore: "4m" }),
+        "mcp:tls.renewBefore (4m) must be at least 5m; cert-manager refuses a shorter renewal window",
+    ],
     // Settings that contradict each other across sections.
-    ["ACME settings with TLS off", (r) => (r.tls = { enabled: false, acme: { email: "ops@example.com" } }), "mcp:tls.acme is set but tls.enabled is false, so no certificate is requested; remove tls.acme or enable TLS"],
-    ["storage for an external Redis", (r) => (r.redis = { mode: "external", external: { host: "r.example", port: 6379 }, storage: "10Gi" }), 'mcp:redis.storage only applies to an in-cluster redis, and redis.mode is "external"; remove it'],
-    ["maxmemory for an external Redis", (r) => (r.redis = { mode: "external", external: { host: "r.example", port: 6379 }, maxmemory: "1gb" }), 'mcp:redis.maxmemory only applies to an in-cluster redis, and redis.mode is "external"; remove it'],
-    ["an image for an external PostgreSQL", (r) => (r.postgres = { mode: "external", external: { host: "db.example", port: 5432 }, image: "postgres:16.6" }), 'mcp:postgres.image only applies to an in-cluster postgres, and postgres.mode is "external"; remove it'],
-    ["resources for an external PostgreSQL", (r) => (r.postgres = { mode: "external", external: { host: "db.example", port: 5432 }, resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } } }), "mcp:postgres.resources only applies to an in-cluster postgres"],
+    [
+        "ACME settings with TLS off",
+        (r) => (r.tls = { enabled: false, acme: { email: "ops@example.com" } }),
+        "mcp:tls.acme is set but tls.enabled is false, so no certificate is requested; remove tls.acme or enable TLS",
+    ],
+    [
+        "storage for an external Redis",
+        (r) => (r.redis = { mode: "external", external: { host: "r.example", port: 6379 }, storage: "10Gi" }),
+        'mcp:redis.storage only applies to an in-cluster redis, and redis.mode is "external"; remove it',
+    ],
+    [
+        "maxmemory for an external Redis",
+        (r) => (r.redis = { mode: "external", external: { host: "r.example", port: 6379 }, maxmemory: "1gb" }),
+        'mcp:redis.maxmemory only applies to an in-cluster redis, and redis.mode is "external"; remove it',
+    ],
+    [
+        "an image for an external PostgreSQL",
+        (r) => (r.postgres = { mode: "external", external: { host: "db.example", port: 5432 }, image: "postgres:16.6" }),
+        'mcp:postgres.image only applies to an in-cluster postgres, and postgres.mode is "external"; remove it',
+    ],
+    [
+        "resources for an external PostgreSQL",
+        (r) =>
+            (r.postgres = {
+                mode: "external",
+                external: { host: "db.example", port: 5432 },
+                resources: { requests: { cpu: "1", memory: "1Gi" }, limits: { cpu: "1", memory: "1Gi" } },
+            }),
+        "mcp:postgres.resources only applies to an in-cluster postgres",
+    ],
     // Valid, but certainly wrong for the environment.
-    ["a single gateway pod in production", (r) => Object.assign(r, productionWith({ gateway: { replicas: 1 } })), "mcp:services.gateway.replicas (1) must be at least 2 in production: one pod is an outage at every rollout or node drain"],
-    ["an HPA that may shrink the router to one pod in production", (r) => Object.assign(r, productionWith({ router: { minReplicas: 1, maxReplicas: 4 } })), "mcp:services.router.minReplicas (1) must be at least 2 in production"],
-    ["production without backups", (r) => Object.assign(r, productionWith({}), { backups: { enabled: false } }), "mcp:backups.enabled must be true in production: the runbooks' restores start from these backups"],
-    ["production without TLS", (r) => Object.assign(r, productionWith({}), { tls: { enabled: false } }), "mcp:tls.enabled must be true in production: the gateway serves clients over TLS only"],
+    [
+        "a single gateway pod in production",
+        (r) => Object.assign(r, productionWith({ gateway: { replicas: 1 } })),
+        "mcp:services.gateway.replicas (1) must be at least 2 in production: one pod is an outage at every rollout or node drain",
+    ],
+    [
+        "an HPA that may shrink the router to one pod in production",
+        (r) => Object.assign(r, productionWith({ router: { minReplicas: 1, maxReplicas: 4 } })),
+        "mcp:services.router.minReplicas (1) must be at least 2 in production",
+    ],
+    [
+        "production without backups",
+        (r) => Object.assign(r, productionWith({}), { backups: { enabled: false } }),
+        "mcp:backups.enabled must be true in production: the runbooks' restores start from these backups",
+    ],
+    [
+        "production without TLS",
+        (r) => Object.assign(r, productionWith({}), { tls: { enabled: false } }),
+        "mcp:tls.enabled must be true in production: the gateway serves clients over TLS only",
+    ],
 ];
 
 /** A production config that is valid apart from `services` overrides. */
@@ -109,9 +272,10 @@ describe("what the schema refuses before anything changes", () => {
     });
 
     it("still accepts the edges of what is valid", () => {
-        for (const schedule of ["59 23 31 12 6", "*/1 * * * *", "0 0 1 jan-dec sun-sat", "0,30 8-18 ? * mon-fri"]) expect(problemsOf(cron(schedule))).toEqual([]);
+        for (const schedule of ["59 23 31 12 6", "*/1 * * * *", "0 0 1 jan-dec sun-sat", "0,30 8-18 ? * mon-fri"])
+            expect(problemsOf(cron(schedule))).toEqual([]);
         expect(problemsOf((r) => (r.security = { trustedCidrs: ["0.0.0.0/0", "255.255.255.255/32", "fd00::/8", "::/0"] }))).toEqual([]);
-        expect(problemsOf((r) => (r.services["mcp-" + "a".repeat(59)] = server()))).toEqual([]);
+        expect(problemsOf((r) => (r.services[`mcp-${"a".repeat(59)}`] = server()))).toEqual([]);
         expect(problemsOf((r) => Object.assign(r.tls, { duration: "1h", renewBefore: "5m" }))).toEqual([]);
     });
 });

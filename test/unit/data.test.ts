@@ -32,7 +32,9 @@ describe("backup CronJobs", () => {
 
     it("dumps PostgreSQL compressed in custom format", async () => {
         const d = await deploy(stackConfig("local"));
-        expect(d.named(K8S.configMap, "backups-scripts").inputs.data["postgres-backup.sh"]).toMatch(/pg_dump .*--format=custom --compress=6/);
+        expect(d.named(K8S.configMap, "backups-scripts").inputs.data["postgres-backup.sh"]).toMatch(
+            /pg_dump .*--format=custom --compress=6/,
+        );
     });
 
     it("keeps local and staging backups on a volume pruned to the retention", async () => {
@@ -49,17 +51,22 @@ describe("backup CronJobs", () => {
         expect(redisJob.spec.containers[0].name).toBe("upload");
         expect(redisJob.spec.containers[0].env).toContainEqual({ name: "BUCKET", value: "backups-bucket-0123abcd" });
         const account = d.ofType(K8S.serviceAccount).find((a) => a.inputs.metadata.name === "backup")!;
-        expect(account.inputs.metadata.annotations).toMatchObject({ "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/backups-role" });
+        expect(account.inputs.metadata.annotations).toMatchObject({
+            "eks.amazonaws.com/role-arn": "arn:aws:iam::123456789012:role/backups-role",
+        });
     });
 });
 
 describe("the S3 backup bucket", () => {
     it("is versioned, encrypted, never public and expires objects after the retention", async () => {
         const d = await deploy(stackConfig("production"));
-        expect(d.named("aws:s3/bucketVersioning:BucketVersioning", "backups-versioning").inputs.versioningConfiguration).toEqual({ status: "Enabled" });
-        expect(d.named("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "backups-encryption").inputs.rules).toEqual([
-            { applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true },
-        ]);
+        expect(d.named("aws:s3/bucketVersioning:BucketVersioning", "backups-versioning").inputs.versioningConfiguration).toEqual({
+            status: "Enabled",
+        });
+        expect(
+            d.named("aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration", "backups-encryption").inputs
+                .rules,
+        ).toEqual([{ applyServerSideEncryptionByDefault: { sseAlgorithm: "aws:kms" }, bucketKeyEnabled: true }]);
         expect(d.named("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock", "backups-public-access").inputs).toMatchObject({
             blockPublicAcls: true,
             blockPublicPolicy: true,
@@ -84,7 +91,10 @@ describe("the S3 backup bucket", () => {
     it("is not declared, nor any AWS resource, on the local and staging stacks", async () => {
         for (const stack of ["local", "staging"]) {
             const d = await deploy(stackConfig(stack));
-            expect(d.resources.filter((r) => AWS_TYPES.test(r.type)).map((r) => r.type), stack).toEqual([]);
+            expect(
+                d.resources.filter((r) => AWS_TYPES.test(r.type)).map((r) => r.type),
+                stack,
+            ).toEqual([]);
         }
     });
 });
@@ -99,7 +109,9 @@ describe("secrets", () => {
 
     it("reach workloads only by reference, never as literal values", async () => {
         const d = await deploy(stackConfig("local"));
-        const generated = ["redis-password", "postgres-password", "gateway-jwt-signing-key"].map((name) => mockedSecretValue(`${name}-value`, { rotationEpoch: "0" }));
+        const generated = ["redis-password", "postgres-password", "gateway-jwt-signing-key"].map((name) =>
+            mockedSecretValue(`${name}-value`, { rotationEpoch: "0" }),
+        );
         const nonSecrets = d.resources.filter((r) => r.type !== K8S.secret && !r.type.startsWith("random:"));
         const text = JSON.stringify(nonSecrets.map((r) => r.inputs));
         for (const value of generated) expect(text).not.toContain(value);

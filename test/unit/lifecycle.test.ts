@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { auditMessage, currentActor, parseAuditMessage } from "../../ops/lifecycle/audit";
 import { ConfirmationRefusedError } from "../../ops/lifecycle/confirm";
-import { runChange, StackPort, UpdateFailedError, VerificationFailedError } from "../../ops/lifecycle/run";
+import { runChange, type StackPort, UpdateFailedError, VerificationFailedError } from "../../ops/lifecycle/run";
 import { planScaleReplicas } from "../../ops/commands/scale";
 import { describeEdits } from "../../ops/plan/describe";
 import { currentStackConfig } from "../support/platform";
@@ -35,14 +35,26 @@ function recordingStack(options: { failUp?: boolean } = {}) {
 
 const tag = { operation: "scale", reason: "traffic spike", actor: "alice" };
 const plan = () => planScaleReplicas(currentStackConfig("local"), "router", 3);
-const opts = (over: Partial<Parameters<typeof runChange>[3]> = {}) => ({ tag, previewOnly: false, askFirst: true, noRevert: false, confirm: async () => undefined, report: () => undefined, ...over });
+const opts = (over: Partial<Parameters<typeof runChange>[3]> = {}) => ({
+    tag,
+    previewOnly: false,
+    askFirst: true,
+    noRevert: false,
+    confirm: async () => undefined,
+    report: () => undefined,
+    ...over,
+});
 const verifier = (ok: boolean) => ({ verify: async () => ({ ok, detail: ok ? "router: 3/3 available" : "router: 1/3 available" }) });
 
 describe("the change lifecycle", () => {
     it("writes config, previews, confirms, updates with an audit message and verifies, in that order", async () => {
         const { stack, calls } = recordingStack();
         const result = await runChange(plan(), stack, verifier(true), opts());
-        expect(calls).toEqual(["write services.router.replicas=3", "preview", "up mcp-ops scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
+        expect(calls).toEqual([
+            "write services.router.replicas=3",
+            "preview",
+            "up mcp-ops scale: scale router to 3 replicas | reason: traffic spike | actor: alice",
+        ]);
         expect(result).toMatchObject({ outcome: "applied", version: 11, verification: "router: 3/3 available" });
     });
 
@@ -50,8 +62,14 @@ describe("the change lifecycle", () => {
         const { stack, calls } = recordingStack();
         const lines: string[] = [];
         const result = await runChange(plan(), stack, verifier(true), opts({ askFirst: false, report: (l) => lines.push(l) }));
-        expect(calls).toEqual(["write services.router.replicas=3", "up mcp-ops scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
-        expect(result).toMatchObject({ outcome: "applied", diff: "   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas" });
+        expect(calls).toEqual([
+            "write services.router.replicas=3",
+            "up mcp-ops scale: scale router to 3 replicas | reason: traffic spike | actor: alice",
+        ]);
+        expect(result).toMatchObject({
+            outcome: "applied",
+            diff: "   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas",
+        });
         expect(lines).toContain("   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas");
     });
 
@@ -84,12 +102,17 @@ describe("the change lifecycle", () => {
         expect(error).toBeInstanceOf(VerificationFailedError);
         expect(error.message).toBe("verification failed: router: 1/3 available; the previous config was restored as update 12");
         expect(error.exitCode).toBe(71);
-        expect(calls.slice(3)).toEqual(["restore the stack file", "up mcp-ops revert: revert scale: scale router to 3 replicas | reason: traffic spike | actor: alice"]);
+        expect(calls.slice(3)).toEqual([
+            "restore the stack file",
+            "up mcp-ops revert: revert scale: scale router to 3 replicas | reason: traffic spike | actor: alice",
+        ]);
     });
 
     it("keeps the change with --no-revert and says so", async () => {
         const { stack, calls } = recordingStack();
-        await expect(runChange(plan(), stack, verifier(false), opts({ noRevert: true }))).rejects.toThrow("verification failed and --no-revert was given, so the change stays: router: 1/3 available");
+        await expect(runChange(plan(), stack, verifier(false), opts({ noRevert: true }))).rejects.toThrow(
+            "verification failed and --no-revert was given, so the change stays: router: 1/3 available",
+        );
         expect(calls).toHaveLength(3);
     });
 
@@ -99,14 +122,20 @@ describe("the change lifecycle", () => {
         expect(error).toBeInstanceOf(UpdateFailedError);
         expect(error.message).toBe(
             "the update failed: error: resource router-deployment failed\n" +
-                "The stack config was put back as it was; resources the update changed before it failed return to it with the next update (mcp-ops drift shows them).",
+                "The stack config was put back as it was; resources the update changed before it failed return to it with the next " +
+                "update (mcp-ops drift shows them).",
         );
         expect(calls.at(-1)).toBe("restore the stack file");
     });
 
     it("settles with a refreshing update when a controller may undo part of the first (an HPA being removed)", async () => {
         const { stack, calls } = recordingStack();
-        const result = await runChange(planScaleReplicas(currentStackConfig("staging"), "gateway", 3, { fixed: true }), stack, verifier(true), opts());
+        const result = await runChange(
+            planScaleReplicas(currentStackConfig("staging"), "gateway", 3, { fixed: true }),
+            stack,
+            verifier(true),
+            opts(),
+        );
         expect(calls.slice(-2)).toEqual([
             "up mcp-ops scale: scale gateway to 3 replicas (the HPA is removed) | reason: traffic spike | actor: alice",
             "up --refresh mcp-ops scale: scale gateway to 3 replicas (the HPA is removed) (settle) | reason: traffic spike | actor: alice",
@@ -139,7 +168,11 @@ describe("the audit message", () => {
 describe("a plan's edits as the preview prints them", () => {
     it("walks maps down to the values that change, sections added or removed included", () => {
         const edits = [
-            { path: "services", from: { router: { replicas: 3, image: "r:1" }, gateway: { replicas: 2 } }, to: { router: { replicas: 1, image: "r:1" }, gateway: { replicas: 2 } } },
+            {
+                path: "services",
+                from: { router: { replicas: 3, image: "r:1" }, gateway: { replicas: 2 } },
+                to: { router: { replicas: 1, image: "r:1" }, gateway: { replicas: 2 } },
+            },
             { path: "security", from: { rateLimit: { rps: 250, enabled: true } }, to: undefined },
             { path: "maintenance", from: undefined, to: true },
             { path: "tls", from: { dnsNames: ["a"] }, to: { dnsNames: ["a", "b"] } },

@@ -6,7 +6,11 @@ const policyNamed = (d: Awaited<ReturnType<typeof deploy>>, name: string) =>
     d.ofType(K8S.networkPolicy).find((p) => p.inputs.metadata.name === name)!;
 
 /** Names of the services whose pods a rule's peers select. */
-const selectedNames = (peers: any[]) => peers.map((p) => p.podSelector?.matchLabels?.["app.kubernetes.io/name"]).filter(Boolean).sort();
+const selectedNames = (peers: any[]) =>
+    peers
+        .map((p) => p.podSelector?.matchLabels?.["app.kubernetes.io/name"])
+        .filter(Boolean)
+        .sort();
 
 describe("network baseline", () => {
     it("labels the namespace for Pod Security Admission restricted", async () => {
@@ -33,7 +37,12 @@ describe("network baseline", () => {
 
     it("selects every workload's pods with a policy of its own", async () => {
         const d = await deploy(stackConfig("staging"));
-        const selected = new Set(d.ofType(K8S.networkPolicy).map((p) => p.inputs.spec.podSelector.matchLabels?.["app.kubernetes.io/name"]).filter(Boolean));
+        const selected = new Set(
+            d
+                .ofType(K8S.networkPolicy)
+                .map((p) => p.inputs.spec.podSelector.matchLabels?.["app.kubernetes.io/name"])
+                .filter(Boolean),
+        );
         const workloads = [...d.ofType(K8S.deployment), ...d.ofType(K8S.statefulSet)].map((r) => r.inputs.metadata.name);
         for (const workload of [...workloads, "backup"]) expect(selected.has(workload), workload).toBe(true);
     });
@@ -72,7 +81,9 @@ describe("service policies", () => {
     it("open the gateway to the configured ingress namespaces and Prometheus to metrics ports", async () => {
         const d = await deploy(stackConfig("staging"));
         const gateway = policyNamed(d, "gateway").inputs.spec;
-        const namespaces = gateway.ingress.flatMap((rule: any) => rule.from.map((p: any) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"])).filter(Boolean);
+        const namespaces = gateway.ingress
+            .flatMap((rule: any) => rule.from.map((p: any) => p.namespaceSelector?.matchLabels["kubernetes.io/metadata.name"]))
+            .filter(Boolean);
         expect(namespaces.sort()).toEqual(["ingress-nginx", "monitoring"]);
         const metricsRule = gateway.ingress.find((rule: any) => rule.ports[0].port === 9090);
         expect(metricsRule.from).toEqual([{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }]);

@@ -43,13 +43,20 @@ describe("alerts", () => {
 
     it("scrapes exactly the services that expose a metrics port", async () => {
         const d = await deploy(stackConfig("local"));
-        expect(d.ofType(MONITOR).map((m) => m.inputs.metadata.name).sort()).toEqual(["gateway", "router"]);
+        expect(
+            d
+                .ofType(MONITOR)
+                .map((m) => m.inputs.metadata.name)
+                .sort(),
+        ).toEqual(["gateway", "router"]);
     });
 
     it("can be switched off where the Prometheus operator is absent", async () => {
         const d = await deploy(editedConfig("local", (r) => (r.monitoring = { enabled: false })));
         expect([...d.ofType(RULE), ...d.ofType(MONITOR)]).toEqual([]);
-        expect(d.named(K8S.networkPolicy, "gateway-netpol").inputs.spec.ingress.some((rule: any) => rule.ports[0].port === 9090)).toBe(false);
+        expect(d.named(K8S.networkPolicy, "gateway-netpol").inputs.spec.ingress.some((rule: any) => rule.ports[0].port === 9090)).toBe(
+            false,
+        );
     });
 });
 
@@ -70,7 +77,12 @@ describe("the gateway certificate", () => {
 
     it("issues staging certificates from a private CA bootstrapped from a self-signed root", async () => {
         const d = await deploy(stackConfig("staging"));
-        expect(d.ofType(ISSUER).map((i) => Object.keys(i.inputs.spec)[0]).sort()).toEqual(["ca", "selfSigned"]);
+        expect(
+            d
+                .ofType(ISSUER)
+                .map((i) => Object.keys(i.inputs.spec)[0])
+                .sort(),
+        ).toEqual(["ca", "selfSigned"]);
         expect(d.named(CERTIFICATE, "gateway-tls-ca-certificate").inputs.spec).toMatchObject({ isCA: true, secretName: "gateway-tls-ca" });
         expect(d.named(CERTIFICATE, "gateway-tls-certificate").inputs.spec.issuerRef.name).toBe("gateway-tls-ca");
     });
@@ -78,6 +90,9 @@ describe("the gateway certificate", () => {
     it("uses ACME in production", async () => {
         const d = await deploy(stackConfig("production"));
         const [issuer] = d.ofType(ISSUER);
-        expect(issuer.inputs.spec.acme).toMatchObject({ email: "platform-oncall@example.com", solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }] });
+        expect(issuer.inputs.spec.acme).toMatchObject({
+            email: "platform-oncall@example.com",
+            solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+        });
     });
 });

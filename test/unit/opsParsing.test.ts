@@ -12,7 +12,11 @@ const failed = { ok: false, latencyMs: 5, error: "HTTP 503" };
 
 describe("health classification", () => {
     it("is HEALTHY only when both paths pass, every tool is listed and nothing is slow", () => {
-        expect(classify("s", ["a"], ok(), { ...ok(), tools: ["a", "b"] }, 100)).toMatchObject({ status: "HEALTHY", unexpectedTools: ["b"], reasons: [] });
+        expect(classify("s", ["a"], ok(), { ...ok(), tools: ["a", "b"] }, 100)).toMatchObject({
+            status: "HEALTHY",
+            unexpectedTools: ["b"],
+            reasons: [],
+        });
     });
     it("is DEGRADED when one path fails, a tool is missing, or a check is slow", () => {
         expect(classify("s", ["a"], failed, { ...ok(), tools: ["a"] }, 100).status).toBe("DEGRADED");
@@ -44,7 +48,9 @@ describe("health targets", () => {
         expect(target).toMatchObject({ restUrl: "http://127.0.0.1:18080/health", mcpUrl: "http://127.0.0.1:18080/mcp" });
     });
     it("rejects malformed endpoint flags with the expected form", () => {
-        expect(() => parseEndpoints(["mcp-memory:18080"])).toThrow('--endpoint "mcp-memory:18080" is not name=url; write it as --endpoint mcp-memory=http://127.0.0.1:18080');
+        expect(() => parseEndpoints(["mcp-memory:18080"])).toThrow(
+            '--endpoint "mcp-memory:18080" is not name=url; write it as --endpoint mcp-memory=http://127.0.0.1:18080',
+        );
     });
 });
 
@@ -61,13 +67,23 @@ describe("redis command inputs", () => {
         expect(() => parseTtlRules(["session:"], [])).toThrow('--rule "session:" is not prefix=seconds; write it as --rule session:=3600');
     });
     it("finds Redis in-cluster, at an external endpoint, or at the given URL", () => {
-        expect(redisTarget(stackConfig("staging"), undefined, "pw")).toEqual({ host: "redis.mcp-staging.svc.cluster.local", port: 6379, password: "pw", db: undefined });
+        expect(redisTarget(stackConfig("staging"), undefined, "pw")).toEqual({
+            host: "redis.mcp-staging.svc.cluster.local",
+            port: 6379,
+            password: "pw",
+            db: undefined,
+        });
         const external = editedConfig("staging", (r) => (r.redis = { mode: "external", external: { host: "cache.internal", port: 6380 } }));
         expect(redisTarget(external, undefined, "pw")).toMatchObject({ host: "cache.internal", port: 6380, tls: true });
-        expect(redisTarget(undefined, "redis://127.0.0.1:6379", undefined, 2)).toEqual({ url: "redis://127.0.0.1:6379", password: undefined, db: 2 });
+        expect(redisTarget(undefined, "redis://127.0.0.1:6379", undefined, 2)).toEqual({
+            url: "redis://127.0.0.1:6379",
+            password: undefined,
+            db: 2,
+        });
     });
     it("refuses sweeping patterns that start with a glob", () => {
-        for (const pattern of ["*", "?ession:*", "[s]ession:*", ""]) expect(() => assertNarrowPattern(pattern)).toThrow(/would match every key/);
+        for (const pattern of ["*", "?ession:*", "[s]ession:*", ""])
+            expect(() => assertNarrowPattern(pattern)).toThrow(/would match every key/);
         expect(() => assertNarrowPattern("session:*")).not.toThrow();
     });
 });

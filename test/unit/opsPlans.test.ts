@@ -17,37 +17,138 @@ const staging = () => currentStackConfig("staging");
 const localRaw = () => rawStackConfig("local");
 
 const history: HistoryEntry[] = [
-    { version: 3, result: "succeeded", message: "mcp-ops scale gateway 5", startTime: "2026-11-20T10:00:00Z", config: { "mcp:environment": { value: "local", secret: false }, "mcp:services": { value: JSON.stringify({ ...localRaw().services, gateway: { ...localRaw().services.gateway, replicas: 5 } }), secret: false } } },
+    {
+        version: 3,
+        result: "succeeded",
+        message: "mcp-ops scale gateway 5",
+        startTime: "2026-11-20T10:00:00Z",
+        config: {
+            "mcp:environment": { value: "local", secret: false },
+            "mcp:services": {
+                value: JSON.stringify({ ...localRaw().services, gateway: { ...localRaw().services.gateway, replicas: 5 } }),
+                secret: false,
+            },
+        },
+    },
     { version: 2, result: "failed", startTime: "2026-11-19T10:00:00Z", config: { "mcp:environment": { value: "local", secret: false } } },
-    { version: 1, result: "succeeded", message: "deploy", startTime: "2026-11-18T10:00:00Z", config: Object.fromEntries(Object.entries(localRaw()).map(([k, v]) => [`mcp:${k}`, { value: typeof v === "string" ? v : JSON.stringify(v), secret: false }])) },
+    {
+        version: 1,
+        result: "succeeded",
+        message: "deploy",
+        startTime: "2026-11-18T10:00:00Z",
+        config: Object.fromEntries(
+            Object.entries(localRaw()).map(([k, v]) => [
+                `mcp:${k}`,
+                { value: typeof v === "string" ? v : JSON.stringify(v), secret: false },
+            ]),
+        ),
+    },
 ];
 
 const BAD: Array<[string, () => unknown, string | RegExp]> = [
-    ["an unknown service", () => planScaleReplicas(local(), "billing", 2), 'unknown service "billing"; this stack has: gateway, router, mcp-filesystem, mcp-memory'],
+    [
+        "an unknown service",
+        () => planScaleReplicas(local(), "billing", 2),
+        'unknown service "billing"; this stack has: gateway, router, mcp-filesystem, mcp-memory',
+    ],
     ["negative replicas", () => planScaleReplicas(local(), "router", -1), "mcp:services.router.replicas (-1) must be >= 0"],
-    ["fractional replicas", () => planScaleReplicas(local(), "router", 1.5), "mcp:services.router.replicas must be a whole number, got 1.5"],
-    ["replicas above the guardrail", () => planScaleReplicas(local(), "router", 51), "scale would make the stack config invalid; nothing was changed:\n  - mcp:services.router.replicas (51) exceeds guardrails.maxReplicas (50); lower it or raise mcp:guardrails.maxReplicas"],
-    ["fixed replicas for an autoscaled service", () => planScaleReplicas(staging(), "gateway", 3), "gateway is autoscaled (HPA 2-6), so its replicas belong to the HPA; use --min/--max, or pass --fixed to remove the HPA and run exactly 3"],
+    [
+        "fractional replicas",
+        () => planScaleReplicas(local(), "router", 1.5),
+        "mcp:services.router.replicas must be a whole number, got 1.5",
+    ],
+    [
+        "replicas above the guardrail",
+        () => planScaleReplicas(local(), "router", 51),
+        "scale would make the stack config invalid; nothing was changed:\n  - mcp:services.router.replicas (51) exceeds " +
+            "guardrails.maxReplicas (50); lower it or raise mcp:guardrails.maxReplicas",
+    ],
+    [
+        "fixed replicas for an autoscaled service",
+        () => planScaleReplicas(staging(), "gateway", 3),
+        "gateway is autoscaled (HPA 2-6), so its replicas belong to the HPA; use --min/--max, or pass --fixed to remove the HPA and run " +
+            "exactly 3",
+    ],
     ["min above max", () => planScaleBounds(staging(), "gateway", 5, 3), "mcp:services.gateway.maxReplicas (3) must be >= minReplicas (5)"],
     ["a zero minimum", () => planScaleBounds(staging(), "gateway", 0, 3), "mcp:services.gateway.minReplicas (0) must be >= 1"],
-    ["a maximum above the guardrail", () => planScaleBounds(staging(), "gateway", 2, 80), "mcp:services.gateway.maxReplicas (80) exceeds guardrails.maxReplicas (50); lower it or raise mcp:guardrails.maxReplicas"],
-    ["resources without any value", () => planResources(local(), "router", {}), "give at least one of --cpu, --memory, --request-cpu, --request-memory"],
-    ["an unreadable CPU quantity", () => planResources(local(), "router", { cpu: "two" }), 'mcp:services.router.resources.limits.cpu must be a CPU quantity such as "250m" or "2", got "two"'],
-    ["an unreadable memory quantity", () => planResources(local(), "router", { memory: "1GB" }), 'mcp:services.router.resources.limits.memory must be a memory quantity such as "256Mi" or "2Gi", got "1GB"'],
-    ["a limit below the request", () => planResources(local(), "router", { memory: "64Mi" }), /resources would make the stack config invalid; nothing was changed:\n {2}- mcp:services\.router\.resources\.requests\.memory \(128Mi\) must be <= limits\.memory \(64Mi\)/],
-    ["a limit above the guardrail", () => planResources(local(), "router", { cpu: "16" }), /mcp:services\.router\.resources\.limits\.cpu \(16\) exceeds guardrails\.maxCpu/],
+    [
+        "a maximum above the guardrail",
+        () => planScaleBounds(staging(), "gateway", 2, 80),
+        "mcp:services.gateway.maxReplicas (80) exceeds guardrails.maxReplicas (50); lower it or raise mcp:guardrails.maxReplicas",
+    ],
+    [
+        "resources without any value",
+        () => planResources(local(), "router", {}),
+        "give at least one of --cpu, --memory, --request-cpu, --request-memory",
+    ],
+    [
+        "an unreadable CPU quantity",
+        () => planResources(local(), "router", { cpu: "two" }),
+        'mcp:services.router.resources.limits.cpu must be a CPU quantity such as "250m" or "2", got "two"',
+    ],
+    [
+        "an unreadable memory quantity",
+        () => planResources(local(), "router", { memory: "1GB" }),
+        'mcp:services.router.resources.limits.memory must be a memory quantity such as "256Mi" or "2Gi", got "1GB"',
+    ],
+    [
+        "a limit below the request",
+        () => planResources(local(), "router", { memory: "64Mi" }),
+        new RegExp(
+            String.raw`resources would make the stack config invalid; nothing was changed:\n {2}- ` +
+                String.raw`mcp:services\.router\.resources\.requests\.memory \(128Mi\) must be <= limits\.memory \(64Mi\)`,
+        ),
+    ],
+    [
+        "a limit above the guardrail",
+        () => planResources(local(), "router", { cpu: "16" }),
+        /mcp:services\.router\.resources\.limits\.cpu \(16\) exceeds guardrails\.maxCpu/,
+    ],
     ["restarting nothing", () => planRestart(local(), []), "name a service to restart, or pass --all"],
-    ["restarting an unknown service", () => planRestart(local(), ["gatway"]), 'unknown service "gatway"; this stack has: gateway, router, mcp-filesystem, mcp-memory'],
-    ["rotating an unknown secret", () => planRotate(local(), ["api-token"]), 'unknown secret "api-token"; this stack has: redis-password, postgres-password, gateway-jwt-signing-key'],
+    [
+        "restarting an unknown service",
+        () => planRestart(local(), ["gatway"]),
+        'unknown service "gatway"; this stack has: gateway, router, mcp-filesystem, mcp-memory',
+    ],
+    [
+        "rotating an unknown secret",
+        () => planRotate(local(), ["api-token"]),
+        'unknown secret "api-token"; this stack has: redis-password, postgres-password, gateway-jwt-signing-key',
+    ],
     ["rotating nothing", () => planRotate(local(), []), "name a secret to rotate, or pass --all"],
-    ["a zero rate", () => planRateLimit(local(), 0), "rate-limit would make the stack config invalid; nothing was changed:\n  - mcp:security.rateLimit.rps (0) must be >= 1"],
+    [
+        "a zero rate",
+        () => planRateLimit(local(), 0),
+        "rate-limit would make the stack config invalid; nothing was changed:\n  - mcp:security.rateLimit.rps (0) must be >= 1",
+    ],
     ["a burst below the rate", () => planRateLimit(local(), 100, 10), "mcp:security.rateLimit.burst (10) must be >= rateLimit.rps (100)"],
-    ["an unknown circuit breaker key", () => planCircuitBreaker(local(), "threshold=50"), '"threshold=50" is not a circuit breaker setting; use key=value with keys enabled, errorThresholdPercent, openSeconds, halfOpenRequests, or on/off'],
-    ["a circuit breaker threshold out of range", () => planCircuitBreaker(local(), "errorThresholdPercent=150"), /mcp:security\.circuitBreaker\.errorThresholdPercent \(150\) must be <= 100/],
-    ["a rollback to an update that does not exist", () => planRollback(local(), history, { to: 9 }), "update 9 is not in the stack history; recent updates: 3, 2, 1"],
-    ["a rollback to a failed update", () => planRollback(local(), history, { to: 2 }), "update 2 failed; roll back to an update that succeeded"],
+    [
+        "an unknown circuit breaker key",
+        () => planCircuitBreaker(local(), "threshold=50"),
+        '"threshold=50" is not a circuit breaker setting; use key=value with keys enabled, errorThresholdPercent, openSeconds, ' +
+            "halfOpenRequests, or on/off",
+    ],
+    [
+        "a circuit breaker threshold out of range",
+        () => planCircuitBreaker(local(), "errorThresholdPercent=150"),
+        /mcp:security\.circuitBreaker\.errorThresholdPercent \(150\) must be <= 100/,
+    ],
+    [
+        "a rollback to an update that does not exist",
+        () => planRollback(local(), history, { to: 9 }),
+        "update 9 is not in the stack history; recent updates: 3, 2, 1",
+    ],
+    [
+        "a rollback to a failed update",
+        () => planRollback(local(), history, { to: 2 }),
+        "update 2 failed; roll back to an update that succeeded",
+    ],
     ["a rollback without a target", () => planRollback(local(), history, {}), "say where to roll back to: --to <update> or --last-good"],
-    ["a rollback with no history", () => planRollback(local(), [], { lastGood: true }), "the stack has no recorded updates to roll back to"],
+    [
+        "a rollback with no history",
+        () => planRollback(local(), [], { lastGood: true }),
+        "the stack has no recorded updates to roll back to",
+    ],
 ];
 
 describe("ops command planning", () => {
@@ -108,13 +209,21 @@ describe("ops command planning", () => {
     it("switches lockdown, rate limit, circuit breaker and maintenance through config", () => {
         expect(planLockdown(local(), true).edits).toEqual([{ path: "security.lockdown", from: undefined, to: true }]);
         expect(planRateLimit(local(), 10).edits[0].to).toEqual({ enabled: true, rps: 10, burst: 200 });
-        expect(planCircuitBreaker(local(), "errorThresholdPercent=25,openSeconds=60").edits[0].to).toEqual({ enabled: true, errorThresholdPercent: 25, openSeconds: 60, halfOpenRequests: 5 });
+        expect(planCircuitBreaker(local(), "errorThresholdPercent=25,openSeconds=60").edits[0].to).toEqual({
+            enabled: true,
+            errorThresholdPercent: 25,
+            openSeconds: 60,
+            halfOpenRequests: 5,
+        });
         expect(planCircuitBreaker(local(), "off").edits[0].to).toMatchObject({ enabled: false });
         expect(planMaintenance(local(), true).rollouts).toEqual(["gateway", "router", "mcp-memory"]);
     });
 
     it("rolls back to the last good update, restoring its config as a new change", () => {
-        const current = currentStackConfig("local", { ...localRaw(), services: { ...localRaw().services, gateway: { ...localRaw().services.gateway, replicas: 5 } } });
+        const current = currentStackConfig("local", {
+            ...localRaw(),
+            services: { ...localRaw().services, gateway: { ...localRaw().services.gateway, replicas: 5 } },
+        });
         const plan = planRollback(current, history, { lastGood: true });
         expect(plan.summary).toBe("restore the config of update 1 (2026-11-18T10:00:00Z: deploy)");
         expect((plan.config.services as any).gateway.replicas).toBe(2);
@@ -126,15 +235,21 @@ describe("confirmation", () => {
     const base = { stack: "production", environment: "production" as const, yes: false, interactive: true, ask: async () => "" };
 
     it("refuses production without a terminal or --yes, and asks for the stack name on a terminal", async () => {
-        await expect(confirmChange("scale gateway", { ...base, interactive: false })).rejects.toThrow('not applying "scale gateway" to production: no terminal to confirm on; review the preview above and pass --yes to apply');
-        await expect(confirmChange("scale gateway", { ...base, ask: async () => "staging" })).rejects.toThrow('"staging" is not "production"; nothing was changed');
+        await expect(confirmChange("scale gateway", { ...base, interactive: false })).rejects.toThrow(
+            'not applying "scale gateway" to production: no terminal to confirm on; review the preview above and pass --yes to apply',
+        );
+        await expect(confirmChange("scale gateway", { ...base, ask: async () => "staging" })).rejects.toThrow(
+            '"staging" is not "production"; nothing was changed',
+        );
         await expect(confirmChange("scale gateway", { ...base, ask: async () => "production" })).resolves.toBeUndefined();
         await expect(confirmChange("scale gateway", { ...base, interactive: false, yes: true })).resolves.toBeUndefined();
     });
 
     it("asks y/N elsewhere and treats anything but yes as no", async () => {
         const staging = { ...base, stack: "staging", environment: "staging" as const };
-        await expect(confirmChange("restart router", { ...staging, ask: async () => "" })).rejects.toThrow("not confirmed; nothing was changed");
+        await expect(confirmChange("restart router", { ...staging, ask: async () => "" })).rejects.toThrow(
+            "not confirmed; nothing was changed",
+        );
         await expect(confirmChange("restart router", { ...staging, ask: async () => "y" })).resolves.toBeUndefined();
     });
 });

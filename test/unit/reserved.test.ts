@@ -4,13 +4,24 @@ import { kubeObjects, podTemplate } from "../support/kubeObjects";
 import { deploy, editedConfig, stackConfig } from "../support/platform";
 
 /** Kinds a service owns one of, named after the service. */
-const SERVICE_KINDS = ["ServiceAccount", "Deployment", "Service", "NetworkPolicy", "PodDisruptionBudget", "HorizontalPodAutoscaler", "ServiceMonitor"];
+const SERVICE_KINDS = [
+    "ServiceAccount",
+    "Deployment",
+    "Service",
+    "NetworkPolicy",
+    "PodDisruptionBudget",
+    "HorizontalPodAutoscaler",
+    "ServiceMonitor",
+];
 
 describe("names the program keeps for itself", () => {
     it("are exactly the names a service or a secret would collide with in the three stacks, locked down or not", async () => {
         const serviceNames = new Set<string>();
         const secretNames = new Set<string>();
-        const configs = ["local", "staging", "production"].flatMap((stack) => [stackConfig(stack), editedConfig(stack, (raw) => (raw.security = { ...raw.security, lockdown: true }))]);
+        const configs = ["local", "staging", "production"].flatMap((stack) => [
+            stackConfig(stack),
+            editedConfig(stack, (raw) => (raw.security = { ...raw.security, lockdown: true })),
+        ]);
         for (const config of configs) {
             const own = new Set(Object.keys(config.services));
             const objects = kubeObjects((await deploy(config)).resources);

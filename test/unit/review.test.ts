@@ -1,26 +1,38 @@
-import { readFileSync } from "fs";
-import { join } from "path";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
 import { driftReport, propertyPath, renderDrift } from "../../ops/review/drift";
 import { reviewMarkdown } from "../../ops/review/markdown";
-import { EngineEvent, parseEventLog, summarizeEvents } from "../../ops/review/summarize";
+import { type EngineEvent, parseEventLog, summarizeEvents } from "../../ops/review/summarize";
 import { REPO_ROOT } from "../support/platform";
 
 const urn = (type: string, name: string) => `urn:pulumi:production::mcp-platform::mcp:service:McpService$${type}::${name}`;
 const step = (op: string, type: string, name: string, detailedDiff: Record<string, string> = {}): EngineEvent => ({
     resourcePreEvent: {
-        metadata: { op, urn: urn(type, name), type, diffs: Object.keys(detailedDiff), detailedDiff: Object.fromEntries(Object.entries(detailedDiff).map(([k, kind]) => [k, { diffKind: kind }])) },
+        metadata: {
+            op,
+            urn: urn(type, name),
+            type,
+            diffs: Object.keys(detailedDiff),
+            detailedDiff: Object.fromEntries(Object.entries(detailedDiff).map(([k, kind]) => [k, { diffKind: kind }])),
+        },
     },
 });
 
 /** Engine events in the shape `pulumi preview --event-log` writes them. */
 const EVENTS: EngineEvent[] = [
     step("same", "kubernetes:core/v1:Service", "router-service"),
-    step("update", "kubernetes:apps/v1:Deployment", "gateway-deployment", { "spec.template.metadata.annotations.mcp.platform/secrets-checksum": "update" }),
+    step("update", "kubernetes:apps/v1:Deployment", "gateway-deployment", {
+        "spec.template.metadata.annotations.mcp.platform/secrets-checksum": "update",
+    }),
     step("update", "kubernetes:core/v1:Secret", "redis-password-secret", { stringData: "update" }),
-    step("create-replacement", "kubernetes:apps/v1:StatefulSet", "postgres-statefulset", { "spec.volumeClaimTemplates[0].spec.resources": "update-replace" }),
-    step("replace", "kubernetes:apps/v1:StatefulSet", "postgres-statefulset", { "spec.volumeClaimTemplates[0].spec.resources": "update-replace" }),
+    step("create-replacement", "kubernetes:apps/v1:StatefulSet", "postgres-statefulset", {
+        "spec.volumeClaimTemplates[0].spec.resources": "update-replace",
+    }),
+    step("replace", "kubernetes:apps/v1:StatefulSet", "postgres-statefulset", {
+        "spec.volumeClaimTemplates[0].spec.resources": "update-replace",
+    }),
     step("delete-replaced", "kubernetes:apps/v1:StatefulSet", "postgres-statefulset"),
     step("create", "kubernetes:networking.k8s.io/v1:NetworkPolicy", "platform-lockdown"),
     {
@@ -47,7 +59,13 @@ describe("preview review", () => {
         expect(summary.highRisk[0]).toMatchObject({ replacedBecause: ["spec.volumeClaimTemplates[0].spec.resources"] });
         expect(summary.changes[1].fields).toEqual(["spec.template.metadata.annotations.mcp.platform/secrets-checksum"]);
         expect(summary.counts).toEqual({ same: 40, update: 2, replace: 1, create: 1 });
-        expect(summary.policy.advisory).toEqual([{ policy: "mcp-platform/surge-only-rollouts", resource: "gateway-deployment", message: "gateway-deployment: consider strategy.rollingUpdate.maxUnavailable: 0" }]);
+        expect(summary.policy.advisory).toEqual([
+            {
+                policy: "mcp-platform/surge-only-rollouts",
+                resource: "gateway-deployment",
+                message: "gateway-deployment: consider strategy.rollingUpdate.maxUnavailable: 0",
+            },
+        ]);
     });
 
     it("puts high-risk changes at the top of the comment and never prints values", () => {
@@ -61,18 +79,23 @@ describe("preview review", () => {
     });
 
     it("treats deleting a volume claim as high risk and a plain update as not", () => {
-        const summary = summarizeEvents([step("delete", "kubernetes:core/v1:PersistentVolumeClaim", "backups-volume"), step("update", "kubernetes:core/v1:ConfigMap", "router-config", { data: "update" })]);
+        const summary = summarizeEvents([
+            step("delete", "kubernetes:core/v1:PersistentVolumeClaim", "backups-volume"),
+            step("update", "kubernetes:core/v1:ConfigMap", "router-config", { data: "update" }),
+        ]);
         expect(summary.highRisk.map((c) => c.name)).toEqual(["backups-volume"]);
     });
 
     it("reports mandatory violations separately and says when nothing changes", () => {
-        const violation: EngineEvent = { policyEvent: { message: "x", policyName: "pinned-images", policyPackName: "mcp-platform", enforcementLevel: "mandatory" } };
+        const violation: EngineEvent = {
+            policyEvent: { message: "x", policyName: "pinned-images", policyPackName: "mcp-platform", enforcementLevel: "mandatory" },
+        };
         expect(summarizeEvents([violation]).policy.mandatory).toHaveLength(1);
         expect(reviewMarkdown("staging", summarizeEvents([]))).toContain("**No changes.**");
     });
 
     it("parses a JSON-lines event log", () => {
-        expect(parseEventLog(EVENTS.map((e) => JSON.stringify(e)).join("\n") + "\n")).toEqual(EVENTS);
+        expect(parseEventLog(`${EVENTS.map((e) => JSON.stringify(e)).join("\n")}\n`)).toEqual(EVENTS);
     });
 });
 
@@ -123,10 +146,22 @@ describe("drift report", () => {
         const report = driftReport(events);
         const byName = Object.fromEntries(report.map((r) => [r.name, r]));
         expect(Object.keys(byName).sort()).toEqual(["gateway-service", "mcp-filesystem-netpol", "router-config", "router-deployment"]);
-        expect(byName["router-deployment"]).toEqual({ type: "kubernetes:apps/v1:Deployment", name: "router-deployment", kind: "changed", fields: [{ field: "spec.replicas", declared: 1, live: 5 }] });
-        expect(byName["gateway-service"].fields).toEqual([{ field: 'metadata.labels["app.kubernetes.io/component"]', declared: "gateway", live: "edited" }]);
+        expect(byName["router-deployment"]).toEqual({
+            type: "kubernetes:apps/v1:Deployment",
+            name: "router-deployment",
+            kind: "changed",
+            fields: [{ field: "spec.replicas", declared: 1, live: 5 }],
+        });
+        expect(byName["gateway-service"].fields).toEqual([
+            { field: 'metadata.labels["app.kubernetes.io/component"]', declared: "gateway", live: "edited" },
+        ]);
         expect(byName["mcp-filesystem-netpol"].fields).toEqual([{ field: "spec.ingress", declared: expect.any(Array), live: undefined }]);
-        expect(byName["router-config"]).toEqual({ type: "kubernetes:core/v1:ConfigMap", name: "router-config", kind: "deleted", fields: [] });
+        expect(byName["router-config"]).toEqual({
+            type: "kubernetes:core/v1:ConfigMap",
+            name: "router-config",
+            kind: "deleted",
+            fields: [],
+        });
     });
 
     it("renders one line per field and one per deleted object", () => {
@@ -137,7 +172,13 @@ describe("drift report", () => {
     });
 
     it("splits property paths with quoted keys and indexes", () => {
-        expect(propertyPath('spec.template.metadata.labels["app.kubernetes.io/name"]')).toEqual(["spec", "template", "metadata", "labels", "app.kubernetes.io/name"]);
+        expect(propertyPath('spec.template.metadata.labels["app.kubernetes.io/name"]')).toEqual([
+            "spec",
+            "template",
+            "metadata",
+            "labels",
+            "app.kubernetes.io/name",
+        ]);
         expect(propertyPath("spec.ports[0].port")).toEqual(["spec", "ports", 0, "port"]);
     });
 });

@@ -1,9 +1,9 @@
-import { readFileSync } from "fs";
-import { join } from "path";
-import { Command } from "commander";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import type { Command } from "commander";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALERT_RULES } from "../../components/alertRules";
-import { CommandModule, COMMANDS, defineCommand } from "../../ops/cli";
+import { type CommandModule, COMMANDS, defineCommand } from "../../ops/cli";
 import { CommandContext } from "../../ops/commandLine/context";
 import { RUNBOOKS } from "../../runbooks/registry";
 import { renderRunbookBook } from "../../runbooks/render";
@@ -16,7 +16,8 @@ beforeAll(async () => {
 });
 
 function cliCommands(command?: Command, prefix = ""): string[] {
-    const children = command?.commands ?? Object.keys(COMMANDS).map((name) => defineCommand(name, modules[name], new CommandContext(REPO_ROOT)));
+    const children =
+        command?.commands ?? Object.keys(COMMANDS).map((name) => defineCommand(name, modules[name], new CommandContext(REPO_ROOT)));
     return children.flatMap((c) => {
         const path = `${prefix}${c.name()}`;
         return [path, ...cliCommands(c, `${path} `)];
@@ -31,7 +32,10 @@ describe("the runbook book", () => {
     it("links every alert to a runbook entry that exists in the document", () => {
         const book = renderRunbookBook();
         for (const alert of ALERT_RULES) {
-            expect(RUNBOOKS.map((r) => r.id), alert.alert).toContain(alert.runbook);
+            expect(
+                RUNBOOKS.map((r) => r.id),
+                alert.alert,
+            ).toContain(alert.runbook);
             expect(book, alert.alert).toContain(`<a id="${alert.runbook}"></a>`);
         }
     });
@@ -50,11 +54,19 @@ describe("the runbook book", () => {
 
     it("only presents mcp-ops commands that the CLI really has as available", () => {
         const available = new Set(cliCommands());
-        const offered = RUNBOOKS.flatMap((r) => r.steps.filter((s) => !s.planned && s.run?.includes("mcp-ops ")).map((s) => ({ id: r.id, run: s.run! })));
+        const offered = RUNBOOKS.flatMap((r) =>
+            r.steps.filter((s) => !s.planned && s.run?.includes("mcp-ops ")).map((s) => ({ id: r.id, run: s.run! })),
+        );
         expect(offered.length).toBeGreaterThan(10);
         for (const { id, run } of offered) {
-            for (const invocation of run.split(/&&|\|\|/).map((part) => part.trim()).filter((part) => part.startsWith("mcp-ops "))) {
-                const words = invocation.split(/\s+/).slice(1).filter((w) => !w.startsWith("-") && !w.startsWith("<"));
+            for (const invocation of run
+                .split(/&&|\|\|/)
+                .map((part) => part.trim())
+                .filter((part) => part.startsWith("mcp-ops "))) {
+                const words = invocation
+                    .split(/\s+/)
+                    .slice(1)
+                    .filter((w) => !w.startsWith("-") && !w.startsWith("<"));
                 const path = available.has(`${words[0]} ${words[1]}`) ? `${words[0]} ${words[1]}` : words[0];
                 expect(available.has(path), `${id}: ${invocation}`).toBe(true);
             }
@@ -66,7 +78,10 @@ describe("the runbook book", () => {
         for (const r of RUNBOOKS) {
             for (const s of r.steps.filter((x) => x.planned)) {
                 const [verb, sub] = s.run!.split(/\s+/).slice(1);
-                expect(available.has(verb) && (available.has(`${verb} ${sub}`) || !cliCommands().some((c) => c.startsWith(`${verb} `))), `${r.id}: ${s.run}`).toBe(false);
+                expect(
+                    available.has(verb) && (available.has(`${verb} ${sub}`) || !cliCommands().some((c) => c.startsWith(`${verb} `))),
+                    `${r.id}: ${s.run}`,
+                ).toBe(false);
             }
         }
     });

@@ -1,6 +1,6 @@
-import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "fs";
-import { tmpdir } from "os";
-import { join } from "path";
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { parse } from "yaml";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { missingProviderSettings } from "../../platform/program";
@@ -30,7 +30,9 @@ describe("the stack file as ops commands write it", () => {
         const before = text();
         const services = parse(before).config["mcp:services"];
         writeStackConfigValues("local", dir, { services: { ...services, router: { ...services.router, replicas: 3 } } });
-        const changed = text().split("\n").filter((line, i) => line !== before.split("\n")[i]);
+        const changed = text()
+            .split("\n")
+            .filter((line, i) => line !== before.split("\n")[i]);
         expect(changed).toEqual(["      replicas: 3"]);
         expect(text()).toContain("# The embedded default");
     });
@@ -60,7 +62,9 @@ describe("Kubernetes provider settings the program relies on", () => {
 
     it("are refused when missing, with the key, the reason and the fix", () => {
         expect(missingProviderSettings({ "kubernetes:enableSecretMutable": "true" })).toEqual([
-            "kubernetes:enableConfigMapMutable must be true: otherwise a tuning change would replace the service's ConfigMap and its Deployment (every pod at once) instead of rolling it; set it with: pulumi config set kubernetes:enableConfigMapMutable true",
+            "kubernetes:enableConfigMapMutable must be true: otherwise a tuning change would replace the service's ConfigMap and its " +
+                "Deployment (every pod at once) instead of rolling it; set it with: pulumi config set kubernetes:enableConfigMapMutable " +
+                "true",
         ]);
     });
 });

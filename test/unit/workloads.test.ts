@@ -23,7 +23,10 @@ describe.each(STACKS)("workloads of the %s stack", (stack) => {
                     capabilities: { drop: ["ALL"] },
                 });
             }
-            expect((spec.volumes ?? []).filter((v: any) => v.hostPath), workload).toEqual([]);
+            expect(
+                (spec.volumes ?? []).filter((v: any) => v.hostPath),
+                workload,
+            ).toEqual([]);
         }
     });
 
@@ -71,7 +74,9 @@ describe.each(STACKS)("workloads of the %s stack", (stack) => {
         const d = await deploy(stackConfig(stack));
         const minimumReplicas = (name: string) => {
             const hpa = d.ofType(K8S.hpa).find((h) => h.inputs.spec.scaleTargetRef.name === name);
-            return hpa ? hpa.inputs.spec.minReplicas : d.ofType(K8S.deployment).find((r) => r.inputs.metadata.name === name)!.inputs.spec.replicas;
+            return hpa
+                ? hpa.inputs.spec.minReplicas
+                : d.ofType(K8S.deployment).find((r) => r.inputs.metadata.name === name)!.inputs.spec.replicas;
         };
         const expected = d
             .ofType(K8S.deployment)
@@ -105,7 +110,9 @@ describe("services", () => {
 
     it("mounts the gateway certificate into the gateway only", async () => {
         const d = await deploy(stackConfig("local"));
-        const tlsVolumes = d.ofType(K8S.deployment).filter((r) => r.inputs.spec.template.spec.volumes.some((v: any) => v.secret?.secretName === "gateway-tls"));
+        const tlsVolumes = d
+            .ofType(K8S.deployment)
+            .filter((r) => r.inputs.spec.template.spec.volumes.some((v: any) => v.secret?.secretName === "gateway-tls"));
         expect(tlsVolumes.map((r) => r.name)).toEqual(["gateway-deployment"]);
     });
 
@@ -118,14 +125,22 @@ describe("services", () => {
 
         const after = await deploy(stackConfig("staging"));
         expect(after.named(K8S.deployment, "gateway-deployment").inputs.spec.replicas).toBeUndefined();
-        expect(after.ofType(K8S.hpa).map((h) => h.name).sort()).toEqual(["gateway-hpa", "router-hpa"]);
+        expect(
+            after
+                .ofType(K8S.hpa)
+                .map((h) => h.name)
+                .sort(),
+        ).toEqual(["gateway-hpa", "router-hpa"]);
     });
 
     it("gives the stores persistent volumes and passes their password by reference only", async () => {
         const d = await deploy(stackConfig("local"));
         for (const name of ["redis-statefulset", "postgres-statefulset"]) {
             const sts = d.named(K8S.statefulSet, name);
-            expect(sts.inputs.spec.volumeClaimTemplates[0].spec).toMatchObject({ accessModes: ["ReadWriteOnce"], resources: { requests: { storage: "1Gi" } } });
+            expect(sts.inputs.spec.volumeClaimTemplates[0].spec).toMatchObject({
+                accessModes: ["ReadWriteOnce"],
+                resources: { requests: { storage: "1Gi" } },
+            });
             const env = sts.inputs.spec.template.spec.containers[0].env;
             const passwordVars = env.filter((e: any) => /PASSWORD|AUTH/.test(e.name));
             expect(passwordVars.length).toBeGreaterThan(0);
@@ -134,11 +149,19 @@ describe("services", () => {
     });
 
     it("declares no store workload for an external store", async () => {
-        const config = editedConfig("staging", (r) => (r.redis = { mode: "external", external: { host: "redis.example.internal", port: 6380 } }));
+        const config = editedConfig(
+            "staging",
+            (r) => (r.redis = { mode: "external", external: { host: "redis.example.internal", port: 6380 } }),
+        );
         const d = await deploy(config, { redisPassword: pulumi.output("external-password") });
         expect(d.ofType(K8S.statefulSet).map((r) => r.name)).toEqual(["postgres-statefulset"]);
         const gatewayEnv = d.named(K8S.deployment, "gateway-deployment").inputs.spec.template.spec.containers[0].env;
-        expect(gatewayEnv).toEqual(expect.arrayContaining([{ name: "REDIS_HOST", value: "redis.example.internal" }, { name: "REDIS_PORT", value: "6380" }]));
+        expect(gatewayEnv).toEqual(
+            expect.arrayContaining([
+                { name: "REDIS_HOST", value: "redis.example.internal" },
+                { name: "REDIS_PORT", value: "6380" },
+            ]),
+        );
         expect(d.ofType("mcp:secrets:ExternalSecret").map((r) => r.name)).toEqual(["redis-password"]);
     });
 });

@@ -17,8 +17,13 @@ describe("NamespaceBaseline", () => {
     });
 
     it("adds the lockdown policy only while locked down, admitting trusted pods and CIDRs", async () => {
-        const d = await declareComponent(() => new NamespaceBaseline("platform", { namespace: "ns", lockdown: true, trustedCidrs: ["10.1.0.0/16"] }));
+        const d = await declareComponent(
+            () => new NamespaceBaseline("platform", { namespace: "ns", lockdown: true, trustedCidrs: ["10.1.0.0/16"] }),
+        );
         const lockdown = d.ofType(K8S.networkPolicy).find((p) => p.inputs.metadata.name === LOCKDOWN_POLICY);
-        expect(lockdown?.inputs.spec.ingress[0].from).toEqual([{ podSelector: { matchLabels: { "mcp.platform/trusted": "true" } } }, { ipBlock: { cidr: "10.1.0.0/16" } }]);
+        expect(lockdown?.inputs.spec.ingress[0].from).toEqual([
+            { podSelector: { matchLabels: { "mcp.platform/trusted": "true" } } },
+            { ipBlock: { cidr: "10.1.0.0/16" } },
+        ]);
     });
 });

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ANNOTATIONS } from "../../../components/labels";
-import { McpService, McpServiceArgs } from "../../../components/mcpService";
+import { McpService, type McpServiceArgs } from "../../../components/mcpService";
 import { declareComponent, noTraffic, secretRef } from "../../support/component";
 import { K8S } from "../../support/platform";
 
@@ -29,8 +29,15 @@ describe("McpService", () => {
         const autoscaling = { minReplicas: 2, maxReplicas: 5, targetCpuUtilization: 70, scaleDownStabilizationSeconds: 300 };
         const d = await declareComponent(() => new McpService("memory", { ...args, replicas: 4, autoscaling }));
         expect(d.one(K8S.deployment).inputs.spec.replicas).toBeUndefined();
-        expect(d.one(K8S.hpa).inputs.spec).toMatchObject({ minReplicas: 2, maxReplicas: 5, behavior: { scaleDown: { stabilizationWindowSeconds: 300 } } });
-        expect(d.one(K8S.pdb).inputs.spec).toMatchObject({ maxUnavailable: 1, selector: { matchLabels: { "app.kubernetes.io/name": "memory" } } });
+        expect(d.one(K8S.hpa).inputs.spec).toMatchObject({
+            minReplicas: 2,
+            maxReplicas: 5,
+            behavior: { scaleDown: { stabilizationWindowSeconds: 300 } },
+        });
+        expect(d.one(K8S.pdb).inputs.spec).toMatchObject({
+            maxUnavailable: 1,
+            selector: { matchLabels: { "app.kubernetes.io/name": "memory" } },
+        });
     });
 
     it("passes secrets by reference, and rolls its pods when a secret's checksum changes", async () => {
@@ -40,7 +47,9 @@ describe("McpService", () => {
             return d.one(K8S.deployment).inputs.spec.template;
         };
         const [before, after] = [await template("epoch-0"), await template("epoch-1")];
-        expect(before.spec.containers[0].env).toEqual([{ name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "api-token", key: "value" } } }]);
+        expect(before.spec.containers[0].env).toEqual([
+            { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "api-token", key: "value" } } },
+        ]);
         expect(before.metadata.annotations[ANNOTATIONS.restartEpoch]).toBe("3");
         expect(before.metadata.annotations[ANNOTATIONS.secretsChecksum]).not.toBe(after.metadata.annotations[ANNOTATIONS.secretsChecksum]);
         expect(before.metadata.annotations[ANNOTATIONS.configChecksum]).toBe(after.metadata.annotations[ANNOTATIONS.configChecksum]);

@@ -25,17 +25,25 @@ describe("GatewayCertificate", () => {
     it("uses ACME with the configured account and solver for production", async () => {
         const config = tlsSchema.parse({ issuer: "acme", dnsNames: ["mcp.example.com"], acme: { email: "ops@example.com" } });
         const d = await declareComponent(() => new GatewayCertificate("gateway-tls", { namespace: "ns", config }));
-        expect(d.one(CERT_MANAGER("Issuer")).inputs.spec.acme).toMatchObject({ email: "ops@example.com", solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }] });
+        expect(d.one(CERT_MANAGER("Issuer")).inputs.spec.acme).toMatchObject({
+            email: "ops@example.com",
+            solvers: [{ http01: { ingress: { ingressClassName: "nginx" } } }],
+        });
     });
 });
 
 describe("Alerts", () => {
     it("declares every rule with its runbook link, and a ServiceMonitor only for services that serve metrics", async () => {
         const scrapeTargets = [{ name: "gateway", metricsPort: 9090 }, { name: "router" }];
-        const d = await declareComponent(() => new Alerts("alerts", { namespace: "ns", runbookBaseUrl: "https://docs.example/runbook.md", scrapeTargets }));
+        const d = await declareComponent(
+            () => new Alerts("alerts", { namespace: "ns", runbookBaseUrl: "https://docs.example/runbook.md", scrapeTargets }),
+        );
         const rules = d.one(MONITORING("PrometheusRule")).inputs.spec.groups.flatMap((g: { rules: unknown[] }) => g.rules);
         expect(rules.map((r: { alert: string }) => r.alert)).toEqual(ALERT_RULES.map((r) => r.alert));
         for (const rule of rules) expect(rule.annotations.runbook_url).toMatch(/^https:\/\/docs\.example\/runbook\.md#[a-z-]+$/);
-        expect(d.one(MONITORING("ServiceMonitor")).inputs).toMatchObject({ metadata: { name: "gateway" }, spec: { endpoints: [{ port: "metrics", path: "/metrics" }] } });
+        expect(d.one(MONITORING("ServiceMonitor")).inputs).toMatchObject({
+            metadata: { name: "gateway" },
+            spec: { endpoints: [{ port: "metrics", path: "/metrics" }] },
+        });
     });
 });

@@ -36,7 +36,9 @@ describe("RotatedSecret", () => {
 
 describe("ExternalSecret", () => {
     it("stores the given credential as a secret under the same name and key as a generated one", async () => {
-        const d = await declareComponent(() => new ExternalSecret("postgres-password", { namespace: "ns", value: pulumi.output("from-config"), rotationEpoch: 0 }));
+        const d = await declareComponent(
+            () => new ExternalSecret("postgres-password", { namespace: "ns", value: pulumi.output("from-config"), rotationEpoch: 0 }),
+        );
         expect(d.one(K8S.secret).inputs).toMatchObject({
             metadata: { name: "postgres-password", labels: { "mcp.platform/secret": "postgres-password" } },
             stringData: secretStringData("from-config"),

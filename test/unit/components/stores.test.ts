@@ -1,4 +1,4 @@
-import * as pulumi from "@pulumi/pulumi";
+import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { Postgres } from "../../../components/postgres";
 import { Redis } from "../../../components/redis";
@@ -11,14 +11,24 @@ const resolve = <T>(output: pulumi.Output<T>) => new Promise<T>((r) => output.ap
 describe("Redis", () => {
     it("runs in the cluster with a required password that never appears in its spec", async () => {
         let redis!: Redis;
-        const d = await declareComponent(() => (redis = new Redis("redis", { namespace: "ns", config: redisSchema.parse({}), password: secretRef("redis-password"), traffic: noTraffic })));
+        const d = await declareComponent(
+            () =>
+                (redis = new Redis("redis", {
+                    namespace: "ns",
+                    config: redisSchema.parse({}),
+                    password: secretRef("redis-password"),
+                    traffic: noTraffic,
+                })),
+        );
         const container = d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0];
         expect(container.args.slice(0, 2)).toEqual(["--requirepass", "$(REDIS_PASSWORD)"]);
         expect(container.env.map((e: { name: string; valueFrom: unknown }) => [e.name, e.valueFrom])).toEqual([
             ["REDIS_PASSWORD", { secretKeyRef: { name: "redis-password", key: "value" } }],
             ["REDISCLI_AUTH", { secretKeyRef: { name: "redis-password", key: "value" } }],
         ]);
-        expect(d.one(K8S.statefulSet).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(redisSchema.parse({}).storage);
+        expect(d.one(K8S.statefulSet).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(
+            redisSchema.parse({}).storage,
+        );
         expect(await resolve(redis.host)).toBe("redis.ns.svc.cluster.local");
         expect(redis.port).toBe(6379);
     });
@@ -26,7 +36,9 @@ describe("Redis", () => {
     it("declares nothing in the cluster for an external store, and points consumers at it", async () => {
         let redis!: Redis;
         const config = redisSchema.parse({ mode: "external", external: { host: "cache.example.com", port: 6380, tls: true } });
-        const d = await declareComponent(() => (redis = new Redis("redis", { namespace: "ns", config, password: secretRef("redis-password"), traffic: noTraffic })));
+        const d = await declareComponent(
+            () => (redis = new Redis("redis", { namespace: "ns", config, password: secretRef("redis-password"), traffic: noTraffic })),
+        );
         expect(d.resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
         expect([await resolve(redis.host), redis.port]).toEqual(["cache.example.com", 6380]);
     });
@@ -35,10 +47,15 @@ describe("Redis", () => {
 describe("Postgres", () => {
     it("keeps its data in a subdirectory of its volume and checks readiness with pg_isready", async () => {
         const config = postgresSchema.parse({});
-        const d = await declareComponent(() => new Postgres("postgres", { namespace: "ns", config, password: secretRef("postgres-password"), traffic: noTraffic }));
+        const d = await declareComponent(
+            () => new Postgres("postgres", { namespace: "ns", config, password: secretRef("postgres-password"), traffic: noTraffic }),
+        );
         const container = d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0];
         expect(container.env).toContainEqual({ name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" });
-        expect(container.env).toContainEqual({ name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: "postgres-password", key: "value" } } });
+        expect(container.env).toContainEqual({
+            name: "POSTGRES_PASSWORD",
+            valueFrom: { secretKeyRef: { name: "postgres-password", key: "value" } },
+        });
         expect(container.readinessProbe.exec.command).toEqual(["pg_isready", "-h", "127.0.0.1", "-U", config.user, "-d", config.database]);
         expect(d.one(K8S.service).inputs.spec.ports[0].port).toBe(5432);
     });
