@@ -5,7 +5,7 @@ import { checksum } from "./checksum";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import type { SecretRef } from "./secretRef";
-import type { TrafficRules } from "./traffic";
+import { type TrafficRules, workloadNetworkPolicy } from "./traffic";
 
 export interface Autoscaling {
     minReplicas: number;
@@ -228,19 +228,7 @@ export class McpService extends pulumi.ComponentResource {
             );
         }
 
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-netpol`,
-            {
-                metadata,
-                spec: {
-                    podSelector: { matchLabels: selector },
-                    policyTypes: ["Ingress", "Egress"],
-                    ingress: args.traffic.ingress,
-                    egress: args.traffic.egress,
-                },
-            },
-            { parent: this },
-        );
+        workloadNetworkPolicy(name, metadata, selector, args.traffic, this);
 
         this.deploymentName = deployment.metadata.name;
         this.serviceName = service.metadata.name;

@@ -4,7 +4,7 @@ import type { Resources } from "../config/schema";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpMount, tmpVolume } from "./podSecurity";
 import type { SecretRef } from "./secretRef";
-import type { TrafficRules } from "./traffic";
+import { type TrafficRules, workloadNetworkPolicy } from "./traffic";
 
 /** What differs between the stores; everything else about running one is shared. */
 export interface StatefulStoreSpec {
@@ -107,19 +107,7 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, spec
         { parent },
     );
 
-    new k8s.networking.v1.NetworkPolicy(
-        `${name}-netpol`,
-        {
-            metadata,
-            spec: {
-                podSelector: { matchLabels: selector },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: spec.traffic.ingress,
-                egress: spec.traffic.egress,
-            },
-        },
-        { parent },
-    );
+    workloadNetworkPolicy(name, metadata, selector, spec.traffic, parent);
 
     return pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
 }

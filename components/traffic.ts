@@ -1,4 +1,5 @@
-import type * as k8s from "@pulumi/kubernetes";
+import * as k8s from "@pulumi/kubernetes";
+import type * as pulumi from "@pulumi/pulumi";
 import { type PlatformConfig, STORES, type StoreName } from "../config/schema";
 import { selectorLabels } from "./labels";
 
@@ -73,4 +74,27 @@ function egressTo(config: PlatformConfig, callee: string): EgressRule {
         return { to: [podsOf(callee)], ports: tcp(STORE_PORTS[callee]) };
     }
     return { to: [podsOf(callee)], ports: tcp(config.services[callee].port) };
+}
+
+/** A workload's own NetworkPolicy: exactly its traffic rules, for its pods (the namespace baseline denies the rest). */
+export function workloadNetworkPolicy(
+    name: string,
+    metadata: k8s.types.input.meta.v1.ObjectMeta,
+    selector: Record<string, string>,
+    traffic: TrafficRules,
+    parent: pulumi.Resource,
+): k8s.networking.v1.NetworkPolicy {
+    return new k8s.networking.v1.NetworkPolicy(
+        `${name}-netpol`,
+        {
+            metadata,
+            spec: {
+                podSelector: { matchLabels: selector },
+                policyTypes: ["Ingress", "Egress"],
+                ingress: traffic.ingress,
+                egress: traffic.egress,
+            },
+        },
+        { parent },
+    );
 }

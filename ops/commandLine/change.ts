@@ -10,7 +10,7 @@ import type { HistoryEntry } from "../stack/history";
 import { withChangeLock } from "../stack/changeLock";
 import { LockConflictError } from "../stack/locks";
 import type { CommandContext } from "./context";
-import { numberOption } from "./flags";
+import { numberOption, onOff } from "./flags";
 import { print, report } from "./output";
 
 /** The flags every desired-state command shares. */
@@ -58,6 +58,17 @@ export function changeCommand<O>(command: Command, ctx: CommandContext, planner:
             }
             print(Boolean(o.json), result, () => describeResult(result));
         });
+}
+
+/** A desired-state switch (`lockdown on|off`, `maintenance on|off`): its argument, and its plan for the state asked for. */
+export function switchCommand(command: Command, ctx: CommandContext, plan: (current: CurrentConfig, on: boolean) => Plan): Command {
+    return changeCommand(
+        command.argument("<state>", "on or off"),
+        ctx,
+        ([state]) =>
+            (current) =>
+                plan(current, onOff(state)),
+    );
 }
 
 function describeResult(result: RunResult): string {

@@ -1,19 +1,12 @@
 import type { Command } from "commander";
-import { changeCommand } from "../commandLine/change";
+import { switchCommand } from "../commandLine/change";
 import type { CommandContext } from "../commandLine/context";
-import { onOff } from "../commandLine/flags";
 import { planEdits } from "../plan/edit";
 import type { CurrentConfig, Plan } from "../plan/types";
 
 /** `mcp-ops lockdown on|off`: the emergency lockdown; only trusted sources reach any pod. No pod rolls. */
 export function define(command: Command, ctx: CommandContext): void {
-    changeCommand(
-        command.argument("<state>", "on or off"),
-        ctx,
-        ([state]) =>
-            (current) =>
-                planLockdown(current, onOff(state)),
-    );
+    switchCommand(command, ctx, planLockdown);
 }
 
 export function planLockdown(current: CurrentConfig, on: boolean): Plan {

@@ -1,20 +1,13 @@
 import type { Command } from "commander";
 import { isWriter } from "../../platform/tuning";
-import { changeCommand } from "../commandLine/change";
+import { switchCommand } from "../commandLine/change";
 import type { CommandContext } from "../commandLine/context";
-import { onOff } from "../commandLine/flags";
 import { planEdits } from "../plan/edit";
 import type { CurrentConfig, Plan } from "../plan/types";
 
 /** `mcp-ops maintenance on|off`: writers (services that call a store) scale to zero for a restore, and back. */
 export function define(command: Command, ctx: CommandContext): void {
-    changeCommand(
-        command.argument("<state>", "on or off"),
-        ctx,
-        ([state]) =>
-            (current) =>
-                planMaintenance(current, onOff(state)),
-    );
+    switchCommand(command, ctx, planMaintenance);
 }
 
 export function planMaintenance(current: CurrentConfig, on: boolean): Plan {
