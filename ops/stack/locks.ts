@@ -60,8 +60,19 @@ export function isStale(lock: LockFile): boolean {
     if (lock.hostname !== hostname()) return false;
     try {
         process.kill(lock.pid, 0);
-        return false;
     } catch (error) {
         return (error as NodeJS.ErrnoException).code === "ESRCH";
+    }
+    return isZombie(lock.pid);
+}
+
+/** A killed process whose parent has not collected it yet still answers signal 0, but runs no more (Linux). */
+function isZombie(pid: number): boolean {
+    try {
+        // /proc/<pid>/stat: "pid (command) state …"; the command may itself contain ") ".
+        const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+        return stat.slice(stat.lastIndexOf(")") + 2).startsWith("Z");
+    } catch {
+        return false;
     }
 }
