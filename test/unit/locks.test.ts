@@ -3,7 +3,13 @@ import { hostname } from "node:os";
 import { describe, expect, it } from "vitest";
 import { isStale } from "../../ops/stack/locks";
 
-const lockOf = (pid: number, host = hostname()) => ({ path: "lock.json", pid, username: "alice", hostname: host, timestamp: "2026-11-21T10:00:00Z" });
+const lockOf = (pid: number, host = hostname()) => ({
+    path: "lock.json",
+    pid,
+    username: "alice",
+    hostname: host,
+    timestamp: "2026-11-21T10:00:00Z",
+});
 
 describe("a stale engine lock", () => {
     it("is one whose process is gone, or killed and not yet collected by its parent (a zombie)", async () => {
