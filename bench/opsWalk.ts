@@ -39,8 +39,10 @@ async function main(): Promise<void> {
             const { result } = JSON.parse(readFileSync(join(coverage, name), "utf8")) as V8Coverage;
             for (const script of result) {
                 if (!script.url.startsWith("file://")) continue;
-                const file = relative(REPO_ROOT, fileURLToPath(script.url));
-                if (file.startsWith("..") || file.includes("node_modules")) continue;
+                const path = relative(REPO_ROOT, fileURLToPath(script.url));
+                if (path.startsWith("..") || path.includes("node_modules")) continue;
+                // The compiled CLI runs dist/<source>.js: count it as its source file.
+                const file = path.startsWith("dist/") ? path.slice("dist/".length).replace(/\.js$/, ".ts") : path;
                 files.add(file);
                 // A function may be listed once per compiled copy; its largest count is its call count.
                 for (const counted of Object.keys(COUNTED)) {
