@@ -17,8 +17,7 @@ export interface BackupSource {
 }
 
 export type BackupDestination =
-    | { kind: "volume"; size: string }
-    | { kind: "s3"; bucketName: pulumi.Input<string>; roleArn: pulumi.Input<string>; region: string };
+    { kind: "volume"; size: string } | { kind: "s3"; bucketName: pulumi.Input<string>; roleArn: pulumi.Input<string>; region: string };
 
 export interface BackupsArgs {
     namespace: pulumi.Input<string>;

@@ -2,11 +2,11 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { UnavailableError } from "../errors";
 /** The client library (an ES module): its types here, the library itself loaded on demand by loadKubeClient. */
-export type KubeClient = typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" }});
-export type KubeConfig = import("@kubernetes/client-node", { with: { "resolution-mode": "import" }}).KubeConfig;
-export type V1Pod = import("@kubernetes/client-node", { with: { "resolution-mode": "import" }}).V1Pod;
-export type V1Node = import("@kubernetes/client-node", { with: { "resolution-mode": "import" }}).V1Node;
-export type V1LabelSelector = import("@kubernetes/client-node", { with: { "resolution-mode": "import" }}).V1LabelSelector;
+export type KubeClient = typeof import("@kubernetes/client-node", { with: { "resolution-mode": "import" } });
+export type KubeConfig = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).KubeConfig;
+export type V1Pod = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).V1Pod;
+export type V1Node = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).V1Node;
+export type V1LabelSelector = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).V1LabelSelector;
 
 /** The Kubernetes client library, loaded on demand (it is an ES module; ops commands start without it). */
 export function loadKubeClient(): Promise<KubeClient> {
