@@ -1,6 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import type * as pulumi from "@pulumi/pulumi";
 import { type PlatformConfig, STORES, type StoreName } from "../config/schema";
+import { mcpServers } from "../config/probeTargets";
 import { selectorLabels } from "./labels";
 
 type IngressRule = k8s.types.input.networking.v1.NetworkPolicyIngressRule;
@@ -17,6 +18,14 @@ export const STORE_PORTS: Record<StoreName, number> = { redis: 6379, postgres: 5
 
 /** Name of the backup jobs' pods, as selected by the stores' policies. */
 export const BACKUP_WORKLOAD = "backup";
+
+/** Name of the prober's pods, which the MCP servers admit. */
+export const PROBER_WORKLOAD = "mcp-prober";
+/** Port of the prober's /metrics. */
+export const PROBER_METRICS_PORT = 9102;
+
+/** Whether the platform runs the prober: with monitoring on and at least one MCP server to check. */
+export const runsProber = (config: PlatformConfig) => config.monitoring.enabled && mcpServers(config).length > 0;
 
 const podsOf = (name: string): Peer => ({ podSelector: { matchLabels: selectorLabels(name) } });
 const namespaceNamed = (name: string): Peer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
@@ -45,6 +54,9 @@ export function serviceTraffic(config: PlatformConfig, name: string): TrafficRul
     if (config.monitoring.enabled && service.metricsPort !== undefined) {
         ingress.push({ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(service.metricsPort) });
     }
+    // REST health and MCP are served on the service's port.
+    if (runsProber(config) && mcpServers(config).includes(name))
+        ingress.push({ from: [podsOf(PROBER_WORKLOAD)], ports: tcp(service.port) });
     const egress = service.calls.map((callee) => egressTo(config, callee));
     return { ingress: config.security.lockdown ? [] : ingress, egress };
 }
@@ -55,6 +67,13 @@ export function storeTraffic(config: PlatformConfig, store: StoreName): TrafficR
     if (config.backups.enabled) from.push(podsOf(BACKUP_WORKLOAD));
     const ingress = from.length > 0 ? [{ from, ports: tcp(STORE_PORTS[store]) }] : [];
     return { ingress: config.security.lockdown ? [] : ingress, egress: [] };
+}
+
+/** The prober reaches each MCP server's port and nothing else; Prometheus reaches its metrics. */
+export function proberTraffic(config: PlatformConfig): TrafficRules {
+    const ingress = [{ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(PROBER_METRICS_PORT) }];
+    const egress = mcpServers(config).map((name) => egressTo(config, name));
+    return { ingress: config.security.lockdown ? [] : ingress, egress };
 }
 
 /** Backup jobs reach the stores and, for S3, HTTPS endpoints. */

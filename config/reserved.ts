@@ -11,6 +11,7 @@ export const RESERVED_SERVICE_NAMES: Record<string, string> = {
     "default-deny": "the namespace's default-deny NetworkPolicy",
     "allow-dns-egress": "the namespace's DNS egress NetworkPolicy",
     "emergency-lockdown": "the emergency lockdown NetworkPolicy",
+    "mcp-prober": "the prober (its Deployment, Service, ServiceMonitor, ServiceAccount and NetworkPolicy)",
 };
 
 export const RESERVED_SECRET_NAMES: Record<string, string> = {

@@ -66,6 +66,9 @@ const tuningSchema = z.strictObject({
     extra: z.record(z.string().regex(/^[-._a-zA-Z0-9]+$/, { error: "must be a ConfigMap key" }), z.string()).default({}),
 });
 
+const sha256 = z.string().regex(/^sha256:[0-9a-f]{64}$/, { error: "must be sha256:<64 hex digits>, as mcp-ops tools lock writes it" });
+const toolFingerprint = z.strictObject({ inputSchema: sha256, description: sha256 });
+
 export const serviceSchema = z.strictObject({
     /** Container image, pinned by tag or digest. */
     image: imageRef,
@@ -100,8 +103,15 @@ export const serviceSchema = z.strictObject({
     env: z.record(envName, z.string()).default({}),
     /** Environment variables taken from rotated secrets: ENV_NAME -> secret name. */
     secretEnv: z.record(envName, z.string()).default({}),
-    /** MCP tools the server must expose (checked by `mcp-ops health`). */
+    /** MCP tools the server must expose (checked by `mcp-ops health` and the prober). */
     tools: z.array(z.string().min(1)).default([]),
+    /**
+     * The tool catalog as reviewed (`mcp-ops tools lock`): each tool's hashes of its input schema and
+     * description. The prober and `mcp-ops health` report tools missing, added or changed against it.
+     */
+    toolLock: z.record(z.string().min(1), toolFingerprint).optional(),
+    /** A secret (in mcp:secrets) holding the bearer token the prober presents: tool lists may differ by caller. */
+    probeTokenSecret: z.string().min(1).optional(),
     /** Services and stores ("redis", "postgres") this service may call. */
     calls: z.array(z.string()).default([]),
     /** Connection tuning written into the service's ConfigMap. */
@@ -275,6 +285,10 @@ export const monitoringSchema = z.strictObject({
     prometheusNamespace: dnsLabel.default("monitoring"),
     /** Base of the runbook links in alert annotations. */
     runbookBaseUrl: z.string().min(1).default("docs/runbook.md"),
+    /** The prober's image (this project's mcp-ops, pinned); it runs `mcp-ops health --serve` on the MCP servers. */
+    proberImage: imageRef.default("mcpplatform/mcp-ops:0.1.0"),
+    /** Seconds between the prober's rounds of checks. */
+    probeIntervalSeconds: z.int().min(5).max(3600).default(30),
 });
 
 /** Upper bounds ops commands refuse to exceed. */
@@ -312,6 +326,7 @@ export type TlsConfig = z.infer<typeof tlsSchema>;
 export type SecretConfig = z.infer<typeof secretSchema>;
 export type SecurityConfig = z.infer<typeof securitySchema>;
 export type MonitoringConfig = z.infer<typeof monitoringSchema>;
+export type ToolFingerprint = z.infer<typeof toolFingerprint>;
 export type Resources = z.infer<typeof resourcesSchema>;
 
 /** The stores a service may name in `calls`. */

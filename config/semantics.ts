@@ -113,6 +113,10 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
                 report(`${at}.secretEnv.${envName}`, `is also set in env; keep it in one of env or secretEnv`);
             }
         }
+        const probeToken = text(service.probeTokenSecret);
+        if (probeToken !== undefined && !secretNames.includes(probeToken)) {
+            report(`${at}.probeTokenSecret`, `names secret "${probeToken}", which is not declared; add it under mcp:secrets`);
+        }
         const tools = list(service.tools).filter((t): t is string => typeof t === "string");
         const duplicate = tools.find((tool, i) => tools.indexOf(tool) !== i);
         if (duplicate !== undefined) report(`${at}.tools`, `lists "${duplicate}" twice; list each expected tool once`);
@@ -166,6 +170,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         checkResources(report, `${store}.resources`, record(config.resources), maxCpu, maxMemory);
     }
     checkImage(report, "backups.uploaderImage", backups.uploaderImage);
+    checkImage(report, "monitoring.proberImage", record(raw.monitoring)?.proberImage);
 
     const redis = record(raw.redis) ?? {};
     const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? "1Gi");

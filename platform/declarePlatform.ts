@@ -11,7 +11,9 @@ import { Postgres } from "../components/postgres";
 import { Redis } from "../components/redis";
 import { RotatedSecret } from "../components/rotatedSecret";
 import type { SecretRef } from "../components/secretRef";
-import { backupTraffic, serviceTraffic, storeTraffic } from "../components/traffic";
+import { Prober } from "../components/prober";
+import { backupTraffic, proberTraffic, runsProber, serviceTraffic, storeTraffic } from "../components/traffic";
+import { mcpServers, probeConfig, probeTokenEnv } from "../config/probeTargets";
 import type { PlatformConfig } from "../config/schema";
 import { takeFieldOwnership } from "./fieldOwnership";
 import { STORE_SECRET } from "./secretUse";
@@ -141,6 +143,19 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
     }
 
     const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets, owned) : undefined;
+
+    if (runsProber(config)) {
+        const tokens: Record<string, SecretRef> = {};
+        for (const name of mcpServers(config)) {
+            const secret = config.services[name].probeTokenSecret;
+            if (secret) tokens[probeTokenEnv(name)] = secrets[secret];
+        }
+        new Prober(
+            "prober",
+            { namespace, image: config.monitoring.proberImage, probe: probeConfig(config), tokens, traffic: proberTraffic(config) },
+            owned,
+        );
+    }
 
     if (config.monitoring.enabled) {
         new Alerts(

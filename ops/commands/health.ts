@@ -1,9 +1,12 @@
 import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
-import { EXIT } from "../errors";
+import { readFileSync } from "node:fs";
+import type { ProbeConfig } from "../../config/probeTargets";
+import { EXIT, InvalidInputError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { collect, numberOption, withJson, withKubeconfig, withStack } from "../commandLine/flags";
-import { print } from "../commandLine/output";
+import { print, report } from "../commandLine/output";
+import { serveHealth } from "../health/serve";
 import { checkHealth, type HealthReport } from "../health/health";
 import { healthTargets, parseEndpoints } from "../health/targets";
 import { SIMULATED_NOTE } from "../kube/simulated";
@@ -24,6 +27,9 @@ interface HealthFlags {
     interval: number;
     count?: number;
     json: boolean;
+    serve?: string;
+    targets?: string;
+    concurrency: number;
 }
 
 /** `mcp-ops health`: REST /health and MCP initialize + tools/list on every server, Redis and workloads; exit 0/1/2. */
@@ -41,8 +47,15 @@ export function define(command: Command, ctx: CommandContext): void {
         .addOption(numberOption("--slow <ms>", "a passing check slower than this degrades", "--slow").default(2000))
         .option("--watch", "repeat the checks until interrupted", false)
         .addOption(numberOption("--interval <s>", "seconds between checks with --watch", "--interval").default(10))
-        .addOption(numberOption("--count <n>", "stop --watch after this many rounds", "--count"))
+        .addOption(numberOption("--count <n>", "stop --watch or --serve after this many rounds", "--count"))
+        .option(
+            "--serve <host:port>",
+            "check every --interval seconds and serve the results as Prometheus metrics on /metrics (the prober)",
+        )
+        .option("--targets <file>", "with --serve: the servers to check, as the prober's ConfigMap lists them (default: the stack's)")
+        .addOption(numberOption("--concurrency <n>", "servers checked at once", "--concurrency").default(4))
         .action(async (o: HealthFlags) => {
+            if (o.serve) return serve(o.serve, o, ctx);
             const config = ctx.config(o.stack);
             const redis = o.redis ? redisTarget(config, o.redisUrl, process.env[o.passwordEnv]) : undefined;
             const kubeconfig = o.cluster ? ctx.kubeconfig(o.stack, o.kubeconfig) : undefined;
@@ -61,6 +74,44 @@ export function define(command: Command, ctx: CommandContext): void {
                 if (round < rounds) await new Promise((r) => setTimeout(r, o.interval * 1000));
             }
         });
+}
+
+/**
+ * The prober: MCP servers only (Redis and the cluster have their own exporters), until SIGTERM or
+ * --count rounds. In the cluster its targets come from the Prober component's ConfigMap.
+ */
+async function serve(address: string, o: HealthFlags, ctx: CommandContext): Promise<void> {
+    const probe = o.targets ? readProbeConfig(o.targets) : undefined;
+    const servers = probe?.servers ?? healthTargets(ctx.config(o.stack), parseEndpoints(o.endpoint));
+    const serving = await serveHealth({
+        address,
+        targets: servers,
+        intervalMs: (probe?.intervalSeconds ?? o.interval) * 1000,
+        timeoutMs: probe?.timeoutMs ?? o.timeout,
+        slowMs: probe?.slowMs ?? o.slow,
+        concurrency: probe?.concurrency ?? o.concurrency,
+        rounds: o.count,
+        onRound: (r) =>
+            report(`${r.checkedAt} ${r.status}: ${r.services.map((s) => `${s.name} ${s.status}`).join(", ") || "no MCP servers"}`),
+    });
+    report(`checking ${servers.length} MCP server(s); metrics on ${serving.url}/metrics`);
+    const stop = new Promise<void>((resolve) => {
+        process.once("SIGTERM", resolve);
+        process.once("SIGINT", resolve);
+    });
+    await Promise.race([serving.finished, stop]);
+    await serving.close();
+}
+
+function readProbeConfig(file: string): ProbeConfig {
+    let parsed: Partial<ProbeConfig>;
+    try {
+        parsed = JSON.parse(readFileSync(file, "utf8")) as Partial<ProbeConfig>;
+    } catch (error) {
+        throw new InvalidInputError(`cannot read the probe targets ${file}: ${(error as Error).message}`);
+    }
+    if (!Array.isArray(parsed.servers)) throw new InvalidInputError(`${file} lists no "servers"; it is written by the Prober component`);
+    return parsed as ProbeConfig;
 }
 
 export interface HealthCommandOptions {

@@ -1,6 +1,10 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { ListedTool } from "./catalog";
 import type { CheckOutcome, McpOutcome } from "./classify";
+
+/** Headers that present a probe's identity: a bearer token, when the server wants one. */
+const authorization = (token?: string): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {});
 
 const CLIENT_INFO = { name: "mcp-ops-health", version: "1.0.0" };
 
@@ -14,10 +18,10 @@ function reason(error: unknown): string {
 }
 
 /** GET the REST health path; 2xx within the timeout passes. */
-export async function checkRest(url: string, timeoutMs: number): Promise<CheckOutcome> {
+export async function checkRest(url: string, timeoutMs: number, token?: string): Promise<CheckOutcome> {
     const start = process.hrtime.bigint();
     try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: authorization(token) });
         await response.body?.cancel();
         const latencyMs = elapsedSince(start);
         return response.ok ? { ok: true, latencyMs } : { ok: false, latencyMs, error: `HTTP ${response.status}` };
@@ -30,22 +34,23 @@ export async function checkRest(url: string, timeoutMs: number): Promise<CheckOu
  * A real MCP session over Streamable HTTP: `initialize`, then `tools/list` through every page.
  * The whole exchange shares one deadline.
  */
-export async function checkMcp(url: string, timeoutMs: number): Promise<McpOutcome> {
+export async function checkMcp(url: string, timeoutMs: number, token?: string): Promise<McpOutcome> {
     const start = process.hrtime.bigint();
     const signal = AbortSignal.timeout(timeoutMs);
     const client = new Client(CLIENT_INFO);
-    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { signal } });
+    const transport = new StreamableHTTPClientTransport(new URL(url), { requestInit: { signal, headers: authorization(token) } });
     const options = { signal, timeout: timeoutMs };
     try {
         await client.connect(transport, options);
-        const tools: string[] = [];
+        const listed: ListedTool[] = [];
         let cursor: string | undefined;
         do {
             const page = await client.listTools(cursor ? { cursor } : undefined, options);
-            tools.push(...page.tools.map((t) => t.name));
+            listed.push(...page.tools.map((t) => ({ name: t.name, description: t.description, inputSchema: t.inputSchema })));
             cursor = page.nextCursor;
         } while (cursor);
-        return { ok: true, latencyMs: elapsedSince(start), tools };
+        const tools = listed.map((t) => t.name);
+        return { ok: true, latencyMs: elapsedSince(start), tools, listed, protocolVersion: transport.protocolVersion };
     } catch (error) {
         return { ok: false, latencyMs: elapsedSince(start), error: signal.aborted ? "timed out" : reason(error) };
     } finally {

@@ -1,3 +1,5 @@
+import type { ToolFingerprint } from "../../config/schema";
+import { type CatalogDrift, catalogDrift, describeDrift, type ListedTool } from "./catalog";
 import type { Status } from "./status";
 
 export interface CheckOutcome {
@@ -10,6 +12,10 @@ export interface CheckOutcome {
 export interface McpOutcome extends CheckOutcome {
     /** Tool names from tools/list, when the MCP check got that far. */
     tools?: string[];
+    /** The tools with their descriptions and input schemas, for the catalog lock. */
+    listed?: ListedTool[];
+    /** The MCP protocol version the server agreed to. */
+    protocolVersion?: string;
 }
 
 export interface ServiceHealth {
@@ -19,13 +25,16 @@ export interface ServiceHealth {
     mcp: McpOutcome;
     missingTools: string[];
     unexpectedTools: string[];
+    /** How the tool list differs from the reviewed lock, when the server has one and answered. */
+    catalog?: CatalogDrift;
     /** Why the status is not HEALTHY. */
     reasons: string[];
 }
 
 /**
  * HEALTHY: both paths pass, every expected tool is listed, both answer within `slowMs`.
- * DEGRADED: one path fails, or tools are missing, or a check is slow.
+ * DEGRADED: one path fails, or tools are missing, or a check is slow, or the tool catalog differs
+ * from its lock (a tool renamed, removed, added, or its schema or description changed).
  * UNHEALTHY: both paths fail.
  */
 export function classify(
@@ -34,6 +43,7 @@ export function classify(
     rest: CheckOutcome,
     mcp: McpOutcome,
     slowMs: number,
+    lock?: Record<string, ToolFingerprint>,
 ): ServiceHealth {
     const listed = mcp.tools ?? [];
     const missingTools = mcp.ok ? expectedTools.filter((t) => !listed.includes(t)) : [];
@@ -48,6 +58,10 @@ export function classify(
     ] as const) {
         if (check.ok && check.latencyMs > slowMs) reasons.push(`${label} check slow: ${Math.round(check.latencyMs)} ms > ${slowMs} ms`);
     }
+    const catalog = lock && mcp.ok ? catalogDrift(lock, mcp.listed ?? []) : undefined;
+    if (catalog) reasons.push(...describeDrift(catalog));
     const status: Status = !rest.ok && !mcp.ok ? "UNHEALTHY" : reasons.length > 0 ? "DEGRADED" : "HEALTHY";
-    return { name, status, rest, mcp, missingTools, unexpectedTools, reasons };
+    // The report keeps the tool names, not every schema the server sent.
+    const { listed: _, ...mcpReport } = mcp;
+    return { name, status, rest, mcp: mcpReport, missingTools, unexpectedTools, ...(catalog ? { catalog } : {}), reasons };
 }

@@ -4,15 +4,10 @@ import type { RedisTarget } from "../redis/connect";
 import { checkMcp, checkRest } from "./checks";
 import { classify, type ServiceHealth } from "./classify";
 import { overallStatus, type Status } from "./status";
+import type { ProbeTarget } from "../../config/probeTargets";
 
-export interface HealthTarget {
-    name: string;
-    /** Full URL of the REST health endpoint. */
-    restUrl: string;
-    /** Full URL of the MCP Streamable HTTP endpoint. */
-    mcpUrl: string;
-    expectedTools: string[];
-}
+/** A server to check: where, what it must list, its reviewed catalog, and the env var of its token. */
+export type HealthTarget = ProbeTarget;
 
 export interface HealthOptions {
     /** Per-check timeout in milliseconds. Default 5000. */
@@ -23,6 +18,10 @@ export interface HealthOptions {
     redis?: RedisTarget;
     /** Read workload readiness from this cluster. Default: none. */
     cluster?: { kubeconfig: string; namespace: string };
+    /** Servers checked at once; the others wait. Default: all. A hung server holds one slot for one timeout. */
+    concurrency?: number;
+    /** Where bearer tokens are read (the target names the variable). Default: process.env. */
+    env?: NodeJS.ProcessEnv;
 }
 
 export interface HealthReport {
@@ -35,7 +34,21 @@ export interface HealthReport {
     clusterError?: string;
 }
 
-/** Checks every target, all checks in parallel, each bounded by its own timeout. */
+/** Runs `work` on every item, at most `limit` at once, and keeps the items' order. */
+async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(items.length);
+    let next = 0;
+    const worker = async () => {
+        while (next < items.length) {
+            const i = next++;
+            results[i] = await work(items[i]);
+        }
+    };
+    await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+    return results;
+}
+
+/** Checks every target (up to `concurrency` at once), each check bounded by its own timeout. */
 export async function checkHealth(targets: HealthTarget[], options: HealthOptions = {}): Promise<HealthReport> {
     const timeoutMs = options.timeoutMs ?? 5000;
     const slowMs = options.slowMs ?? 2000;
@@ -47,12 +60,11 @@ export async function checkHealth(targets: HealthTarget[], options: HealthOption
           )
         : Promise.resolve({ workloads: undefined, clusterError: undefined });
     const [services, redis, cluster] = await Promise.all([
-        Promise.all(
-            targets.map(async (t) => {
-                const [rest, mcp] = await Promise.all([checkRest(t.restUrl, timeoutMs), checkMcp(t.mcpUrl, timeoutMs)]);
-                return classify(t.name, t.expectedTools, rest, mcp, slowMs);
-            }),
-        ),
+        mapLimited(targets, options.concurrency ?? targets.length, async (t) => {
+            const token = t.tokenEnv ? (options.env ?? process.env)[t.tokenEnv] : undefined;
+            const [rest, mcp] = await Promise.all([checkRest(t.restUrl, timeoutMs, token), checkMcp(t.mcpUrl, timeoutMs, token)]);
+            return classify(t.name, t.expectedTools, rest, mcp, slowMs, t.toolLock);
+        }),
         options.redis ? checkRedisHealth({ connectTimeoutMs: timeoutMs, ...options.redis }) : undefined,
         readWorkloads,
     ]);

@@ -1,14 +1,9 @@
 import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError } from "../errors";
-import type { HealthTarget } from "./health";
+import { type ProbeTarget, probeTargets } from "../../config/probeTargets";
 
-/**
- * Health targets for every MCP server in the config (the services that declare expected tools).
- * Each is reached in-cluster by default; `endpoints` (name -> base URL) override that for
- * port-forwarded access, e.g. {"mcp-memory": "http://127.0.0.1:18080"}.
- */
-export function healthTargets(config: PlatformConfig, endpoints: Record<string, string> = {}): HealthTarget[] {
-    const servers = Object.entries(config.services).filter(([, s]) => s.tools.length > 0);
+/** Every MCP server's target, with `--endpoint` overrides (name -> base URL) checked against the stack's services. */
+export function healthTargets(config: PlatformConfig, endpoints: Record<string, string> = {}): ProbeTarget[] {
     for (const name of Object.keys(endpoints)) {
         if (!config.services[name]) {
             throw new InvalidInputError(
@@ -16,10 +11,7 @@ export function healthTargets(config: PlatformConfig, endpoints: Record<string, 
             );
         }
     }
-    return servers.map(([name, s]) => {
-        const base = (endpoints[name] ?? `http://${name}.${config.namespace}.svc.cluster.local:${s.port}`).replace(/\/+$/, "");
-        return { name, restUrl: `${base}${s.health.path}`, mcpUrl: `${base}${s.health.mcpPath}`, expectedTools: s.tools };
-    });
+    return probeTargets(config, endpoints);
 }
 
 /** Parses repeated `--endpoint name=url` flags. */

@@ -49,12 +49,15 @@ describe("network baseline", () => {
 });
 
 describe("service policies", () => {
-    it("admit only the declared callers, on the service port", async () => {
+    it("admit only the declared callers (and, to an MCP server, the prober), on the service port", async () => {
         const d = await deploy(stackConfig("local"));
         // router calls mcp-filesystem and mcp-memory; gateway calls router.
         const filesystem = policyNamed(d, "mcp-filesystem").inputs.spec;
-        expect(filesystem.ingress).toEqual([{ from: [expect.anything()], ports: [{ protocol: "TCP", port: 3000 }] }]);
-        expect(selectedNames(filesystem.ingress[0].from)).toEqual(["router"]);
+        expect(filesystem.ingress).toEqual([
+            { from: [expect.anything()], ports: [{ protocol: "TCP", port: 3000 }] },
+            { from: [expect.anything()], ports: [{ protocol: "TCP", port: 3000 }] },
+        ]);
+        expect(filesystem.ingress.map((rule: any) => selectedNames(rule.from))).toEqual([["router"], ["mcp-prober"]]);
         const router = policyNamed(d, "router").inputs.spec;
         expect(selectedNames(router.ingress[0].from)).toEqual(["gateway"]);
         expect(router.ingress[0].ports).toEqual([{ protocol: "TCP", port: 9091 }]);

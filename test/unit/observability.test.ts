@@ -41,14 +41,14 @@ describe("alerts", () => {
         expect(ALERT_RULES.length).toBe(9);
     });
 
-    it("scrapes exactly the services that expose a metrics port", async () => {
+    it("scrapes exactly the services that expose a metrics port, and the prober", async () => {
         const d = await deploy(stackConfig("local"));
         expect(
             d
                 .ofType(MONITOR)
                 .map((m) => m.inputs.metadata.name)
                 .sort(),
-        ).toEqual(["gateway", "router"]);
+        ).toEqual(["gateway", "mcp-prober", "router"]);
     });
 
     it("can be switched off where the Prometheus operator is absent", async () => {

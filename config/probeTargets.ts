@@ -1,0 +1,60 @@
+import type { PlatformConfig, ToolFingerprint } from "./schema";
+
+/** One MCP server as the prober and `mcp-ops health` check it. */
+export interface ProbeTarget {
+    name: string;
+    /** Full URL of the REST health endpoint. */
+    restUrl: string;
+    /** Full URL of the MCP Streamable HTTP endpoint. */
+    mcpUrl: string;
+    expectedTools: string[];
+    /** The reviewed catalog (`mcp-ops tools lock`), when there is one. */
+    toolLock?: Record<string, ToolFingerprint>;
+    /** Environment variable holding the bearer token to present, when the server wants one. */
+    tokenEnv?: string;
+}
+
+/** The environment variable a server's probe token is read from, in the prober's pod and on an operator's shell. */
+export const probeTokenEnv = (server: string) => `MCP_PROBE_TOKEN_${server.toUpperCase().replace(/-/g, "_")}`;
+
+/** The MCP servers of a stack: the services that declare the tools they must expose. */
+export const mcpServers = (config: PlatformConfig) => Object.keys(config.services).filter((name) => config.services[name].tools.length > 0);
+
+/**
+ * Every MCP server's probe target at its in-cluster address; `bases` (name -> base URL) replace
+ * that address, e.g. after a port-forward: {"mcp-memory": "http://127.0.0.1:18080"}.
+ */
+export function probeTargets(config: PlatformConfig, bases: Record<string, string> = {}): ProbeTarget[] {
+    return mcpServers(config).map((name) => {
+        const s = config.services[name];
+        const base = (bases[name] ?? `http://${name}.${config.namespace}.svc.cluster.local:${s.port}`).replace(/\/+$/, "");
+        return {
+            name,
+            restUrl: `${base}${s.health.path}`,
+            mcpUrl: `${base}${s.health.mcpPath}`,
+            expectedTools: s.tools,
+            ...(s.toolLock ? { toolLock: s.toolLock } : {}),
+            ...(s.probeTokenSecret ? { tokenEnv: probeTokenEnv(name) } : {}),
+        };
+    });
+}
+
+/** What the prober reads from its ConfigMap: the servers and how to check them. */
+export interface ProbeConfig {
+    servers: ProbeTarget[];
+    intervalSeconds: number;
+    timeoutMs: number;
+    slowMs: number;
+    /** Servers checked at once. */
+    concurrency: number;
+}
+
+export function probeConfig(config: PlatformConfig): ProbeConfig {
+    return {
+        servers: probeTargets(config),
+        intervalSeconds: config.monitoring.probeIntervalSeconds,
+        timeoutMs: 5000,
+        slowMs: 2000,
+        concurrency: 4,
+    };
+}
