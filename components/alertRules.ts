@@ -15,6 +15,8 @@ export interface AlertRule {
     runbook: string;
     /** The first command an on-call engineer runs. */
     command: string;
+    /** Reads the prober's metrics: declared only where the platform runs the prober. */
+    needsProber?: true;
 }
 
 export const ALERT_RULES: readonly AlertRule[] = [
@@ -64,25 +66,36 @@ export const ALERT_RULES: readonly AlertRule[] = [
         command: "mcp-ops status && mcp-ops rollback --last-good",
     },
     {
-        alert: "McpServerDown",
+        alert: "McpMetricsUnreachable",
         expr: 'up{namespace="$NS"} == 0',
         for: "2m",
         severity: "critical",
         summary: "{{ $labels.service }} does not answer scrapes",
         description: "Prometheus has not reached {{ $labels.instance }} for 2 minutes.",
         runbook: "service-unavailable",
-        command: "mcp-ops health",
+        command: "mcp-ops status",
     },
     {
-        alert: "McpServerDegraded",
-        expr: 'max by (server) (mcp_server_health_status{namespace="$NS", status="degraded"}) == 1',
-        for: "10m",
+        alert: "McpServerDown",
+        expr: 'max by (server) (mcp_server_up{namespace="$NS"}) == 0',
+        for: "2m",
+        severity: "critical",
+        summary: "MCP server {{ $labels.server }} fails both its REST and MCP checks",
+        description: "The prober has reached neither its REST health nor its MCP endpoint for 2 minutes.",
+        runbook: "service-unavailable",
+        command: "mcp-ops health --json",
+        needsProber: true,
+    },
+    {
+        alert: "McpDualMonitoringDegraded",
+        expr: 'sum by (server) (mcp_server_up{namespace="$NS"}) == 1',
+        for: "5m",
         severity: "warning",
-        summary: "MCP server {{ $labels.server }} is degraded",
-        description:
-            "One of its REST or MCP checks fails, or it is slow. The gateway exports mcp_server_health_status from its upstream checks.",
+        summary: "MCP server {{ $labels.server }} passes only one of its REST and MCP checks",
+        description: "One monitoring path has failed for 5 minutes; the other still answers.",
         runbook: "mcp-health",
-        command: "mcp-ops health",
+        command: "mcp-ops health --json",
+        needsProber: true,
     },
     {
         alert: "McpToolsMissing",
@@ -93,6 +106,29 @@ export const ALERT_RULES: readonly AlertRule[] = [
         description: "tools/list does not return every tool in the server's expected list.",
         runbook: "mcp-tools-missing",
         command: "mcp-ops health --json",
+        needsProber: true,
+    },
+    {
+        alert: "McpToolCatalogChanged",
+        expr: 'sum by (server) (mcp_server_tool_catalog_drift{namespace="$NS"}) > 0',
+        for: "1m",
+        severity: "warning",
+        summary: "MCP server {{ $labels.server }} lists {{ $value }} tools unlike their reviewed lock",
+        description: "A tool was added, removed, or changed its input schema or description since the catalog was locked.",
+        runbook: "mcp-tool-catalog",
+        command: "mcp-ops health --json",
+        needsProber: true,
+    },
+    {
+        alert: "McpProberSilent",
+        expr: 'absent(mcp_probe_rounds_total{namespace="$NS"})',
+        for: "10m",
+        severity: "warning",
+        summary: "The prober reports nothing: the MCP servers are not being checked",
+        description: "No prober metrics for 10 minutes, so the MCP alerts cannot fire.",
+        runbook: "mcp-health",
+        command: "mcp-ops status",
+        needsProber: true,
     },
     {
         alert: "McpCertificateExpiringSoon",

@@ -30,6 +30,7 @@ export const COMMANDS: Record<string, string> = {
     cert: "certificates",
     incident: "security incident response",
     redis: "Redis runbooks, safe on a busy store (SCAN and UNLINK, never KEYS or FLUSH)",
+    tools: "MCP tool catalogs: lock what was reviewed, so the prober reports any change",
     runbook: "the runbooks, as in docs/runbook.md",
 };
 

@@ -1,5 +1,6 @@
 import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
+import { ALERT_RULES } from "../components/alertRules";
 import { Alerts } from "../components/alerts";
 import { BackupBucket } from "../components/backupBucket";
 import { type BackupDestination, Backups, BACKUP_SERVICE_ACCOUNT } from "../components/backups";
@@ -163,6 +164,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
             {
                 namespace: config.namespace,
                 runbookBaseUrl: config.monitoring.runbookBaseUrl,
+                rules: ALERT_RULES.filter((rule) => !rule.needsProber || runsProber(config)),
                 scrapeTargets: Object.entries(config.services).map(([name, s]) => ({ name, metricsPort: s.metricsPort })),
             },
             { ...owned, dependsOn: [baseline] },

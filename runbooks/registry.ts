@@ -78,6 +78,32 @@ export const RUNBOOKS: readonly Runbook[] = [
         replaces: ["Issue: MCP Tools Missing"],
     },
     {
+        id: "mcp-tool-catalog",
+        title: "MCP tool catalog changed",
+        purpose:
+            "A server lists tools unlike the catalog that was reviewed: a tool added or removed, or its input schema or description " +
+            "changed (what a compromised or silently upgraded server does).",
+        severity: "SEV2",
+        category: "security",
+        prerequisites: ["Access to the cluster or port-forwards", "The server's probe token, if it has one"],
+        steps: [
+            { say: "See which tools differ from the lock and which field changed", run: "mcp-ops health --json" },
+            {
+                say: "If nobody meant to change the server, treat it as an incident: lock the namespace down and preserve evidence",
+                run: "mcp-ops lockdown on && mcp-ops incident evidence",
+            },
+            {
+                say: "If the change is a reviewed upgrade, record the new catalog as a reviewed change",
+                run: "mcp-ops tools lock --server <server>",
+            },
+        ],
+        verification: ["`mcp-ops health` reports no catalog differences for the server"],
+        rollback: ["A lock is a stack update: `mcp-ops rollback --last-good` restores the previous one."],
+        escalation: "A change nobody can explain in production: SEV1, security on-call.",
+        delivery: ["command", "alert"],
+        replaces: ["Issue: MCP Tools Missing"],
+    },
+    {
         id: "service-unavailable",
         title: "Service unavailable",
         purpose: "Restore a service that does not answer: crash loops, failed rollouts, or a platform-wide outage.",

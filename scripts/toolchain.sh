@@ -7,7 +7,8 @@
 #   scripts/toolchain.sh cluster   etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kubectl, kwok,
 #                                  and the cert-manager and Prometheus operator CRDs (in ../crds beside bin)
 #   scripts/toolchain.sh pulumi    the Pulumi CLI
-#   scripts/toolchain.sh all       both (default)
+#   scripts/toolchain.sh promtool  Prometheus' promtool, which checks and unit-tests the alert rules
+#   scripts/toolchain.sh all       all of them (default)
 #
 # Progress goes to stderr; the bin directory is the only thing printed on stdout.
 # Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
@@ -20,6 +21,8 @@ cache_root="${MCP_TOOLCHAIN_CACHE:-$HOME/.cache/mcp-platform/toolchain}"
 PULUMI_VERSION=v3.259.0
 KUBE_VERSION=v1.34.4
 KWOK_VERSION=v0.8.0
+# The Prometheus release of the module github.com/prometheus/prometheus v0.310.0 (pinned in toolchain/promtool).
+PROMETHEUS_VERSION=3.10.0
 
 # Go may be installed without being on PATH (the usual /usr/local/go layout).
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
@@ -38,8 +41,9 @@ total=0
 case "$what" in
   cluster) total=5 ;;
   pulumi) total=1 ;;
-  all) total=6 ;;
-  *) echo "usage: $0 [cluster|pulumi|all]" >&2; exit 64 ;;
+  promtool) total=1 ;;
+  all) total=7 ;;
+  *) echo "usage: $0 [cluster|pulumi|promtool|all]" >&2; exit 64 ;;
 esac
 
 # A module's binaries are stored under a key of that module alone (its go.mod and go.sum, the pinned
@@ -120,6 +124,13 @@ if [ "$what" = cluster ] || [ "$what" = all ]; then
   fi
   rm -rf "$cache_root/$key/crds" && mkdir -p "$cache_root/$key/crds"
   ln -f "$crd_store"/*.yaml "$cache_root/$key/crds/"
+fi
+
+if [ "$what" = promtool ] || [ "$what" = all ]; then
+  # Prometheus' own rule checker and rule unit-test runner, for the platform's alert rules.
+  build "promtool $PROMETHEUS_VERSION" promtool promtool -- \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" -o "@OUT@/promtool" \
+    github.com/prometheus/prometheus/cmd/promtool
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then

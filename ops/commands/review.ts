@@ -22,7 +22,8 @@ export function define(command: Command, ctx: CommandContext): void {
             const markdown = reviewMarkdown(o.stack, summary);
             if (o.out) writeFileSync(o.out, markdown);
             print(o.json, summary, () => markdown.trimEnd());
-            if (summary.highRisk.length > 0 || summary.policy.mandatory.length > 0) process.exitCode = EXIT.needsApproval;
+            const needsApproval = summary.highRisk.length + summary.policy.mandatory.length + summary.catalog.length > 0;
+            if (needsApproval) process.exitCode = EXIT.needsApproval;
         });
 }
 

@@ -61,14 +61,13 @@ export function catalogDrift(lock: Record<string, ToolFingerprint>, listed: List
 
 export const driftCount = (d: CatalogDrift) => d.missing.length + d.added.length + d.changed.length;
 
+const FIELD_NAMES = { inputSchema: "input schema", description: "description" } as const;
+
 /** One line per difference, for reports and reasons. */
 export function describeDrift(d: CatalogDrift): string[] {
     return [
         ...d.missing.map((t) => `tool ${t} is locked but no longer listed`),
         ...d.added.map((t) => `tool ${t} is listed but not in the lock`),
-        ...d.changed.map(
-            (c) =>
-                `tool ${c.tool} changed its ${c.fields.map((f) => (f === "inputSchema" ? "input schema" : "description")).join(" and ")} since it was locked`,
-        ),
+        ...d.changed.map((c) => `tool ${c.tool} changed its ${c.fields.map((f) => FIELD_NAMES[f]).join(" and ")} since it was locked`),
     ];
 }

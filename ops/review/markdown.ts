@@ -14,6 +14,18 @@ export function reviewMarkdown(stack: string, summary: ReviewSummary): string {
             );
         lines.push("");
     }
+    if (summary.catalog.length > 0) {
+        lines.push("> **MCP tool catalog changes:** the tools these servers may offer change. Approval required.", "");
+        for (const c of summary.catalog) {
+            const parts = [
+                c.added.length ? `added ${c.added.map(code).join(", ")}` : "",
+                c.removed.length ? `removed ${c.removed.map(code).join(", ")}` : "",
+                ...c.changed.map((t) => `${code(t.tool)} changed its ${t.fields.join(" and ")}`),
+            ];
+            lines.push(`- ${code(c.server)}: ${parts.filter(Boolean).join("; ")}`);
+        }
+        lines.push("");
+    }
     if (summary.policy.mandatory.length > 0) {
         lines.push(`> **${summary.policy.mandatory.length} mandatory policy violation(s)**: the update will be refused.`, "");
     }

@@ -3,6 +3,7 @@
  * Automation API's onEvent): what changes, which fields, what is risky, what policies said.
  * Only field names are reported, never values, so secrets cannot leak into a PR comment.
  */
+import { type CatalogChange, catalogChanges } from "./catalog";
 
 export interface EngineEvent {
     resourcePreEvent?: { metadata: StepMetadata };
@@ -41,6 +42,8 @@ export interface ReviewSummary {
     highRisk: ChangedResource[];
     policy: { mandatory: PolicyFinding[]; advisory: PolicyFinding[] };
     errors: string[];
+    /** Changes of the reviewed MCP tool catalogs; they need an approval like high-risk changes. */
+    catalog: CatalogChange[];
 }
 
 export interface PolicyFinding {
@@ -114,7 +117,7 @@ export function summarizeEvents(events: EngineEvent[]): ReviewSummary {
         (a, b) => Number(b.highRisk) - Number(a.highRisk) || a.type.localeCompare(b.type) || a.name.localeCompare(b.name),
     );
     if (Object.keys(counts).length === 0) for (const c of changes) counts[c.op] = (counts[c.op] ?? 0) + 1;
-    return { counts, changes, highRisk: changes.filter((c) => c.highRisk), policy, errors };
+    return { counts, changes, highRisk: changes.filter((c) => c.highRisk), policy, errors, catalog: catalogChanges(events) };
 }
 
 /** Parses an event log: one JSON engine event per line. */

@@ -1,7 +1,12 @@
 import { createHash } from "node:crypto";
+import { writeFileSync } from "node:fs";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { planToolLock } from "../../ops/commands/tools";
 import { summarizeEvents } from "../../ops/review/summarize";
+import { readRawStackConfig, writeStackConfigValues } from "../../ops/stack/stackFile";
+import { parsePlatformConfig } from "../../config/load";
+import { startMcpServer } from "../support/mcpServer";
 import { lockFiles } from "../../ops/stack/locks";
 import type { AutomationStack } from "../../ops/stack/automation";
 import { stackEnvironment } from "../../ops/stack/environment";
@@ -12,6 +17,12 @@ import { type E2eProject, e2eProject, eventually, liveUids, measureChange, NAMES
  * real API server; every ops command run as a user runs it, asserted on the live objects.
  * The tests run in order on one deployed stack.
  */
+/** A project's local stack config as a command reads it. */
+function currentConfigOf(dir: string) {
+    const raw = readRawStackConfig("local", dir);
+    return { raw, config: parsePlatformConfig(raw) };
+}
+
 describe("the local stack end to end", () => {
     let project: E2eProject;
     let stack: AutomationStack;
@@ -383,6 +394,54 @@ describe("the local stack end to end", () => {
         expect(new Set(versions).size).toBe(versions.length);
         expect(history[0].version).toBe(JSON.parse(next.stdout).version);
         expect(history.find((h) => h.kind === "refresh" && h.operation === "recover")).toMatchObject({ reason: "killed in the e2e suite" });
+    });
+
+    it("locks an MCP server's tool catalog as a change that rolls the prober, and reviews a catalog change from a real preview", async () => {
+        let description = "the whole graph";
+        const memory = await startMcpServer({ tools: () => [{ name: "read_graph", description }, "create_entities", "search_nodes"] });
+        try {
+            const revisionsBefore = await revisions(project.kube);
+            const locked = await project.cli([
+                "tools",
+                "lock",
+                "--server",
+                "mcp-memory",
+                "--endpoint",
+                `mcp-memory=${memory.url}`,
+                "--yes",
+                "--json",
+            ]);
+            expect(locked.code, locked.stderr).toBe(0);
+            const lock = config()["mcp:services"]["mcp-memory"].toolLock;
+            expect(Object.keys(lock).sort()).toEqual(["create_entities", "read_graph", "search_nodes"]);
+            expect(await rolled(revisionsBefore)).toEqual(["mcp-prober"]);
+            const targets = await project.kube.core.readNamespacedConfigMap({ name: "mcp-prober-targets", namespace: NAMESPACE });
+            const memoryTarget = JSON.parse(targets.data!["targets.json"]).servers.find((t: { name: string }) => t.name === "mcp-memory");
+            expect(memoryTarget.toolLock).toEqual(lock);
+
+            // A pull request that would lock a changed description: the review of its real preview names the tool and field.
+            description = "the whole graph, and more";
+            const before = stackFile();
+            const relock = await planToolLock(currentConfigOf(project.dir), {
+                server: "mcp-memory",
+                endpoints: { "mcp-memory": memory.url },
+                timeoutMs: 5000,
+            });
+            writeStackConfigValues("local", project.dir, { services: relock.config.services });
+            try {
+                const review = await project.cli(["review", "--stack", "local", "--json"]);
+                expect(review.code, review.stderr).toBe(3);
+                expect(JSON.parse(review.stdout).catalog).toEqual([
+                    { server: "mcp-memory", added: [], removed: [], changed: [{ tool: "read_graph", fields: ["description"] }] },
+                ]);
+                const comment = await project.cli(["review", "--stack", "local"]);
+                expect(comment.stdout).toContain("- `mcp-memory`: `read_graph` changed its description");
+            } finally {
+                writeFileSync(`${project.dir}/Pulumi.local.yaml`, before);
+            }
+        } finally {
+            await memory.stop();
+        }
     });
 
     it("says what is missing instead of waiting: certificates nothing issues, backups on simulated pods", async () => {

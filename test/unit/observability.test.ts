@@ -16,11 +16,14 @@ describe("alerts", () => {
             "McpBackupStale",
             "McpCertificateExpiringSoon",
             "McpCrashLooping",
+            "McpDualMonitoringDegraded",
             "McpHighErrorRate",
             "McpHighLatencyP95",
             "McpHighMemory",
-            "McpServerDegraded",
+            "McpMetricsUnreachable",
+            "McpProberSilent",
             "McpServerDown",
+            "McpToolCatalogChanged",
             "McpToolsMissing",
         ]);
         expect(byName.McpHighErrorRate).toMatchObject({ for: "5m", expr: expect.stringMatching(/> 0\.05$/) });
@@ -31,6 +34,17 @@ describe("alerts", () => {
         for (const rule of rules) expect(rule.expr).toContain('namespace="mcp-staging"');
     });
 
+    it("reads the prober's metrics only where the platform runs the prober", async () => {
+        const alertsOf = async (edit: (raw: Record<string, any>) => void) =>
+            (await deploy(editedConfig("local", edit))).named(RULE, "alerts-rules").inputs.spec.groups[0].rules.map((r: any) => r.alert);
+        const withoutServers = await alertsOf((r) => {
+            for (const s of Object.values(r.services) as any[]) s.tools = [];
+        });
+        expect(withoutServers).not.toContain("McpServerDown");
+        expect(withoutServers).not.toContain("McpProberSilent");
+        expect(await alertsOf(() => undefined)).toContain("McpProberSilent");
+    });
+
     it("links every alert to its runbook entry and names the command to run", async () => {
         const d = await deploy(stackConfig("production"));
         for (const rule of d.named(RULE, "alerts-rules").inputs.spec.groups[0].rules) {
@@ -38,7 +52,7 @@ describe("alerts", () => {
             expect(rule.annotations.command, rule.alert).toMatch(/^mcp-ops /);
             expect(["critical", "warning"]).toContain(rule.labels.severity);
         }
-        expect(ALERT_RULES.length).toBe(9);
+        expect(ALERT_RULES.length).toBe(12);
     });
 
     it("scrapes exactly the services that expose a metrics port, and the prober", async () => {
