@@ -396,7 +396,7 @@ describe("the local stack end to end", () => {
         expect(history.find((h) => h.kind === "refresh" && h.operation === "recover")).toMatchObject({ reason: "killed in the e2e suite" });
     });
 
-    it("locks an MCP server's tool catalog as a change that rolls the prober, and reviews a catalog change from a real preview", async () => {
+    it("locks an MCP server's tool catalog as a change that rolls the prober; a review names a catalog change", async () => {
         let description = "the whole graph";
         const memory = await startMcpServer({ tools: () => [{ name: "read_graph", description }, "create_entities", "search_nodes"] });
         try {

@@ -46,7 +46,10 @@ describe("mcp-ops tools lock, and health against the lock", () => {
         );
         expect(error.exitCode).toBe(69);
         expect(error.message).toMatch(
-            /^cannot read the tools of mcp-filesystem at http:\/\/mcp-filesystem\.mcp-system\.svc\.cluster\.local:3000\/mcp: .+; nothing was locked; reach it with --endpoint mcp-filesystem=<url>/,
+            /^cannot read the tools of mcp-filesystem at http:\/\/mcp-filesystem\.mcp-system\.svc\.cluster\.local:3000\/mcp: /,
+        );
+        expect(error.message).toMatch(
+            /; nothing was locked; reach it with --endpoint mcp-filesystem=<url> \(e\.g\. after kubectl port-forward\)$/,
         );
         const unknown = await planToolLock(currentStackConfig("local"), { server: "gateway", endpoints: {}, timeoutMs: 1000 }).catch(
             (e) => e,
