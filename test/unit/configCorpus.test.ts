@@ -29,6 +29,21 @@ const cron = (schedule: string) => (r: Record<string, any>) => (r.backups = { re
 const CRON = 'mcp:backups.redisSchedule must be a five-field cron schedule such as "0 */6 * * *"';
 
 const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
+    [
+        "a probe token from a secret nobody declared",
+        (r) => (r.services["mcp-x"] = server({ tools: ["search"], probeTokenSecret: "mcp-x-token" })),
+        'mcp:services.mcp-x.probeTokenSecret names secret "mcp-x-token", which is not declared; add it under mcp:secrets',
+    ],
+    [
+        "a tool lock not written by mcp-ops tools lock",
+        (r) => (r.services["mcp-x"] = server({ tools: ["search"], toolLock: { search: { inputSchema: "abc", description: "def" } } })),
+        "mcp:services.mcp-x.toolLock.search.inputSchema must be sha256:<64 hex digits>, as mcp-ops tools lock writes it",
+    ],
+    [
+        "an unpinned prober image",
+        (r) => (r.monitoring = { proberImage: "mcpplatform/mcp-ops:latest" }),
+        'mcp:monitoring.proberImage "mcpplatform/mcp-ops:latest" is not pinned',
+    ],
     // Found by the generated configs: the API server's CronJob validation and duplicate objects.
     [
         "regression: a day of month of 0 (CronJob validation)",

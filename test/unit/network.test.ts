@@ -112,3 +112,33 @@ describe("emergency lockdown", () => {
         expect(policyNamed(d, "router").inputs.spec.ingress.length).toBeGreaterThan(0);
     });
 });
+
+describe("the prober's traffic", () => {
+    it("reaches each MCP server's port and nothing else, and only Prometheus reaches its metrics", async () => {
+        const d = await deploy(stackConfig("local"));
+        const prober = policyNamed(d, "mcp-prober").inputs.spec;
+        expect(prober.egress.map((rule: any) => [selectedNames(rule.to)[0], rule.ports])).toEqual([
+            ["mcp-filesystem", [{ protocol: "TCP", port: 3000 }]],
+            ["mcp-memory", [{ protocol: "TCP", port: 3000 }]],
+        ]);
+        expect(prober.ingress).toEqual([
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                ports: [{ protocol: "TCP", port: 9102 }],
+            },
+        ]);
+    });
+
+    it("presents a server's probe token from the platform secret the config names", async () => {
+        const d = await deploy(
+            editedConfig("local", (r) => {
+                r.secrets = { ...r.secrets, "memory-probe-token": {} };
+                r.services["mcp-memory"].probeTokenSecret = "memory-probe-token";
+            }),
+        );
+        const container = d.named(K8S.deployment, "prober-deployment").inputs.spec.template.spec.containers[0];
+        expect(container.env).toEqual([
+            { name: "MCP_PROBE_TOKEN_MCP_MEMORY", valueFrom: { secretKeyRef: { name: "memory-probe-token", key: "value" } } },
+        ]);
+    });
+});
