@@ -88,7 +88,13 @@ describe("the local stack end to end", () => {
         await stack.up("e2e: deploy");
         timings.push({ command: "deploy (pulumi up, empty stack)", ms: Date.now() - started });
         const deployments = await project.kube.apps.listNamespacedDeployment({ namespace: NAMESPACE });
-        expect(deployments.items.map((d) => d.metadata!.name).sort()).toEqual(["gateway", "mcp-filesystem", "mcp-memory", "router"]);
+        expect(deployments.items.map((d) => d.metadata!.name).sort()).toEqual([
+            "gateway",
+            "mcp-filesystem",
+            "mcp-memory",
+            "mcp-prober",
+            "router",
+        ]);
         for (const d of deployments.items) {
             await eventually(
                 `${d.metadata!.name} ready`,
@@ -112,7 +118,7 @@ describe("the local stack end to end", () => {
         const status = await project.cli(["status", "--json"]);
         expect(status.code, status.stderr).toBe(0);
         const report = JSON.parse(status.stdout);
-        expect(report.workloads).toHaveLength(6);
+        expect(report.workloads).toHaveLength(7);
         expect(report.workloads.every((w: any) => w.simulated)).toBe(true);
         expect(report.note).toBe("pods on this cluster are simulated (kwok): they report Ready, but no container runs");
 
@@ -429,12 +435,15 @@ describe("the local stack end to end", () => {
             });
             writeStackConfigValues("local", project.dir, { services: relock.config.services });
             try {
-                const review = await project.cli(["review", "--stack", "local", "--json"]);
+                // As the preview workflow does it: the engine's events of a real preview, then the review of that log.
+                const events = `${project.dir}/preview.events.jsonl`;
+                writeFileSync(events, (await stack.previewEvents()).map((e) => JSON.stringify(e)).join("\n"));
+                const review = await project.cli(["review", "--stack", "local", "--events", events, "--json"]);
                 expect(review.code, review.stderr).toBe(3);
                 expect(JSON.parse(review.stdout).catalog).toEqual([
                     { server: "mcp-memory", added: [], removed: [], changed: [{ tool: "read_graph", fields: ["description"] }] },
                 ]);
-                const comment = await project.cli(["review", "--stack", "local"]);
+                const comment = await project.cli(["review", "--stack", "local", "--events", events]);
                 expect(comment.stdout).toContain("- `mcp-memory`: `read_graph` changed its description");
             } finally {
                 writeFileSync(`${project.dir}/Pulumi.local.yaml`, before);
