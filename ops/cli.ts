@@ -2,37 +2,15 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/errors";
+import { COMMANDS } from "./commandLine/commands";
 import type { CommandContext } from "./commandLine/context";
 import { EXIT, OpsError } from "./errors";
 
 /**
  * The `mcp-ops` entry point. Each command lives in `ops/commands/<name>.ts` and is loaded only
- * when it runs; this file names them, prints the top-level help, and maps every error to its
- * exit code in one place.
+ * when it runs; this file prints the top-level help and maps every error to its exit code, once.
  */
-export const COMMANDS: Record<string, string> = {
-    status: "stack outputs and the live rollout state of every workload",
-    health: "REST /health and an MCP initialize + tools/list against every MCP server, plus Redis: HEALTHY, DEGRADED or UNHEALTHY",
-    scale: "set a service's replicas, or its HPA bounds with --min/--max",
-    resources: "set a service's CPU and memory limits (and requests)",
-    restart: "roll a service's pods (or every service's with --all) and change nothing else",
-    rotate: "generate new values for secrets (or --all); their consumers roll",
-    rollback: "restore an earlier update's config as a new update, previewed first",
-    lockdown: "emergency lockdown: only trusted sources reach any pod (on|off)",
-    "rate-limit": "the gateway's rate limit",
-    "circuit-breaker": "the gateway's circuit breaker: on|off or key=value,…",
-    maintenance: "scale writers to zero for a restore (on) and back (off)",
-    drift: "report out-of-band changes field by field (e.g. a kubectl scale); --fix puts the declared state back",
-    history: "the audit log: updates with operation, reason, actor, result and duration",
-    recover: "after an interrupted update: clear its stale lock and pending operations, then refresh",
-    review: "summarise a preview for a pull request: changes by field, high-risk replacements and deletions first, policy results",
-    backup: "backups beyond the schedule",
-    cert: "certificates",
-    incident: "security incident response",
-    redis: "Redis runbooks, safe on a busy store (SCAN and UNLINK, never KEYS or FLUSH)",
-    tools: "MCP tool catalogs: lock what was reviewed, so the prober reports any change",
-    runbook: "the runbooks, as in docs/runbook.md",
-};
+export { COMMANDS };
 
 export interface CommandModule {
     define(command: Command, ctx: CommandContext): void;
