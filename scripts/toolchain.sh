@@ -146,6 +146,9 @@ if [ "$what" = pulumi ] || [ "$what" = all ]; then
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "@OUT@/pulumi" \
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   fi
+  # The version of the CLI in bin/, as `pulumi version` prints it: ops commands read it here instead
+  # of starting the CLI once more per command just to ask.
+  echo "$PULUMI_VERSION" > "$bin/pulumi.version"
   # Without a Node.js language host the engine starts policy packs through this analyzer; it runs
   # @pulumi/pulumi's policy-pack runner with the Node.js found on PATH (the project's own, under npm).
   cat > "$bin/pulumi-analyzer-policy-nodejs" <<'SHIM'

@@ -6,8 +6,9 @@ import {
     Stack,
     StackNotFoundError,
 } from "@pulumi/pulumi/automation";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
+import { SemVer } from "semver";
 import { fileURLToPath } from "node:url";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
@@ -47,11 +48,8 @@ export interface AutomationStack extends StackPort {
 
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     requireStackFile(o.stack, o.projectDir);
-    // scripts/toolchain.sh already pins the CLI's version, so it is not checked again; the Automation
-    // API still runs `pulumi version`, and the platform program's modules load while it does.
-    const gettingCommand = o.pulumiRoot ? PulumiCommand.get({ root: o.pulumiRoot, skipVersionCheck: true }) : undefined;
-    const program = o.program ?? loadPlatformProgram();
-    const pulumiCommand = await gettingCommand;
+    const pulumiCommand = o.pulumiRoot ? await pulumiCommandAt(o.pulumiRoot) : undefined;
+    const program = o.program ?? runPlatformProgram;
     const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
     // The engine finds plugins that come with the CLI (the policy-pack analyzer) on PATH.
     if (o.pulumiRoot) envVars.PATH = `${join(o.pulumiRoot, "bin")}:${process.env.PATH ?? ""}`;
@@ -88,7 +86,9 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         const events: AutomationEvent[] = [];
         let summaryVersion: number | undefined;
         try {
-            summaryVersion = (await stack.up({ message, refresh, onOutput: o.onOutput, onEvent: (e) => events.push(e) })).summary.version;
+            const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent: (e) => events.push(e) });
+            if (!o.program) preloadPlatformProgram();
+            summaryVersion = (await running).summary.version;
         } catch (error) {
             failed(error);
         }
@@ -141,8 +141,28 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     };
 }
 
-/** The platform program; its modules (the providers' SDKs) load only for commands that open a stack. */
-const loadPlatformProgram = (): PulumiFn => (require("../../platform/program") as typeof import("../../platform/program")).platformProgram;
+/**
+ * The CLI in `root`/bin. scripts/toolchain.sh pins its version and records it beside it; with that
+ * record the command is built as `PulumiCommand.get` builds it (its constructor, private in the
+ * types, keeps the path and the version) without starting the CLI just to ask `pulumi version`.
+ */
+async function pulumiCommandAt(root: string): Promise<PulumiCommand> {
+    const recorded = join(root, "bin", "pulumi.version");
+    if (!existsSync(recorded)) return PulumiCommand.get({ root, skipVersionCheck: true });
+    const create = PulumiCommand as unknown as new (command: string, version: SemVer) => PulumiCommand;
+    return new create(join(root, "bin", "pulumi"), new SemVer(readFileSync(recorded, "utf8").trim()));
+}
+
+/** The platform program, loaded on first use: commands that only read a stack never load the providers' SDKs. */
+const runPlatformProgram: PulumiFn = () => (require("../../platform/program") as typeof import("../../platform/program")).platformProgram();
+
+/**
+ * The engine takes a few hundred milliseconds after `pulumi up` starts before it runs the program;
+ * the program's modules load in that time instead of before the update (on demand if it comes sooner).
+ */
+function preloadPlatformProgram(): void {
+    setTimeout(() => require("../../platform/program"), 50);
+}
 
 /** Whether a file:// backend holds the stack (project-scoped layout or the older one, plain or gzipped). */
 function fileBackendHasStack(backend: string | undefined, stack: string): boolean {
