@@ -1,10 +1,11 @@
-import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli";
 import { REPO_ROOT } from "../support/platform";
+import { parsePromText, valueOf } from "../support/promText";
 import { startMcpServer, type TestMcpServer } from "../support/mcpServer";
 import { fillKeys, type RedisServer, startRedisServer, countKeys } from "../support/redisServer";
 
@@ -236,5 +237,49 @@ describe("mcp-ops itself", () => {
         expect(result.code).toBe(0);
         expect(result.stdout).toMatch(/^Usage: mcp-ops scale \[options\] <service> \[replicas\]/);
         expect(result.stdout).toContain("--verify-timeout <s>");
+    });
+});
+
+describe("mcp-ops health --serve, the executable the prober's pod runs", () => {
+    it("serves /metrics from its --targets file while it checks, and stops after --count rounds", async () => {
+        const server = await startMcpServer({ tools: ["read_graph"] });
+        const dir = mkdtempSync(join(tmpdir(), "mcp-serve-"));
+        try {
+            const targets = join(dir, "targets.json");
+            const target = {
+                name: "mcp-memory",
+                restUrl: `${server.url}/health`,
+                mcpUrl: `${server.url}/mcp`,
+                expectedTools: ["read_graph"],
+            };
+            writeFileSync(
+                targets,
+                JSON.stringify({ servers: [target], intervalSeconds: 1, timeoutMs: 2000, slowMs: 2000, concurrency: 2 }),
+            );
+            const child = spawn(
+                process.execPath,
+                [join(REPO_ROOT, "ops", "mcp-ops.js"), "health", "--serve", "127.0.0.1:0", "--targets", targets, "--count", "2"],
+                {
+                    cwd: REPO_ROOT,
+                },
+            );
+            let stderr = "";
+            const exited = new Promise<number | null>((resolve) => child.on("exit", resolve));
+            const firstRound = new Promise<string>((resolve) =>
+                child.stderr.on("data", (chunk) => {
+                    stderr += String(chunk);
+                    const url = /metrics on (\S+)/.exec(stderr)?.[1];
+                    if (url && / HEALTHY: mcp-memory HEALTHY/.test(stderr)) resolve(url);
+                }),
+            );
+            const metrics = parsePromText(await (await fetch(await firstRound)).text());
+            expect(valueOf(metrics, "mcp_server_up", { server: "mcp-memory", check: "mcp" })).toBe(1);
+            expect(valueOf(metrics, "mcp_server_status", { server: "mcp-memory", status: "HEALTHY" })).toBe(1);
+            expect(await exited).toBe(0);
+            expect(stderr).toMatch(/checking 1 MCP server\(s\); metrics on http:\/\/127\.0\.0\.1:\d+\/metrics/);
+        } finally {
+            await server.stop();
+            rmSync(dir, { recursive: true, force: true });
+        }
     });
 });
