@@ -54,7 +54,8 @@ async function main(): Promise<void> {
             const ratio = median(list.map((r) => r.ms / r.bare));
             ratios.push(ratio);
             const baseline = list[0].settled ? "bare up + settle" : "bare up";
-            const spread = `${Math.min(...list.map((r) => r.ms / r.bare)).toFixed(2)}–${Math.max(...list.map((r) => r.ms / r.bare)).toFixed(2)}`;
+            const each = list.map((r) => r.ms / r.bare);
+            const spread = `${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}`;
             const ms = String(median(list.map((r) => r.ms))).padStart(6);
             const bare = String(median(list.map((r) => r.bare))).padStart(6);
             console.log(`  mcp-ops ${name.padEnd(52)} ${ms} ms   ${baseline.padStart(16)} ${bare} ms   ${ratio.toFixed(2)}x (${spread})`);
