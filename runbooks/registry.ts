@@ -141,7 +141,11 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Prometheus access", "Access to the cluster"],
         steps: [
             { say: "Which service, since when", run: "mcp-ops health" },
-            { say: "Check the stores the service depends on", run: "mcp-ops redis stats" },
+            { say: "Check the stores the service depends on", run: "mcp-ops redis stats && mcp-ops postgres stats" },
+            {
+                say: "If PostgreSQL's connections are held by forgotten transactions, end those idle in one for over 5 minutes",
+                run: "mcp-ops postgres connections --kill-idle 5m",
+            },
             { say: "Correlate with recent updates", run: "pulumi stack history" },
             { say: "Roll back when an update matches", run: "mcp-ops rollback --last-good" },
             {

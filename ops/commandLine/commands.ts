@@ -19,6 +19,7 @@ export const COMMANDS: Record<string, string> = {
     cert: "certificates",
     incident: "security incident response",
     redis: "Redis runbooks, safe on a busy store (SCAN and UNLINK, never KEYS or FLUSH)",
+    postgres: "PostgreSQL runbooks: statistics, and sessions idle in a transaction",
     tools: "MCP tool catalogs: lock what was reviewed, so the prober reports any change",
     runbook: "the runbooks, as in docs/runbook.md",
 };
