@@ -26,7 +26,8 @@ export function define(postgres: Command, ctx: CommandContext): void {
 
     connected(
         "stats",
-        "sizes, connections by state, cache hit ratio, dead rows and (auto)vacuum, unused and duplicate indexes, replication lag, slowest statements",
+        "sizes, connections by state, cache hit ratio, dead rows and (auto)vacuum, unused and duplicate indexes, replication lag, " +
+            "slowest statements",
     ).action(async (o: PostgresFlags) => {
         const stats = await withPostgres(await target(o), (client) => postgresStats(client));
         print(o.json, stats, () => renderStats(stats));
@@ -54,7 +55,8 @@ export function define(postgres: Command, ctx: CommandContext): void {
             });
             print(o.json, result, () =>
                 result.preview || result.sessions.length === 0
-                    ? `${result.sessions.length} session(s) idle in a transaction for more than ${o.killIdle}${result.preview ? "; nothing was terminated" : ""}`
+                    ? `${result.sessions.length} session(s) idle in a transaction for more than ` +
+                      `${o.killIdle}${result.preview ? "; nothing was terminated" : ""}`
                     : `terminated ${result.terminated.length} session(s): ${result.terminated.join(", ")}`,
             );
         });
@@ -94,11 +96,15 @@ function addressOf(config: PlatformConfig): Pick<PostgresTarget, "host" | "port"
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+const connectionLine = (c: PostgresStats["connections"][number]) =>
+    `${c.count} ${c.state}${c.oldestSeconds ? ` (oldest ${Math.round(c.oldestSeconds)}s)` : ""}`;
+
 function renderStats(s: PostgresStats): string {
     const lines = [
-        `PostgreSQL ${s.version}${s.inRecovery ? " (replica)" : ""}, cache hit ratio ${s.cacheHitRatio === null ? "n/a" : `${(100 * s.cacheHitRatio).toFixed(1)}%`}`,
+        `PostgreSQL ${s.version}${s.inRecovery ? " (replica)" : ""}, cache hit ratio ` +
+            `${s.cacheHitRatio === null ? "n/a" : `${(100 * s.cacheHitRatio).toFixed(1)}%`}`,
         `databases: ${s.databases.map((d) => `${d.name} ${mib(d.bytes)}`).join(", ")}`,
-        `connections: ${s.connections.map((c) => `${c.count} ${c.state}${c.oldestSeconds ? ` (oldest ${Math.round(c.oldestSeconds)}s)` : ""}`).join(", ") || "none"}`,
+        `connections: ${s.connections.map(connectionLine).join(", ") || "none"}`,
         "tables (largest first):",
         ...s.tables.map(
             (t) =>
@@ -107,7 +113,7 @@ function renderStats(s: PostgresStats): string {
         ),
         `unused indexes: ${s.unusedIndexes.map((i) => `${i.index} (${mib(i.bytes)})`).join(", ") || "none"}`,
         `duplicate indexes: ${s.duplicateIndexes.map((d) => `${d.table}: ${d.indexes.join(" = ")}`).join("; ") || "none"}`,
-        `replication: ${s.replication.map((r) => `${r.replica} ${r.state} lag ${r.replayLagSeconds ?? "n/a"}s`).join(", ") || "no replicas"}`,
+        `replication: ${s.replication.map((r) => `${r.replica} ${r.state} lag ${r.replayLagSeconds ?? "n/a"}s`).join(", ") || "none"}`,
     ];
     if ("unavailable" in s.statements) lines.push(`slowest statements: ${s.statements.unavailable}`);
     else
@@ -115,7 +121,8 @@ function renderStats(s: PostgresStats): string {
             "slowest statements (total time):",
             ...s.statements.top.map(
                 (q) =>
-                    `  ${q.totalMs.toFixed(1).padStart(10)} ms  ${String(q.calls).padStart(7)} calls  ${q.query.replace(/\s+/g, " ").slice(0, 90)}`,
+                    `  ${q.totalMs.toFixed(1).padStart(10)} ms  ${String(q.calls).padStart(7)} calls  ` +
+                    `${q.query.replace(/\s+/g, " ").slice(0, 90)}`,
             ),
         );
     return lines.join("\n");

@@ -34,7 +34,8 @@ export async function connectPostgres(t: PostgresTarget): Promise<Client> {
     const where = describePostgres(t);
     if (t.password === undefined) {
         throw new InvalidInputError(
-            `no password for PostgreSQL at ${where}: set it in the environment (--password-env, default PGPASSWORD) or use --password-secret`,
+            `no password for PostgreSQL at ${where}: set it in the environment (--password-env, default PGPASSWORD) or use ` +
+                `--password-secret`,
         );
     }
     // The URL is taken apart here: pg lets a connection string override every other setting, the password included.
@@ -68,7 +69,8 @@ export function explainPostgresError(error: unknown, where: string): Error {
     if (e.code === "3D000") return new InvalidInputError(`PostgreSQL at ${where} has no such database: ${text}`);
     if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || /timeout/i.test(text)) {
         return new UnavailableError(
-            `PostgreSQL at ${where} is unreachable (${text}); for an in-cluster server use kubectl -n <namespace> port-forward svc/postgres 5432:5432, then --url postgres://<user>@127.0.0.1:5432/<database>`,
+            `PostgreSQL at ${where} is unreachable (${text}); for an in-cluster server use kubectl -n <namespace> port-forward ` +
+                `svc/postgres 5432:5432, then --url postgres://<user>@127.0.0.1:5432/<database>`,
         );
     }
     return new UnavailableError(`PostgreSQL at ${where}: ${text}`);

@@ -56,7 +56,8 @@ export async function postgresStats(client: Client, o: { tables?: number; statem
     );
     const unused = await rows<{ index: string; table: string; bytes: string }>(
         client,
-        `select s.schemaname || '.' || s.indexrelname as index, s.schemaname || '.' || s.relname as table, pg_relation_size(s.indexrelid) as bytes
+        `select s.schemaname || '.' || s.indexrelname as index, s.schemaname || '.' || s.relname as table,
+                pg_relation_size(s.indexrelid) as bytes
            from pg_stat_user_indexes s join pg_index i on i.indexrelid = s.indexrelid
           where s.idx_scan = 0 and not i.indisunique and not i.indisprimary order by 3 desc`,
     );
@@ -73,7 +74,8 @@ export async function postgresStats(client: Client, o: { tables?: number; statem
           )
         : await rows<{ replica: string; state: string; lag: string | null }>(
               client,
-              "select coalesce(application_name, client_addr::text) as replica, state, extract(epoch from replay_lag) as lag from pg_stat_replication",
+              "select coalesce(application_name, client_addr::text) as replica, state, extract(epoch from replay_lag) as lag from " +
+                  "pg_stat_replication",
           );
     return {
         version,
@@ -106,13 +108,15 @@ async function topStatements(client: Client, limit: number): Promise<PostgresSta
     if (!installed) {
         return {
             unavailable:
-                "pg_stat_statements is not installed in this database; add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements",
+                "pg_stat_statements is not installed in this database; add it to shared_preload_libraries and run CREATE EXTENSION " +
+                "pg_stat_statements",
         };
     }
     try {
         const top = await rows<{ query: string; calls: string; total: string; mean: string }>(
             client,
-            `select query, calls, total_exec_time as total, mean_exec_time as mean from pg_stat_statements order by total_exec_time desc limit ${limit}`,
+            `select query, calls, total_exec_time as total, mean_exec_time as mean from pg_stat_statements order by total_exec_time desc ` +
+                `limit ${limit}`,
         );
         return { top: top.map((s) => ({ query: s.query, calls: Number(s.calls), totalMs: Number(s.total), meanMs: Number(s.mean) })) };
     } catch (error) {

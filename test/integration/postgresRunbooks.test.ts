@@ -59,7 +59,8 @@ describe("mcp-ops postgres", () => {
         expect(stats.replication).toEqual([]);
         expect(stats.statements).toEqual({
             unavailable:
-                "pg_stat_statements is not installed in this database; add it to shared_preload_libraries and run CREATE EXTENSION pg_stat_statements",
+                "pg_stat_statements is not installed in this database; add it to shared_preload_libraries and run CREATE EXTENSION " +
+                "pg_stat_statements",
         });
     });
 
@@ -71,32 +72,36 @@ describe("mcp-ops postgres", () => {
         expect("top" in stats.statements && stats.statements.top.some((s) => s.query.includes("join orders o2"))).toBe(true);
     });
 
-    it("terminates sessions idle in a transaction past the age, and no other: not idle ones, not superusers unless asked, never its own", async () => {
-        const forgotten = await session("app");
-        const forgottenPid = (await forgotten.query("select pg_backend_pid() as pid")).rows[0].pid;
-        await forgotten.query("begin; select 1");
-        const admin = await session("postgres");
-        await admin.query("begin; select 1");
-        const idle = await session("app");
-        await idle.query("select 1");
-        // Idle for longer than the age of one second used below.
-        await new Promise((r) => setTimeout(r, 1500));
+    it(
+        "terminates sessions idle in a transaction past the age, and no other: not idle ones, not superusers unless asked, never its " +
+            "own",
+        async () => {
+            const forgotten = await session("app");
+            const forgottenPid = (await forgotten.query("select pg_backend_pid() as pid")).rows[0].pid;
+            await forgotten.query("begin; select 1");
+            const admin = await session("postgres");
+            await admin.query("begin; select 1");
+            const idle = await session("app");
+            await idle.query("select 1");
+            // Idle for longer than the age of one second used below.
+            await new Promise((r) => setTimeout(r, 1500));
 
-        const preview = await withPostgres(target(), (c) => killIdleInTransaction(c, { olderThanSeconds: 1, preview: true }));
-        expect(preview.sessions.map((s) => [s.pid, s.user])).toEqual([[forgottenPid, "app"]]);
-        expect(preview.terminated).toEqual([]);
-        const withSuperusers = await withPostgres(target(), (c) =>
-            killIdleInTransaction(c, { olderThanSeconds: 1, includeSuperusers: true, preview: true }),
-        );
-        expect(withSuperusers.sessions.map((s) => s.user).sort()).toEqual(["app", "postgres"]);
+            const preview = await withPostgres(target(), (c) => killIdleInTransaction(c, { olderThanSeconds: 1, preview: true }));
+            expect(preview.sessions.map((s) => [s.pid, s.user])).toEqual([[forgottenPid, "app"]]);
+            expect(preview.terminated).toEqual([]);
+            const withSuperusers = await withPostgres(target(), (c) =>
+                killIdleInTransaction(c, { olderThanSeconds: 1, includeSuperusers: true, preview: true }),
+            );
+            expect(withSuperusers.sessions.map((s) => s.user).sort()).toEqual(["app", "postgres"]);
 
-        const done = await withPostgres(target(), (c) => killIdleInTransaction(c, { olderThanSeconds: 1, preview: false }));
-        expect(done.terminated).toEqual([forgottenPid]);
-        await expect(forgotten.query("select 1")).rejects.toThrow();
-        expect((await idle.query("select 1 as one")).rows[0].one).toBe(1);
-        expect((await admin.query("select 1 as one")).rows[0].one).toBe(1);
-        await admin.query("rollback");
-    });
+            const done = await withPostgres(target(), (c) => killIdleInTransaction(c, { olderThanSeconds: 1, preview: false }));
+            expect(done.terminated).toEqual([forgottenPid]);
+            await expect(forgotten.query("select 1")).rejects.toThrow();
+            expect((await idle.query("select 1 as one")).rows[0].one).toBe(1);
+            expect((await admin.query("select 1 as one")).rows[0].one).toBe(1);
+            await admin.query("rollback");
+        },
+    );
 
     it("reads the password from the environment through the real executable, and refuses one in the URL", async () => {
         const url = `postgres://postgres@127.0.0.1:${server.port}/postgres`;
@@ -119,7 +124,8 @@ describe("mcp-ops postgres", () => {
         });
         expect(wrong.code).toBe(69);
         expect(wrong.stderr).toBe(
-            `mcp-ops: PostgreSQL at 127.0.0.1:${server.port}/postgres rejected the password; use the current value of the postgres-password secret\n`,
+            `mcp-ops: PostgreSQL at 127.0.0.1:${server.port}/postgres rejected the password; use the current value of the ` +
+                `postgres-password secret\n`,
         );
         const down = await runCli(["postgres", "stats", "--url", "postgres://postgres@127.0.0.1:1/postgres"], { PGPASSWORD: "x" });
         expect(down.code).toBe(69);
