@@ -2,22 +2,13 @@ import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
-import { withJson, withStack } from "../commandLine/flags";
+import { type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
 import { print } from "../commandLine/output";
-import { readSecretValue } from "../kube/secrets";
 import { type PostgresTarget, withPostgres } from "../postgres/connect";
 import { killIdleInTransaction, parseAge } from "../postgres/idle";
 import { type PostgresStats, postgresStats } from "../postgres/stats";
 
-interface PostgresFlags {
-    stack: string;
-    url?: string;
-    passwordEnv: string;
-    passwordSecret?: string;
-    kubeconfig?: string;
-    tlsCa?: string;
-    json: boolean;
-}
+type PostgresFlags = StoreAccessFlags;
 
 /** `mcp-ops postgres …`: the PostgreSQL runbooks, read from PostgreSQL's own statistics. */
 export function define(postgres: Command, ctx: CommandContext): void {
@@ -63,28 +54,20 @@ export function define(postgres: Command, ctx: CommandContext): void {
 }
 
 function withPostgresFlags(command: Command): Command {
-    return withJson(withStack(command, "stack whose config says where PostgreSQL is"))
-        .option("--url <url>", "postgres://user@host:port/database (no password), e.g. after kubectl port-forward svc/postgres 5432")
-        .option("--password-env <var>", "environment variable holding the password (the postgres-password secret)", "PGPASSWORD")
-        .option(
-            "--password-secret <name>",
-            "read the password from this Kubernetes Secret of the stack's namespace (e.g. postgres-password)",
-        )
-        .option("--kubeconfig <file>", "cluster for --password-secret (default: $KUBECONFIG, else the local cluster if up)")
-        .option("--tls-ca <file>", "CA certificate (PEM) to trust; implies TLS");
+    const access = {
+        name: "PostgreSQL",
+        url: "postgres://user@host:port/database (no password)",
+        passwordEnv: "PGPASSWORD",
+        secret: "postgres-password",
+    };
+    return withStoreAccess(command, access);
 }
 
 /** The stack's PostgreSQL (in-cluster service or external endpoint) unless --url says otherwise. */
 async function postgresTargetOf(ctx: CommandContext, o: PostgresFlags): Promise<PostgresTarget> {
-    const config = o.url && !o.passwordSecret ? undefined : ctx.config(o.stack);
-    let password = process.env[o.passwordEnv];
-    if (o.passwordSecret) {
-        const kubeconfig = ctx.kubeconfig(o.stack, o.kubeconfig);
-        if (!kubeconfig) throw new InvalidInputError("--password-secret needs a cluster: pass --kubeconfig or set KUBECONFIG");
-        password = await readSecretValue(kubeconfig, config!.namespace, o.passwordSecret);
-    }
+    const password = await storePassword(ctx, o);
     if (o.url) return { url: o.url, password, tlsCaFile: o.tlsCa };
-    return { ...addressOf(config!), password, tlsCaFile: o.tlsCa };
+    return { ...addressOf(ctx.config(o.stack)), password, tlsCaFile: o.tlsCa };
 }
 
 function addressOf(config: PlatformConfig): Pick<PostgresTarget, "host" | "port" | "database" | "user"> {

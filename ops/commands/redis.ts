@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { InvalidInputError, OperationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
-import { collect, numberOption, withJson, withStack } from "../commandLine/flags";
+import { type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
+import { collect, numberOption, withJson } from "../commandLine/flags";
 import { endProgress, print, progress } from "../commandLine/output";
-import { readSecretValue } from "../kube/secrets";
 import { applyCachePolicy, type TtlRule } from "../redis/cachePolicy";
 import { type RedisTarget, withRedis } from "../redis/connect";
 import { redisMaintenance } from "../redis/maintenance";
@@ -14,16 +14,7 @@ import { type RedisStats, redisStats } from "../redis/stats";
 import { assertNarrowPattern, revokeSessions } from "../redis/sweep";
 import { redisTarget } from "../redis/target";
 
-interface RedisFlags {
-    stack: string;
-    url?: string;
-    passwordEnv: string;
-    passwordSecret?: string;
-    kubeconfig?: string;
-    tlsCa?: string;
-    db?: number;
-    json: boolean;
-}
+type RedisFlags = StoreAccessFlags & { db?: number };
 
 /** `mcp-ops redis …`: the Redis runbooks, safe on a busy store (SCAN and UNLINK, never KEYS or FLUSH). */
 export function define(redis: Command, ctx: CommandContext): void {
@@ -155,25 +146,14 @@ export function define(redis: Command, ctx: CommandContext): void {
 }
 
 function withRedisFlags(command: Command): Command {
-    return withJson(withStack(command, "stack whose config says where Redis is"))
-        .option("--url <url>", "redis:// or rediss:// URL, e.g. after kubectl port-forward svc/redis 6379")
-        .option("--password-env <var>", "environment variable holding the password (the redis-password secret)", "REDIS_PASSWORD")
-        .option("--password-secret <name>", "read the password from this Kubernetes Secret of the stack's namespace (e.g. redis-password)")
-        .option("--kubeconfig <file>", "cluster for --password-secret (default: $KUBECONFIG, else the local cluster if up)")
-        .addOption(numberOption("--db <n>", "database number", "--db"))
-        .option("--tls-ca <file>", "CA certificate (PEM) to trust; implies TLS");
+    const access = { name: "Redis", url: "redis:// or rediss:// URL", passwordEnv: "REDIS_PASSWORD", secret: "redis-password" };
+    return withStoreAccess(command, access).addOption(numberOption("--db <n>", "database number", "--db"));
 }
 
 /** Where Redis is and its password: from the environment, or straight from the stack's Kubernetes Secret (never a flag). */
 async function redisTargetOf(ctx: CommandContext, o: RedisFlags): Promise<RedisTarget> {
-    const config = o.url && !o.passwordSecret ? undefined : ctx.config(o.stack);
-    let password = process.env[o.passwordEnv];
-    if (o.passwordSecret) {
-        const kubeconfig = ctx.kubeconfig(o.stack, o.kubeconfig);
-        if (!kubeconfig) throw new InvalidInputError("--password-secret needs a cluster: pass --kubeconfig or set KUBECONFIG");
-        password = await readSecretValue(kubeconfig, config!.namespace, o.passwordSecret);
-    }
-    return redisTarget(o.url ? undefined : config, o.url, password, o.db, o.tlsCa);
+    const password = await storePassword(ctx, o);
+    return redisTarget(o.url ? undefined : ctx.config(o.stack), o.url, password, o.db, o.tlsCa);
 }
 
 /** `--rule session:=3600` flags, or the stack's ttlRules when none are given. */
