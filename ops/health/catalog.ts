@@ -42,24 +42,29 @@ export function lockOf(tools: ListedTool[]): Record<string, ToolFingerprint> {
     return Object.fromEntries([...tools].sort((a, b) => (a.name < b.name ? -1 : 1)).map((t) => [t.name, fingerprint(t)]));
 }
 
-export function catalogDrift(lock: Record<string, ToolFingerprint>, listed: ListedTool[]): CatalogDrift {
-    const byName = new Map(listed.map((t) => [t.name, t]));
+/**
+ * How a catalog differs from the reviewed one: tools gone, tools new, and tools whose input schema
+ * or description hash differs. Health compares a server's listing with its lock; a review, the lock
+ * before an update with the lock after it.
+ */
+export function compareCatalogs(reviewed: Record<string, ToolFingerprint>, now: Record<string, ToolFingerprint>): CatalogDrift {
     const changed: CatalogDrift["changed"] = [];
-    for (const [name, locked] of Object.entries(lock)) {
-        const tool = byName.get(name);
-        if (!tool) continue;
-        const now = fingerprint(tool);
-        const fields = (["inputSchema", "description"] as const).filter((field) => now[field] !== locked[field]);
+    for (const [name, locked] of Object.entries(reviewed)) {
+        if (!now[name]) continue;
+        const fields = (["inputSchema", "description"] as const).filter((field) => now[name][field] !== locked[field]);
         if (fields.length > 0) changed.push({ tool: name, fields });
     }
     return {
-        missing: Object.keys(lock).filter((name) => !byName.has(name)),
-        added: listed.map((t) => t.name).filter((name) => !(name in lock)),
+        missing: Object.keys(reviewed).filter((name) => !now[name]),
+        added: Object.keys(now).filter((name) => !reviewed[name]),
         changed,
     };
 }
 
-export const driftCount = (d: CatalogDrift) => d.missing.length + d.added.length + d.changed.length;
+/** A server's listing against its lock (in the order the server lists its tools). */
+export function catalogDrift(lock: Record<string, ToolFingerprint>, listed: ListedTool[]): CatalogDrift {
+    return compareCatalogs(lock, Object.fromEntries(listed.map((t) => [t.name, fingerprint(t)])));
+}
 
 const FIELD_NAMES = { inputSchema: "input schema", description: "description" } as const;
 

@@ -1,4 +1,5 @@
 import type { ToolFingerprint } from "../../config/schema";
+import { compareCatalogs } from "../health/catalog";
 import type { EngineEvent } from "./summarize";
 
 /** How a server's reviewed tool catalog changes in an update. */
@@ -35,17 +36,8 @@ export function catalogChanges(events: EngineEvent[]): CatalogChange[] {
     const servers = [...new Set([...Object.keys(before), ...Object.keys(after)])].sort();
     return servers
         .map((server) => {
-            const [was, is] = [before[server] ?? {}, after[server] ?? {}];
-            const changed = Object.keys(is)
-                .filter((tool) => was[tool])
-                .map((tool) => ({ tool, fields: (["inputSchema", "description"] as const).filter((f) => was[tool][f] !== is[tool][f]) }))
-                .filter((c) => c.fields.length > 0);
-            return {
-                server,
-                added: Object.keys(is).filter((tool) => !was[tool]),
-                removed: Object.keys(was).filter((tool) => !is[tool]),
-                changed: changed.map((c) => ({ tool: c.tool, fields: [...c.fields] })),
-            };
+            const { missing, added, changed } = compareCatalogs(before[server] ?? {}, after[server] ?? {});
+            return { server, added, removed: missing, changed };
         })
         .filter((c) => c.added.length + c.removed.length + c.changed.length > 0);
 }
