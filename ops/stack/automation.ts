@@ -9,7 +9,6 @@ import {
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { SemVer } from "semver";
-import { fileURLToPath } from "node:url";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
@@ -17,7 +16,7 @@ import type { StackPort } from "../lifecycle/run";
 import { finishedUpdateVersion, type HistoryEntry, stackHistory } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
-import { ensureFileBackend, PROJECT_NAME, stackEnvironment } from "./environment";
+import { ensureFileBackend, fileBackendPaths, stackEnvironment } from "./environment";
 
 export interface OpenStackOptions {
     projectDir: string;
@@ -164,13 +163,9 @@ function preloadPlatformProgram(): void {
     setTimeout(() => require("../../platform/program"), 50);
 }
 
-/** Whether a file:// backend holds the stack (project-scoped layout or the older one, plain or gzipped). */
+/** Whether a file:// backend holds the stack's state (plain or gzipped). */
 function fileBackendHasStack(backend: string | undefined, stack: string): boolean {
-    if (!backend?.startsWith("file://")) return false;
-    const stacks = join(fileURLToPath(backend), ".pulumi", "stacks");
-    return [join(stacks, PROJECT_NAME, stack), join(stacks, stack)].some(
-        (base) => existsSync(`${base}.json`) || existsSync(`${base}.json.gz`),
-    );
+    return (fileBackendPaths(backend, "stacks", stack) ?? []).some((base) => existsSync(`${base}.json`) || existsSync(`${base}.json.gz`));
 }
 
 /** The preview as the lifecycle prints it: one line per changed resource with its fields. */

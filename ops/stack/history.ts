@@ -1,8 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { PROJECT_NAME } from "./environment";
+import { fileBackendPaths } from "./environment";
 
 /** The parts of an update in the stack history a rollback needs (the Automation API's UpdateSummary). */
 export interface HistoryEntry {
@@ -53,15 +51,9 @@ export async function finishedUpdateVersion(
     backend: string | undefined,
 ): Promise<number | undefined> {
     if (summaryVersion) return summaryVersion;
-    const records = backend?.startsWith("file://") ? historyRecords(fileURLToPath(backend), stack.name) : undefined;
+    const dir = fileBackendPaths(backend, "history", stack.name)?.find((d) => existsSync(d));
+    const records = dir ? readdirSync(dir).filter((f) => f.endsWith(".history.json")).length : undefined;
     if (records !== undefined) return records;
     const [newest] = await stackHistory(stack, 1);
     return newest?.version;
-}
-
-/** Update records of a stack in a file backend (project-scoped layout, or the older one without projects). */
-function historyRecords(backendDir: string, stack: string): number | undefined {
-    const dirs = [join(backendDir, ".pulumi", "history", PROJECT_NAME, stack), join(backendDir, ".pulumi", "history", stack)];
-    const dir = dirs.find((d) => existsSync(d));
-    return dir ? readdirSync(dir).filter((f) => f.endsWith(".history.json")).length : undefined;
 }
