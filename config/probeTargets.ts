@@ -49,12 +49,13 @@ export interface ProbeConfig {
     concurrency: number;
 }
 
+/** How checks run unless told otherwise, in the prober and in `mcp-ops health` alike. The slow bound is the p95 alert's. */
+export const CHECK_DEFAULTS = { timeoutMs: 5000, slowMs: 2000, concurrency: 4 } as const;
+
 export function probeConfig(config: PlatformConfig): ProbeConfig {
-    return {
-        servers: probeTargets(config),
-        intervalSeconds: config.monitoring.probeIntervalSeconds,
-        timeoutMs: 5000,
-        slowMs: 2000,
-        concurrency: 4,
-    };
+    return { servers: probeTargets(config), intervalSeconds: config.monitoring.probeIntervalSeconds, ...CHECK_DEFAULTS };
 }
+
+/** The bearer token a target is probed with, from the environment variable it names. */
+export const probeToken = (target: ProbeTarget, env: NodeJS.ProcessEnv = process.env) =>
+    target.tokenEnv ? env[target.tokenEnv] : undefined;

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
 import { readFileSync } from "node:fs";
-import type { ProbeConfig } from "../../config/probeTargets";
+import { CHECK_DEFAULTS, type ProbeConfig } from "../../config/probeTargets";
 import { EXIT, InvalidInputError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { collect, numberOption, withJson, withKubeconfig, withStack } from "../commandLine/flags";
@@ -43,8 +43,8 @@ export function define(command: Command, ctx: CommandContext): void {
         .option("--no-redis", "skip the Redis check")
         .option("--password-env <var>", "environment variable holding the Redis password", "REDIS_PASSWORD")
         .option("--no-cluster", "skip the workload readiness check")
-        .addOption(numberOption("--timeout <ms>", "per-check timeout", "--timeout").default(5000))
-        .addOption(numberOption("--slow <ms>", "a passing check slower than this degrades", "--slow").default(2000))
+        .addOption(numberOption("--timeout <ms>", "per-check timeout", "--timeout").default(CHECK_DEFAULTS.timeoutMs))
+        .addOption(numberOption("--slow <ms>", "a passing check slower than this degrades", "--slow").default(CHECK_DEFAULTS.slowMs))
         .option("--watch", "repeat the checks until interrupted", false)
         .addOption(numberOption("--interval <s>", "seconds between checks with --watch", "--interval").default(10))
         .addOption(numberOption("--count <n>", "stop --watch or --serve after this many rounds", "--count"))
@@ -53,7 +53,7 @@ export function define(command: Command, ctx: CommandContext): void {
             "check every --interval seconds and serve the results as Prometheus metrics on /metrics (the prober)",
         )
         .option("--targets <file>", "with --serve: the servers to check, as the prober's ConfigMap lists them (default: the stack's)")
-        .addOption(numberOption("--concurrency <n>", "servers checked at once", "--concurrency").default(4))
+        .addOption(numberOption("--concurrency <n>", "servers checked at once", "--concurrency").default(CHECK_DEFAULTS.concurrency))
         .action(async (o: HealthFlags) => {
             if (o.serve) return serve(o.serve, o, ctx);
             const config = ctx.config(o.stack);

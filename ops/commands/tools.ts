@@ -1,5 +1,5 @@
 import type { Command } from "commander";
-import { mcpServers } from "../../config/probeTargets";
+import { mcpServers, probeToken } from "../../config/probeTargets";
 import { PROBER_WORKLOAD, runsProber } from "../../components/traffic";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { changeCommand } from "../commandLine/change";
@@ -42,8 +42,7 @@ export async function planToolLock(
     const targets = healthTargets(current.config, o.endpoints).filter((t) => o.server === undefined || t.name === o.server);
     const locks = await Promise.all(
         targets.map(async (t) => {
-            const token = t.tokenEnv ? (o.env ?? process.env)[t.tokenEnv] : undefined;
-            const checked = await checkMcp(t.mcpUrl, o.timeoutMs, token);
+            const checked = await checkMcp(t.mcpUrl, o.timeoutMs, probeToken(t, o.env));
             if (!checked.ok) {
                 throw new UnavailableError(
                     `cannot read the tools of ${t.name} at ${t.mcpUrl}: ${checked.error}; nothing was locked` +

@@ -4,15 +4,15 @@ import type { RedisTarget } from "../redis/connect";
 import { checkMcp, checkRest } from "./checks";
 import { classify, type ServiceHealth } from "./classify";
 import { overallStatus, type Status } from "./status";
-import type { ProbeTarget } from "../../config/probeTargets";
+import { CHECK_DEFAULTS, type ProbeTarget, probeToken } from "../../config/probeTargets";
 
 /** A server to check: where, what it must list, its reviewed catalog, and the env var of its token. */
 export type HealthTarget = ProbeTarget;
 
 export interface HealthOptions {
-    /** Per-check timeout in milliseconds. Default 5000. */
+    /** Per-check timeout in milliseconds. Default CHECK_DEFAULTS. */
     timeoutMs?: number;
-    /** A passing check slower than this degrades the service. Default 2000 (the p95 alert's bound). */
+    /** A passing check slower than this degrades the service. Default CHECK_DEFAULTS. */
     slowMs?: number;
     /** Redis to check alongside the MCP servers. Default: none. */
     redis?: RedisTarget;
@@ -50,8 +50,8 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
 
 /** Checks every target (up to `concurrency` at once), each check bounded by its own timeout. */
 export async function checkHealth(targets: HealthTarget[], options: HealthOptions = {}): Promise<HealthReport> {
-    const timeoutMs = options.timeoutMs ?? 5000;
-    const slowMs = options.slowMs ?? 2000;
+    const timeoutMs = options.timeoutMs ?? CHECK_DEFAULTS.timeoutMs;
+    const slowMs = options.slowMs ?? CHECK_DEFAULTS.slowMs;
     const checkedAt = new Date().toISOString();
     const readWorkloads = options.cluster
         ? workloadReadiness(options.cluster.kubeconfig, options.cluster.namespace).then(
@@ -61,7 +61,7 @@ export async function checkHealth(targets: HealthTarget[], options: HealthOption
         : Promise.resolve({ workloads: undefined, clusterError: undefined });
     const [services, redis, cluster] = await Promise.all([
         mapLimited(targets, options.concurrency ?? targets.length, async (t) => {
-            const token = t.tokenEnv ? (options.env ?? process.env)[t.tokenEnv] : undefined;
+            const token = probeToken(t, options.env);
             const [rest, mcp] = await Promise.all([checkRest(t.restUrl, timeoutMs, token), checkMcp(t.mcpUrl, timeoutMs, token)]);
             return classify(t.name, t.expectedTools, rest, mcp, slowMs, t.toolLock);
         }),
