@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Resources } from "../config/schema";
 import { checksum } from "./checksum";
+import { httpProbe } from "./probes";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import type { SecretRef } from "./secretRef";
@@ -106,12 +107,8 @@ export class McpService extends pulumi.ComponentResource {
             volumes.push({ name: "tls", secret: { secretName: args.tlsSecretName } });
             volumeMounts.push({ name: "tls", mountPath: TLS_MOUNT_PATH, readOnly: true });
         }
-        const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
-            httpGet: { path, port: "http" },
-            periodSeconds,
-            failureThreshold,
-            timeoutSeconds: 2,
-        });
+        const probe = (path: string, periodSeconds: number, failureThreshold: number) =>
+            httpProbe("http", path, periodSeconds, failureThreshold);
 
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,

@@ -2,6 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProbeConfig } from "../config/probeTargets";
 import { checksum } from "./checksum";
+import { httpProbe } from "./probes";
 import { ANNOTATIONS, selectorLabels, TRUSTED_LABEL, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import type { SecretRef } from "./secretRef";
@@ -47,12 +48,8 @@ export class Prober extends pulumi.ComponentResource {
             { parent: this },
         );
         const tokenChecksums = Object.values(args.tokens).map((ref) => ref.checksum);
-        const probe = (path: string, periodSeconds: number) => ({
-            httpGet: { path, port: "metrics" },
-            periodSeconds,
-            timeoutSeconds: 2,
-            failureThreshold: 3,
-        });
+        const probe = (path: string, periodSeconds: number, failureThreshold?: number) =>
+            httpProbe("metrics", path, periodSeconds, failureThreshold);
 
         const deployment = new k8s.apps.v1.Deployment(
             `${name}-deployment`,
@@ -94,7 +91,7 @@ export class Prober extends pulumi.ComponentResource {
                                     })),
                                     resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
                                     // Started and ready once a round of checks has completed; alive while it serves metrics.
-                                    startupProbe: { ...probe("/healthz", 5), failureThreshold: 24 },
+                                    startupProbe: probe("/healthz", 5, 24),
                                     readinessProbe: probe("/healthz", 10),
                                     livenessProbe: probe("/metrics", 20),
                                     securityContext: restrictedContainerSecurityContext,
