@@ -1,6 +1,7 @@
 /**
  * Shell scripts the backup CronJobs run, mounted from a ConfigMap. Credentials come from the
- * environment (REDISCLI_AUTH, PGPASSWORD), never from the command line.
+ * environment (REDISCLI_AUTH), never from the command line. PostgreSQL's backup is no script:
+ * it is `mcp-ops postgres backup` (see postgresBackupCommand).
  */
 
 /**
@@ -28,15 +29,6 @@ file="$OUT_DIR/redis-$(date -u +%Y%m%dT%H%M%SZ).rdb"
 cli --rdb "$file"
 test -s "$file"
 echo "redis backup written: $file ($(wc -c < "$file") bytes)"
-`;
-
-/** PostgreSQL: a compressed custom-format dump, restorable with pg_restore. */
-export const POSTGRES_BACKUP_SCRIPT = `#!/bin/sh
-set -eu
-file="$OUT_DIR/postgres-$(date -u +%Y%m%dT%H%M%SZ).dump"
-pg_dump -h "$PGHOST" -p "$PGPORT" -U "$PGUSER" -d "$PGDATABASE" --format=custom --compress=6 --file="$file"
-test -s "$file"
-echo "postgres backup written: $file ($(wc -c < "$file") bytes)"
 `;
 
 /** Uploads what the dump step wrote; retention is the bucket's lifecycle rule. */

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupsConfig } from "../config/schema";
-import { POSTGRES_BACKUP_SCRIPT, REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
+import { REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import type { SecretRef } from "./secretRef";
@@ -11,7 +11,7 @@ import { BACKUP_WORKLOAD, type TrafficRules } from "./traffic";
 export interface BackupSource {
     host: pulumi.Input<string>;
     port: number;
-    /** Image providing redis-cli or pg_dump (the store's own image). */
+    /** Image that takes the dump: Redis's own (redis-cli), or the ops image (mcp-ops and pg_dump) for PostgreSQL. */
     image: pulumi.Input<string>;
     password: SecretRef;
 }
@@ -63,7 +63,6 @@ export class Backups extends pulumi.ComponentResource {
 
         const scripts = {
             "redis-backup.sh": REDIS_BACKUP_SCRIPT,
-            "postgres-backup.sh": POSTGRES_BACKUP_SCRIPT,
             "s3-upload.sh": S3_UPLOAD_SCRIPT,
             "volume-prune.sh": VOLUME_PRUNE_SCRIPT,
         };
@@ -102,13 +101,13 @@ export class Backups extends pulumi.ComponentResource {
             { parent: this },
         );
 
+        const outDirOf = (store: "redis" | "postgres") => (destination.kind === "volume" ? `/backups/${store}` : "/backups");
         const cronJob = (
             store: "redis" | "postgres",
             schedule: string,
             source: BackupSource,
-            dumpEnv: k8s.types.input.core.v1.EnvVar[],
+            dump: { command: pulumi.Input<pulumi.Input<string>[]>; env: k8s.types.input.core.v1.EnvVar[] },
         ) => {
-            const outDir = destination.kind === "volume" ? `/backups/${store}` : "/backups";
             const finish =
                 destination.kind === "s3"
                     ? {
@@ -132,11 +131,11 @@ export class Backups extends pulumi.ComponentResource {
             const container = (spec: {
                 name: string;
                 image: pulumi.Input<string>;
-                command: string[];
+                command: pulumi.Input<pulumi.Input<string>[]>;
                 env: k8s.types.input.core.v1.EnvVar[];
             }) => ({
                 ...spec,
-                env: [...spec.env, { name: "OUT_DIR", value: outDir }],
+                env: [...spec.env, { name: "OUT_DIR", value: outDirOf(store) }],
                 resources: jobResources,
                 securityContext: restrictedContainerSecurityContext,
                 volumeMounts: mounts,
@@ -168,8 +167,8 @@ export class Backups extends pulumi.ComponentResource {
                                             container({
                                                 name: "dump",
                                                 image: source.image,
-                                                command: ["sh", `/scripts/${store}-backup.sh`],
-                                                env: [...dumpEnv, { name: "HOME", value: "/tmp" }],
+                                                command: dump.command,
+                                                env: [...dump.env, { name: "HOME", value: "/tmp" }],
                                             }),
                                         ],
                                         containers: [container(finish)],
@@ -195,23 +194,41 @@ export class Backups extends pulumi.ComponentResource {
         });
         if (args.redis) {
             const r = args.redis;
-            cronJob("redis", config.redisSchedule, r, [
-                { name: "REDIS_HOST", value: r.host },
-                { name: "REDIS_PORT", value: String(r.port) },
-                secretEnv("REDISCLI_AUTH", r.password),
-            ]);
+            cronJob("redis", config.redisSchedule, r, {
+                command: ["sh", "/scripts/redis-backup.sh"],
+                env: [
+                    { name: "REDIS_HOST", value: r.host },
+                    { name: "REDIS_PORT", value: String(r.port) },
+                    secretEnv("REDISCLI_AUTH", r.password),
+                ],
+            });
         }
         if (args.postgres) {
             const p = args.postgres;
-            cronJob("postgres", config.postgresSchedule, p, [
-                { name: "PGHOST", value: p.host },
-                { name: "PGPORT", value: String(p.port) },
-                { name: "PGDATABASE", value: p.database },
-                { name: "PGUSER", value: p.user },
-                secretEnv("PGPASSWORD", p.password),
-            ]);
+            // The same command an operator runs, so a scheduled backup has the same manifest and passes the same drill.
+            cronJob("postgres", config.postgresSchedule, p, {
+                command: postgresBackupCommand({ ...p, outDir: outDirOf("postgres") }),
+                env: [secretEnv("PGPASSWORD", p.password)],
+            });
         }
 
         this.registerOutputs({ cronJobs: this.cronJobs });
     }
+}
+
+/**
+ * `mcp-ops postgres backup` as the CronJob runs it: a dump and its manifest of one snapshot in
+ * `outDir`, the password from PGPASSWORD (the store's Secret), never in the command.
+ */
+export function postgresBackupCommand(p: {
+    host: pulumi.Input<string>;
+    port: number;
+    database: string;
+    user: string;
+    outDir: string;
+}): pulumi.Output<string[]> {
+    return pulumi.output(p.host).apply((host) => {
+        const url = `postgres://${encodeURIComponent(p.user)}@${host}:${p.port}/${encodeURIComponent(p.database)}`;
+        return ["mcp-ops", "postgres", "backup", "--url", url, "--out", p.outDir];
+    });
 }

@@ -191,6 +191,8 @@ export const backupsSchema = z.strictObject({
     volumeSize: memoryQuantity.default("20Gi"),
     /** Image with the AWS CLI for uploads. */
     uploaderImage: imageRef.default("amazon/aws-cli:2.22.35"),
+    /** Image with mcp-ops and a pg_dump at least as new as the server: the PostgreSQL backup runs `mcp-ops postgres backup`. */
+    opsImage: imageRef.default("mcpplatform/mcp-ops:0.1.0"),
     /** Seconds a backup Job may run before it is killed. Default 3600. */
     activeDeadlineSeconds: z.int().min(60).max(86400).default(3600),
     /** Seconds after its schedule a missed run may still start. Default 600. */

@@ -170,6 +170,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
         checkResources(report, `${store}.resources`, record(config.resources), maxCpu, maxMemory);
     }
     checkImage(report, "backups.uploaderImage", backups.uploaderImage);
+    checkImage(report, "backups.opsImage", backups.opsImage);
     checkImage(report, "monitoring.proberImage", record(raw.monitoring)?.proberImage);
 
     const redis = record(raw.redis) ?? {};

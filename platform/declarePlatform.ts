@@ -244,7 +244,7 @@ function declareBackups(
             postgres: {
                 host: postgres.host,
                 port: postgres.port,
-                image: config.postgres.image,
+                image: config.backups.opsImage,
                 password: secrets[STORE_SECRET.postgres],
                 database: postgres.database,
                 user: postgres.user,

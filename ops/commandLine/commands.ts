@@ -19,7 +19,7 @@ export const COMMANDS: Record<string, string> = {
     cert: "certificates",
     incident: "security incident response",
     redis: "Redis runbooks, safe on a busy store (SCAN and UNLINK, never KEYS or FLUSH)",
-    postgres: "PostgreSQL runbooks: statistics, and sessions idle in a transaction",
+    postgres: "PostgreSQL runbooks: statistics, idle sessions, maintenance, backup with manifest, verified restore",
     tools: "MCP tool catalogs: lock what was reviewed, so the prober reports any change",
     runbook: "the runbooks, as in docs/runbook.md",
 };

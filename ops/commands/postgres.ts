@@ -1,14 +1,39 @@
 import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
-import { InvalidInputError } from "../errors";
+import { InvalidInputError, VerificationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
-import { print } from "../commandLine/output";
+import { collect, wholeNumber } from "../commandLine/flags";
+import { endProgress, print, progress, report } from "../commandLine/output";
+import { backupPostgres } from "../postgres/backup";
+import { maintainPostgres } from "../postgres/maintenance";
+import type { TableDigest } from "../postgres/manifest";
+import { renderBackup, renderRestore, renderStats, renderStep } from "../postgres/render";
+import { planTargetRestore, type RestoreReport, restoreDrill, restoreIntoDatabase } from "../postgres/restore";
 import { type PostgresTarget, withPostgres } from "../postgres/connect";
 import { killIdleInTransaction, parseAge } from "../postgres/idle";
-import { type PostgresStats, postgresStats } from "../postgres/stats";
+import { postgresStats } from "../postgres/stats";
 
 type PostgresFlags = StoreAccessFlags;
+type RestoreFlags = PostgresFlags & { verify: boolean; target?: string; overwrite: boolean; owner: boolean; yes: boolean };
+type MaintenanceFlags = PostgresFlags & {
+    backup: boolean;
+    backupDir: string;
+    lockTimeout: string;
+    statementTimeout: string;
+    reindex: boolean;
+    minLeafDensity: number;
+    table: string[];
+};
+
+const checksummed = (t: TableDigest) => progress(`checksummed ${t.table} (${t.rows} rows)`);
+
+function ageMs(flag: string, text: string): number {
+    const seconds = parseAge(text);
+    if (seconds === undefined || seconds <= 0)
+        throw new InvalidInputError(`${flag} "${text}" is not a duration; write it as 500ms, 3s, 5m or 1h`);
+    return seconds * 1000;
+}
 
 /** `mcp-ops postgres …`: the PostgreSQL runbooks, read from PostgreSQL's own statistics. */
 export function define(postgres: Command, ctx: CommandContext): void {
@@ -51,6 +76,86 @@ export function define(postgres: Command, ctx: CommandContext): void {
                     : `terminated ${result.terminated.length} session(s): ${result.terminated.join(", ")}`,
             );
         });
+
+    connected("backup", "pg_dump (custom format, compressed) with a manifest of row counts and checksums, both of one snapshot")
+        .option("--out <dir>", "directory for the dump and its manifest (<dump>.json)", "backups")
+        .action(async (o: PostgresFlags & { out: string }) => {
+            const result = await backupPostgres(await target(o), { outDir: o.out, onTable: checksummed });
+            endProgress();
+            print(o.json, result, () => renderBackup(result));
+        });
+
+    connected("restore", "prove a dump in a scratch server (--verify), or recover it into a database (--target)")
+        .argument("<file>", "dump written by mcp-ops postgres backup (its manifest beside it, <file>.json)")
+        .option("--verify", "restore drill: a scratch server on this machine, counts and checksums compared with the manifest", false)
+        .option("--target <database>", "restore into this database of the server (created when missing)")
+        .option("--overwrite", "with --target: replace the objects of a database that has data", false)
+        .option("--no-owner", "with --target: do not restore owners and privileges (roles missing on this server)")
+        .option("--yes", "with --target: restore without asking (CI)", false)
+        .action(async (file: string, o: RestoreFlags) => {
+            if (o.verify === Boolean(o.target))
+                throw new InvalidInputError("say what to do: --verify (a drill in a scratch server) or --target <database> (a recovery)");
+            const result = o.verify ? await restoreDrill(file, checksummed) : await recover(file, o);
+            endProgress();
+            print(o.json, result, () => renderRestore(result));
+            if (!result.ok) throw new VerificationFailedError(`the restore differs from the backup's manifest: ${result.differences[0]}`);
+        });
+
+    const recover = async (file: string, o: RestoreFlags): Promise<RestoreReport> => {
+        const where = await target(o);
+        const database = o.target as string;
+        const plan = await planTargetRestore(where, database);
+        report(
+            plan.exists
+                ? `database ${database} exists with ${plan.tablesWithRows.length} tables holding rows` +
+                      `${plan.tablesWithRows.length > 0 ? (o.overwrite ? "; they will be replaced" : "; refused without --overwrite") : ""}`
+                : `database ${database} does not exist; it will be created`,
+        );
+        if (plan.tablesWithRows.length === 0 || o.overwrite) await ctx.confirm(`restore ${file} into database ${database}`, o);
+        return restoreIntoDatabase(where, file, { database, overwrite: o.overwrite, keepOwners: o.owner });
+    };
+
+    connected(
+        "maintenance",
+        "VACUUM (ANALYZE) per table and REINDEX CONCURRENTLY of bloated indexes, bounded by lock and statement timeouts",
+    )
+        .option("--no-backup", "skip the backup taken first")
+        .option("--backup-dir <dir>", "where the backup taken first goes", "backups")
+        .option("--lock-timeout <age>", "skip a table whose lock is not granted within this (e.g. 500ms, 3s)", "3s")
+        .option("--statement-timeout <age>", "stop one table's VACUUM or one REINDEX after this", "30m")
+        .option("--reindex", "rebuild bloated b-tree indexes concurrently (needs the pgstattuple extension)", false)
+        .option(
+            "--min-leaf-density <percent>",
+            "an index whose leaf pages are less full than this is bloated",
+            wholeNumber("--min-leaf-density"),
+            50,
+        )
+        .option("--table <schema.name>", "only this table (repeatable)", collect, [])
+        .action(async (o: MaintenanceFlags) => {
+            const lockTimeoutMs = ageMs("--lock-timeout", o.lockTimeout);
+            const statementTimeoutMs = ageMs("--statement-timeout", o.statementTimeout);
+            const where = await target(o);
+            const backup = o.backup ? await backupPostgres(where, { outDir: o.backupDir, onTable: checksummed }) : undefined;
+            endProgress();
+            if (backup) report(`backup first: ${backup.file} (${backup.manifest.tables.length} tables)`);
+            const result = await withPostgres(where, (client) =>
+                maintainPostgres(client, {
+                    lockTimeoutMs,
+                    statementTimeoutMs,
+                    reindex: o.reindex,
+                    minLeafDensity: o.minLeafDensity,
+                    tables: o.table.length > 0 ? o.table : undefined,
+                    onStep: (step, done, total) => report(renderStep(step, done, total)),
+                }),
+            );
+            const skipped = result.steps.filter((s) => s.outcome === "skipped").length;
+            print(o.json, { backup: backup?.file, ...result }, () =>
+                [
+                    `maintenance done: ${result.steps.length - skipped} steps done, ${skipped} skipped`,
+                    ...(result.reindexUnavailable ? [`reindex: ${result.reindexUnavailable}`] : []),
+                ].join("\n"),
+            );
+        });
 }
 
 function withPostgresFlags(command: Command): Command {
@@ -75,38 +180,4 @@ function addressOf(config: PlatformConfig): Pick<PostgresTarget, "host" | "port"
     const base = { database: postgres.database, user: postgres.user };
     if (postgres.mode === "external" && postgres.external) return { ...base, host: postgres.external.host, port: postgres.external.port };
     return { ...base, host: `postgres.${config.namespace}.svc.cluster.local`, port: 5432 };
-}
-
-const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
-
-const connectionLine = (c: PostgresStats["connections"][number]) =>
-    `${c.count} ${c.state}${c.oldestSeconds ? ` (oldest ${Math.round(c.oldestSeconds)}s)` : ""}`;
-
-function renderStats(s: PostgresStats): string {
-    const lines = [
-        `PostgreSQL ${s.version}${s.inRecovery ? " (replica)" : ""}, cache hit ratio ` +
-            `${s.cacheHitRatio === null ? "n/a" : `${(100 * s.cacheHitRatio).toFixed(1)}%`}`,
-        `databases: ${s.databases.map((d) => `${d.name} ${mib(d.bytes)}`).join(", ")}`,
-        `connections: ${s.connections.map(connectionLine).join(", ") || "none"}`,
-        "tables (largest first):",
-        ...s.tables.map(
-            (t) =>
-                `  ${t.table.padEnd(32)} ${mib(t.bytes).padStart(11)}  ${t.liveRows} live, ${t.deadRows} dead  ` +
-                `vacuum ${t.lastVacuum ?? t.lastAutovacuum ?? "never"}, analyze ${t.lastAnalyze ?? t.lastAutoanalyze ?? "never"}`,
-        ),
-        `unused indexes: ${s.unusedIndexes.map((i) => `${i.index} (${mib(i.bytes)})`).join(", ") || "none"}`,
-        `duplicate indexes: ${s.duplicateIndexes.map((d) => `${d.table}: ${d.indexes.join(" = ")}`).join("; ") || "none"}`,
-        `replication: ${s.replication.map((r) => `${r.replica} ${r.state} lag ${r.replayLagSeconds ?? "n/a"}s`).join(", ") || "none"}`,
-    ];
-    if ("unavailable" in s.statements) lines.push(`slowest statements: ${s.statements.unavailable}`);
-    else
-        lines.push(
-            "slowest statements (total time):",
-            ...s.statements.top.map(
-                (q) =>
-                    `  ${q.totalMs.toFixed(1).padStart(10)} ms  ${String(q.calls).padStart(7)} calls  ` +
-                    `${q.query.replace(/\s+/g, " ").slice(0, 90)}`,
-            ),
-        );
-    return lines.join("\n");
 }

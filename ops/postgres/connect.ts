@@ -24,8 +24,23 @@ export function describePostgres(t: PostgresTarget): string {
     return `${t.host}:${t.port ?? 5432}/${t.database ?? "postgres"}`;
 }
 
-/** Connects, or explains in one line what went wrong and what to do (never with the password in it). */
-export async function connectPostgres(t: PostgresTarget): Promise<Client> {
+/**
+ * Host, port, database and user. The URL is taken apart here: pg lets a connection string override
+ * every other setting, the password included, and pg_dump gets the same values through libpq's environment.
+ */
+export function connectionParams(t: PostgresTarget): { host?: string; port?: number; database?: string; user?: string } {
+    if (!t.url) return { host: t.host, port: t.port, database: t.database, user: t.user };
+    const u = new URL(t.url);
+    return {
+        host: u.hostname,
+        port: Number(u.port || 5432),
+        database: decodeURIComponent(u.pathname.slice(1)) || "postgres",
+        user: decodeURIComponent(u.username) || "postgres",
+    };
+}
+
+/** Refuses a password in the URL and a missing password, before anything connects; returns where the server is. */
+export function checkAccess(t: PostgresTarget): string {
     if (t.url && new URL(t.url).password) {
         throw new InvalidInputError(
             "the --url carries a password; pass it through the environment (--password-env) or --password-secret instead",
@@ -38,13 +53,14 @@ export async function connectPostgres(t: PostgresTarget): Promise<Client> {
                 `--password-secret`,
         );
     }
-    // The URL is taken apart here: pg lets a connection string override every other setting, the password included.
-    const u = t.url ? new URL(t.url) : undefined;
+    return where;
+}
+
+/** Connects, or explains in one line what went wrong and what to do (never with the password in it). */
+export async function connectPostgres(t: PostgresTarget): Promise<Client> {
+    const where = checkAccess(t);
     const client = new Client({
-        host: u ? u.hostname : t.host,
-        port: u ? Number(u.port || 5432) : t.port,
-        database: u ? decodeURIComponent(u.pathname.slice(1)) || "postgres" : t.database,
-        user: u ? decodeURIComponent(u.username) || "postgres" : t.user,
+        ...connectionParams(t),
         password: t.password,
         connectionTimeoutMillis: t.connectTimeoutMs ?? 5000,
         ssl: t.tlsCaFile ? { ca: readFileSync(t.tlsCaFile, "utf8") } : undefined,
@@ -65,6 +81,10 @@ export function explainPostgresError(error: unknown, where: string): Error {
     const text = (e.message ?? String(error)).split("\n")[0];
     if (e.code === "28P01")
         return new UnavailableError(`PostgreSQL at ${where} rejected the password; use the current value of the postgres-password secret`);
+    if (e.code === "28000" && /no encryption/.test(text))
+        return new UnavailableError(`PostgreSQL at ${where} accepts TLS connections only; trust its CA with --tls-ca <file>`);
+    if (/self[- ]signed|unable to verify|certificate/i.test(text))
+        return new UnavailableError(`TLS with PostgreSQL at ${where} failed (${text}); trust its CA with --tls-ca <file>`);
     if (e.code === "28000") return new UnavailableError(`PostgreSQL at ${where} refused the login: ${text}`);
     if (e.code === "3D000") return new InvalidInputError(`PostgreSQL at ${where} has no such database: ${text}`);
     if (e.code === "ECONNREFUSED" || e.code === "ENOTFOUND" || /timeout/i.test(text)) {

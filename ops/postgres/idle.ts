@@ -55,9 +55,9 @@ export async function killIdleInTransaction(
     return { preview: o.preview, olderThanSeconds: o.olderThanSeconds, sessions, terminated };
 }
 
-/** "90s", "5m", "2h" → seconds. */
+/** "500ms", "90s", "5m", "2h" → seconds. */
 export function parseAge(text: string): number | undefined {
-    const m = /^(\d+)(s|m|h)$/.exec(text.trim());
+    const m = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
     if (!m) return undefined;
-    return Number(m[1]) * { s: 1, m: 60, h: 3600 }[m[2] as "s" | "m" | "h"];
+    return Number(m[1]) * { ms: 0.001, s: 1, m: 60, h: 3600 }[m[2] as "ms" | "s" | "m" | "h"];
 }

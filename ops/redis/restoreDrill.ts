@@ -1,9 +1,9 @@
-import { createHash } from "node:crypto";
-import { copyFileSync, createReadStream, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import Redis from "ioredis";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { InvalidInputError } from "../errors";
+import { fileSha256 } from "../fileSha256";
 import { info } from "./connect";
 import { valueDigest } from "./digest";
 import { startScratchRedis } from "./scratchServer";
@@ -27,7 +27,7 @@ export async function restoreDrill(file: string): Promise<DrillReport> {
     if (!existsSync(`${file}.json`))
         throw new InvalidInputError(`${file}.json (the snapshot's manifest) is missing; take the backup with mcp-ops redis backup`);
     const manifest = JSON.parse(readFileSync(`${file}.json`, "utf8")) as SnapshotManifest;
-    const checksumMatches = (await sha256(file)) === manifest.sha256;
+    const checksumMatches = (await fileSha256(file)) === manifest.sha256;
 
     const dir = mkdtempSync(join(tmpdir(), "mcp-restore-drill-"));
     const scratch = await (async () => {
@@ -64,14 +64,4 @@ export async function restoreDrill(file: string): Promise<DrillReport> {
 function sameCounts(a: Record<string, number>, b: Record<string, number>): boolean {
     const dbs = new Set([...Object.keys(a), ...Object.keys(b)]);
     return [...dbs].every((db) => (a[db] ?? 0) === (b[db] ?? 0));
-}
-
-function sha256(file: string): Promise<string> {
-    return new Promise((resolve, reject) => {
-        const hash = createHash("sha256");
-        createReadStream(file)
-            .on("data", (chunk) => hash.update(chunk))
-            .on("end", () => resolve(hash.digest("hex")))
-            .on("error", reject);
-    });
 }

@@ -1,7 +1,7 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { execFileSync } from "node:child_process";
+import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { initCluster, launchServer, runAsServerUser, serverBinDir, serverDirectory } from "../../ops/postgres/localServer";
 import { freePort } from "./ports";
 
 export interface PostgresServer {
@@ -9,65 +9,69 @@ export interface PostgresServer {
     /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
     url: string;
     password: string;
+    /** With `tls`: the CA (here the server's own self-signed certificate) a client must trust. */
+    caFile?: string;
     stop(): Promise<void>;
 }
 
-/** Debian's server binaries (initdb, postgres) live in /usr/lib/postgresql/<major>/bin, off PATH. */
-function serverBinDir(): string {
-    const root = "/usr/lib/postgresql";
-    const majors = existsSync(root) ? readdirSync(root).sort((a, b) => Number(b) - Number(a)) : [];
-    const found = majors.map((m) => join(root, m, "bin")).find((dir) => existsSync(join(dir, "initdb")));
-    if (!found) throw new Error("PostgreSQL's server is not installed; run bash scripts/ensure-system-packages.sh");
-    return found;
-}
-
-/** PostgreSQL refuses to run as root: as root, the server runs as Debian's postgres user. */
-const asServerUser = (command: string[]): string[] =>
-    process.getuid?.() === 0 ? ["runuser", "-u", "postgres", "--", ...command] : command;
+const fastSettings = { fsync: "off", synchronous_commit: "off", full_page_writes: "off" };
 
 /**
  * A real PostgreSQL server of its own, on a free loopback port, with password (SCRAM) auth and
- * pg_stat_statements preloaded unless told otherwise; its data directory is removed on stop.
+ * pg_stat_statements preloaded unless told otherwise; with `tls`, it accepts TLS connections only.
+ * Its directory is removed on stop.
  */
-export async function startPostgresServer(o: { password?: string; statements?: boolean } = {}): Promise<PostgresServer> {
-    const bin = serverBinDir();
-    const dir = mkdtempSync(join(tmpdir(), "mcp-postgres-"));
+export async function startPostgresServer(o: { password?: string; statements?: boolean; tls?: boolean } = {}): Promise<PostgresServer> {
+    const dir = serverDirectory("mcp-postgres-test-");
     const password = o.password ?? "postgres-test-password";
-    writeFileSync(join(dir, "pw"), password);
-    chmodSync(dir, 0o777);
-    if (process.getuid?.() === 0) execFileSync("chown", ["-R", "postgres", dir]);
-    const [initdb, ...initArgs] = asServerUser([
-        join(bin, "initdb"),
-        ...["-D", join(dir, "data"), "-U", "postgres", "--auth=scram-sha-256", `--pwfile=${join(dir, "pw")}`],
-    ]);
-    execFileSync(initdb, initArgs, { stdio: "ignore" });
-    const port = await freePort();
-    const settings = ["-p", String(port), "-k", dir, "-c", "listen_addresses=127.0.0.1", "-c", "fsync=off"];
-    if (o.statements !== false) settings.push("-c", "shared_preload_libraries=pg_stat_statements");
-    const [command, ...args] = asServerUser([join(bin, "postgres"), "-D", join(dir, "data"), ...settings]);
-    const server: ChildProcess = spawn(command, args, { stdio: "ignore" });
-    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`;
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-        try {
-            execFileSync(join(bin, "pg_isready"), ["-h", "127.0.0.1", "-p", String(port)], { stdio: "ignore" });
-            break;
-        } catch {
-            if (Date.now() > deadline) throw new Error(`PostgreSQL on port ${port} did not start in 30s`);
-            await new Promise((r) => setTimeout(r, 100));
-        }
+    const data = initCluster(dir, password);
+    const settings: Record<string, string> = { ...fastSettings, wal_level: "replica", max_wal_senders: "4" };
+    if (o.statements !== false) settings.shared_preload_libraries = "pg_stat_statements";
+    let caFile: string | undefined;
+    if (o.tls) {
+        caFile = selfSignedCertificate(dir);
+        Object.assign(settings, { ssl: "on", ssl_cert_file: join(dir, "server.crt"), ssl_key_file: join(dir, "server.key") });
+        writeFileSync(join(data, "pg_hba.conf"), "hostssl all all 127.0.0.1/32 scram-sha-256\n");
+        ownedByServer(join(data, "pg_hba.conf"));
     }
-    return {
-        port,
-        url,
-        password,
-        async stop() {
-            // A fast shutdown ends the sessions without waiting for clients; pg_ctl waits until it is done.
-            const exited = server.exitCode !== null ? Promise.resolve() : new Promise((resolve) => server.once("exit", resolve));
-            const [ctl, ...ctlArgs] = asServerUser([join(bin, "pg_ctl"), "-D", join(dir, "data"), "-m", "fast", "-w", "stop"]);
-            execFileSync(ctl, ctlArgs, { stdio: "ignore" });
-            await exited;
-            rmSync(dir, { recursive: true, force: true });
-        },
-    };
+    const server = await launchServer({ dir, data, port: await freePort(), settings });
+    const url = `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${server.port}/postgres`;
+    return { port: server.port, url, password, caFile, stop: server.stop };
+}
+
+/** A hot standby streaming from `primary` (pg_basebackup -R): a read-only replica. */
+export async function startReplica(primary: PostgresServer): Promise<PostgresServer> {
+    const dir = serverDirectory("mcp-postgres-replica-");
+    const data = join(dir, "data");
+    runAsServerUser(
+        [join(serverBinDir(), "pg_basebackup"), "-h", "127.0.0.1", "-p", String(primary.port), "-U", "postgres", "-D", data, "-R"],
+        { ...process.env, PGPASSWORD: primary.password },
+    );
+    const server = await launchServer({ dir, data, port: await freePort(), settings: { ...fastSettings, hot_standby: "on" } });
+    const url = `postgres://postgres:${encodeURIComponent(primary.password)}@127.0.0.1:${server.port}/postgres`;
+    return { port: server.port, url, password: primary.password, stop: server.stop };
+}
+
+/** A certificate for 127.0.0.1 and its key, owned by the server's user; the certificate is its own CA. */
+function selfSignedCertificate(dir: string): string {
+    const cert = join(dir, "server.crt");
+    const key = join(dir, "server.key");
+    execFileSync(
+        "openssl",
+        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+        ]),
+        { stdio: "ignore" },
+    );
+    chmodSync(key, 0o600);
+    ownedByServer(cert);
+    ownedByServer(key);
+    return cert;
+}
+
+function ownedByServer(file: string): void {
+    if (process.getuid?.() === 0) execFileSync("chown", ["postgres", file]);
 }

@@ -30,11 +30,22 @@ describe("backup CronJobs", () => {
         expect(script.indexOf("BGSAVE")).toBeLessThan(script.indexOf("--rdb"));
     });
 
-    it("dumps PostgreSQL compressed in custom format", async () => {
+    it("backs PostgreSQL up with mcp-ops postgres backup (dump and manifest), the password from the Secret only", async () => {
         const d = await deploy(stackConfig("local"));
-        expect(d.named(K8S.configMap, "backups-scripts").inputs.data["postgres-backup.sh"]).toMatch(
-            /pg_dump .*--format=custom --compress=6/,
-        );
+        const postgresJob = podTemplates(d).find((t) => t.workload === "backups-postgres")!;
+        const dump = postgresJob.spec.initContainers[0];
+        expect(dump.image).toBe("mcpplatform/mcp-ops:0.1.0");
+        expect(dump.command).toEqual([
+            "mcp-ops",
+            "postgres",
+            "backup",
+            "--url",
+            "postgres://mcp@postgres.mcp-system.svc.cluster.local:5432/mcp",
+            "--out",
+            "/backups/postgres",
+        ]);
+        expect(dump.env.find((e: { name: string }) => e.name === "PGPASSWORD").valueFrom.secretKeyRef).toBeDefined();
+        expect(d.named(K8S.configMap, "backups-scripts").inputs.data["postgres-backup.sh"]).toBeUndefined();
     });
 
     it("keeps local and staging backups on a volume pruned to the retention", async () => {
