@@ -17,6 +17,8 @@ export interface AlertRule {
     command: string;
     /** Reads the prober's metrics: declared only where the platform runs the prober. */
     needsProber?: true;
+    /** Reads postgres_exporter's metrics: declared only where the platform runs the exporter. */
+    needsPostgresExporter?: true;
 }
 
 export const ALERT_RULES: readonly AlertRule[] = [
@@ -139,6 +141,59 @@ export const ALERT_RULES: readonly AlertRule[] = [
         description: "cert-manager has not renewed it; check the issuer, then force a renewal.",
         runbook: "certificate-renewal",
         command: "mcp-ops cert renew",
+    },
+    // The PostgreSQL alerts read postgres_exporter v0.17's names: pg_up, pg_settings_*, and pg_stat_activity_* (one
+    // series per datname, state, usename, application_name, backend_type and wait event, so they are summed).
+    {
+        alert: "McpPostgresDown",
+        expr: 'pg_up{namespace="$NS"} == 0',
+        for: "2m",
+        severity: "critical",
+        summary: "postgres_exporter cannot reach PostgreSQL",
+        description: "The exporter has failed to connect to PostgreSQL for 2 minutes; every service that calls it is failing.",
+        runbook: "postgres-health",
+        command: "mcp-ops postgres stats",
+        needsPostgresExporter: true,
+    },
+    {
+        alert: "McpPostgresConnectionsHigh",
+        expr:
+            'sum by (instance) (pg_stat_activity_count{namespace="$NS"}) / max by (instance) ' +
+            '(pg_settings_max_connections{namespace="$NS"}) > 0.8',
+        for: "5m",
+        severity: "warning",
+        summary: "PostgreSQL connections above 80% of max_connections",
+        description:
+            "{{ $value | humanizePercentage }} of max_connections in use for 5 minutes; new connections will soon be refused. " +
+            "Look for sessions idle in a transaction, then for a pool sized above its share.",
+        runbook: "postgres-health",
+        command: "mcp-ops postgres stats && mcp-ops postgres connections --kill-idle 5m --preview",
+        needsPostgresExporter: true,
+    },
+    {
+        // The exporter gives the age of the oldest transaction per state, not the time since a session went idle.
+        alert: "McpPostgresIdleInTransaction",
+        expr: 'max by (datname) (pg_stat_activity_max_tx_duration{namespace="$NS", state=~"idle in transaction.*"}) > 300',
+        for: "5m",
+        severity: "warning",
+        summary: "A session in {{ $labels.datname }} holds a transaction open and idle for more than 5 minutes",
+        description:
+            "Its transaction is {{ $value | humanizeDuration }} old and idle; it holds locks and stops vacuum from removing dead rows.",
+        runbook: "postgres-health",
+        command: "mcp-ops postgres connections --kill-idle 5m",
+        needsPostgresExporter: true,
+    },
+    {
+        // Reported by a server in recovery (0 on a primary): fires when the watched server is a replica.
+        alert: "McpPostgresReplicationLag",
+        expr: 'max by (instance) (pg_replication_lag_seconds{namespace="$NS"}) > 30',
+        for: "5m",
+        severity: "warning",
+        summary: "The PostgreSQL replica is more than 30s behind its primary",
+        description: "Replay lag {{ $value | humanizeDuration }} for 5 minutes; reads from it return stale data.",
+        runbook: "postgres-health",
+        command: "mcp-ops postgres stats",
+        needsPostgresExporter: true,
     },
     {
         alert: "McpBackupStale",

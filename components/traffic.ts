@@ -27,6 +27,14 @@ export const PROBER_METRICS_PORT = 9102;
 /** Whether the platform runs the prober: with monitoring on and at least one MCP server to check. */
 export const runsProber = (config: PlatformConfig) => config.monitoring.enabled && mcpServers(config).length > 0;
 
+/** Name of postgres_exporter's pods, which PostgreSQL admits. */
+export const POSTGRES_EXPORTER_WORKLOAD = "postgres-exporter";
+/** Port of postgres_exporter's /metrics (its default). */
+export const POSTGRES_EXPORTER_PORT = 9187;
+
+/** Whether the platform runs postgres_exporter: with monitoring on, as there always is a PostgreSQL (in-cluster or external). */
+export const runsPostgresExporter = (config: PlatformConfig) => config.monitoring.enabled;
+
 const podsOf = (name: string): Peer => ({ podSelector: { matchLabels: selectorLabels(name) } });
 const namespaceNamed = (name: string): Peer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 const anyAddress: Peer = { ipBlock: { cidr: "0.0.0.0/0" } };
@@ -61,10 +69,11 @@ export function serviceTraffic(config: PlatformConfig, name: string): TrafficRul
     return { ingress: config.security.lockdown ? [] : ingress, egress };
 }
 
-/** A store admits its callers and the backup jobs. */
+/** A store admits its callers and the backup jobs; PostgreSQL also admits its exporter. */
 export function storeTraffic(config: PlatformConfig, store: StoreName): TrafficRules {
     const from = callersOf(config, store).map(podsOf);
     if (config.backups.enabled) from.push(podsOf(BACKUP_WORKLOAD));
+    if (store === "postgres" && runsPostgresExporter(config)) from.push(podsOf(POSTGRES_EXPORTER_WORKLOAD));
     const ingress = from.length > 0 ? [{ from, ports: tcp(STORE_PORTS[store]) }] : [];
     return { ingress: config.security.lockdown ? [] : ingress, egress: [] };
 }
@@ -74,6 +83,12 @@ export function proberTraffic(config: PlatformConfig): TrafficRules {
     const ingress = [{ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(PROBER_METRICS_PORT) }];
     const egress = mcpServers(config).map((name) => egressTo(config, name));
     return { ingress: config.security.lockdown ? [] : ingress, egress };
+}
+
+/** postgres_exporter reaches PostgreSQL's port and nothing else; Prometheus reaches its metrics. */
+export function postgresExporterTraffic(config: PlatformConfig): TrafficRules {
+    const ingress = [{ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(POSTGRES_EXPORTER_PORT) }];
+    return { ingress: config.security.lockdown ? [] : ingress, egress: [egressTo(config, "postgres")] };
 }
 
 /** Backup jobs reach the stores and, for S3, HTTPS endpoints. */

@@ -12,6 +12,7 @@ export const RESERVED_SERVICE_NAMES: Record<string, string> = {
     "allow-dns-egress": "the namespace's DNS egress NetworkPolicy",
     "emergency-lockdown": "the emergency lockdown NetworkPolicy",
     "mcp-prober": "the prober (its Deployment, Service, ServiceMonitor, ServiceAccount and NetworkPolicy)",
+    "postgres-exporter": "the PostgreSQL metrics exporter (its Deployment, Service, ServiceMonitor, ServiceAccount and NetworkPolicy)",
 };
 
 export const RESERVED_SECRET_NAMES: Record<string, string> = {

@@ -291,6 +291,8 @@ export const monitoringSchema = z.strictObject({
     proberImage: imageRef.default("mcpplatform/mcp-ops:0.1.0"),
     /** Seconds between the prober's rounds of checks. */
     probeIntervalSeconds: z.int().min(5).max(3600).default(30),
+    /** postgres_exporter's image, pinned; the alerts read the metric names of this release. */
+    postgresExporterImage: imageRef.default("prometheuscommunity/postgres-exporter:v0.17.1"),
 });
 
 /** Upper bounds ops commands refuse to exceed. */

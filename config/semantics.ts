@@ -172,6 +172,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     checkImage(report, "backups.uploaderImage", backups.uploaderImage);
     checkImage(report, "backups.opsImage", backups.opsImage);
     checkImage(report, "monitoring.proberImage", record(raw.monitoring)?.proberImage);
+    checkImage(report, "monitoring.postgresExporterImage", record(raw.monitoring)?.postgresExporterImage);
 
     const redis = record(raw.redis) ?? {};
     const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? "1Gi");

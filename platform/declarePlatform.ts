@@ -9,11 +9,20 @@ import { ExternalSecret } from "../components/externalSecret";
 import { McpService } from "../components/mcpService";
 import { NamespaceBaseline } from "../components/networkBaseline";
 import { Postgres } from "../components/postgres";
+import { PostgresExporter, sslModeOf } from "../components/postgresExporter";
 import { Redis } from "../components/redis";
 import { RotatedSecret } from "../components/rotatedSecret";
 import type { SecretRef } from "../components/secretRef";
 import { Prober } from "../components/prober";
-import { backupTraffic, proberTraffic, runsProber, serviceTraffic, storeTraffic } from "../components/traffic";
+import {
+    backupTraffic,
+    postgresExporterTraffic,
+    proberTraffic,
+    runsPostgresExporter,
+    runsProber,
+    serviceTraffic,
+    storeTraffic,
+} from "../components/traffic";
 import { mcpServers, probeConfig, probeTokenEnv } from "../config/probeTargets";
 import type { PlatformConfig } from "../config/schema";
 import { takeFieldOwnership } from "./fieldOwnership";
@@ -158,13 +167,33 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         );
     }
 
+    if (runsPostgresExporter(config)) {
+        new PostgresExporter(
+            "postgres-exporter",
+            {
+                namespace,
+                image: config.monitoring.postgresExporterImage,
+                host: postgres.host,
+                port: postgres.port,
+                database: postgres.database,
+                user: postgres.user,
+                password: secrets[STORE_SECRET.postgres],
+                sslMode: sslModeOf(config.postgres),
+                traffic: postgresExporterTraffic(config),
+            },
+            owned,
+        );
+    }
+
     if (config.monitoring.enabled) {
         new Alerts(
             "alerts",
             {
                 namespace: config.namespace,
                 runbookBaseUrl: config.monitoring.runbookBaseUrl,
-                rules: ALERT_RULES.filter((rule) => !rule.needsProber || runsProber(config)),
+                rules: ALERT_RULES.filter(
+                    (rule) => (!rule.needsProber || runsProber(config)) && (!rule.needsPostgresExporter || runsPostgresExporter(config)),
+                ),
                 scrapeTargets: Object.entries(config.services).map(([name, s]) => ({ name, metricsPort: s.metricsPort })),
             },
             { ...owned, dependsOn: [baseline] },

@@ -94,6 +94,7 @@ describe("the local stack end to end", () => {
             "mcp-filesystem",
             "mcp-memory",
             "mcp-prober",
+            "postgres-exporter",
             "router",
         ]);
         for (const d of deployments.items) {
@@ -119,7 +120,7 @@ describe("the local stack end to end", () => {
         const status = await project.cli(["status", "--json"]);
         expect(status.code, status.stderr).toBe(0);
         const report = JSON.parse(status.stdout);
-        expect(report.workloads).toHaveLength(7);
+        expect(report.workloads).toHaveLength(8);
         expect(report.workloads.every((w: any) => w.simulated)).toBe(true);
         expect(report.note).toBe("pods on this cluster are simulated (kwok): they report Ready, but no container runs");
 

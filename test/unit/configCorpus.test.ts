@@ -44,6 +44,11 @@ const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
         (r) => (r.monitoring = { proberImage: "mcpplatform/mcp-ops:latest" }),
         'mcp:monitoring.proberImage "mcpplatform/mcp-ops:latest" is not pinned',
     ],
+    [
+        "an unpinned postgres_exporter image",
+        (r) => (r.monitoring = { postgresExporterImage: "prometheuscommunity/postgres-exporter" }),
+        'mcp:monitoring.postgresExporterImage "prometheuscommunity/postgres-exporter" is not pinned',
+    ],
     // Found by the generated configs: the API server's CronJob validation and duplicate objects.
     [
         "regression: a day of month of 0 (CronJob validation)",

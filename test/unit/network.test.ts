@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { TRUSTED_LABEL } from "../../components/labels";
 import { deploy, editedConfig, K8S, stackConfig } from "../support/platform";
@@ -75,9 +76,13 @@ describe("service policies", () => {
         expect(filesystem.egress).toEqual([]);
     });
 
-    it("let stores be reached only by their callers and the backup jobs", async () => {
+    it("let stores be reached only by their callers and the backup jobs (and PostgreSQL by its exporter)", async () => {
         const d = await deploy(stackConfig("local"));
-        expect(selectedNames(policyNamed(d, "postgres").inputs.spec.ingress[0].from)).toEqual(["backup", "mcp-memory"]);
+        expect(selectedNames(policyNamed(d, "postgres").inputs.spec.ingress[0].from)).toEqual([
+            "backup",
+            "mcp-memory",
+            "postgres-exporter",
+        ]);
         expect(selectedNames(policyNamed(d, "redis").inputs.spec.ingress[0].from)).toEqual(["backup", "gateway", "router"]);
     });
 
@@ -140,5 +145,34 @@ describe("the prober's traffic", () => {
         expect(container.env).toEqual([
             { name: "MCP_PROBE_TOKEN_MCP_MEMORY", valueFrom: { secretKeyRef: { name: "memory-probe-token", key: "value" } } },
         ]);
+    });
+});
+
+describe("postgres_exporter's traffic", () => {
+    it("reaches PostgreSQL's port and nothing else, and only Prometheus reaches its metrics", async () => {
+        const d = await deploy(stackConfig("local"));
+        const exporter = policyNamed(d, "postgres-exporter").inputs.spec;
+        expect(exporter.podSelector.matchLabels["app.kubernetes.io/name"]).toBe("postgres-exporter");
+        expect(exporter.egress.map((rule: any) => [selectedNames(rule.to)[0], rule.ports])).toEqual([
+            ["postgres", [{ protocol: "TCP", port: 5432 }]],
+        ]);
+        expect(exporter.ingress).toEqual([
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                ports: [{ protocol: "TCP", port: 9187 }],
+            },
+        ]);
+    });
+
+    it("reaches an external PostgreSQL by its port, and is not admitted where monitoring is off", async () => {
+        const external = await deploy(
+            editedConfig("local", (r) => (r.postgres = { mode: "external", external: { host: "db.example.internal", port: 6432 } })),
+            { postgresPassword: pulumi.output("external-password") },
+        );
+        expect(policyNamed(external, "postgres-exporter").inputs.spec.egress).toEqual([
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 6432 }] },
+        ]);
+        const off = await deploy(editedConfig("local", (r) => (r.monitoring = { enabled: false })));
+        expect(selectedNames(policyNamed(off, "postgres").inputs.spec.ingress[0].from)).toEqual(["backup", "mcp-memory"]);
     });
 });

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { ALERT_RULES } from "../../components/alertRules";
 import { deploy, editedConfig, K8S, stackConfig } from "../support/platform";
@@ -21,6 +22,10 @@ describe("alerts", () => {
             "McpHighLatencyP95",
             "McpHighMemory",
             "McpMetricsUnreachable",
+            "McpPostgresConnectionsHigh",
+            "McpPostgresDown",
+            "McpPostgresIdleInTransaction",
+            "McpPostgresReplicationLag",
             "McpProberSilent",
             "McpServerDown",
             "McpToolCatalogChanged",
@@ -31,6 +36,10 @@ describe("alerts", () => {
         expect(byName.McpHighMemory.expr).toMatch(/> 0\.9$/);
         expect(byName.McpCertificateExpiringSoon.expr).toMatch(/< 14 \* 24 \* 3600$/);
         expect(byName.McpBackupStale.expr).toMatch(/> 26 \* 3600$/);
+        expect(byName.McpPostgresDown).toMatchObject({ for: "2m", expr: 'pg_up{namespace="mcp-staging"} == 0' });
+        expect(byName.McpPostgresConnectionsHigh.expr).toMatch(/pg_stat_activity_count.* \/ .*pg_settings_max_connections.* > 0\.8$/);
+        expect(byName.McpPostgresIdleInTransaction.expr).toMatch(/state=~"idle in transaction\.\*"}\) > 300$/);
+        expect(byName.McpPostgresReplicationLag.expr).toMatch(/pg_replication_lag_seconds.* > 30$/);
         for (const rule of rules) expect(rule.expr).toContain('namespace="mcp-staging"');
     });
 
@@ -45,6 +54,33 @@ describe("alerts", () => {
         expect(await alertsOf(() => undefined)).toContain("McpProberSilent");
     });
 
+    it("reads postgres_exporter's metrics only where the exporter runs: for an in-cluster or external PostgreSQL", async () => {
+        const postgresAlerts = (d: Awaited<ReturnType<typeof deploy>>) =>
+            d
+                .ofType(RULE)
+                .flatMap((r) => r.inputs.spec.groups[0].rules.map((rule: any) => rule.alert))
+                .filter((name: string) => name.startsWith("McpPostgres"));
+        const exporters = (d: Awaited<ReturnType<typeof deploy>>) =>
+            d.ofType(K8S.deployment).filter((r) => r.name === "postgres-exporter-deployment");
+        const inCluster = await deploy(stackConfig("local"));
+        expect(postgresAlerts(inCluster)).toHaveLength(4);
+        expect(exporters(inCluster)).toHaveLength(1);
+
+        const external = await deploy(
+            editedConfig("staging", (r) => (r.postgres = { mode: "external", external: { host: "db.example.internal", port: 6432 } })),
+            { postgresPassword: pulumi.output("external-password") },
+        );
+        expect(postgresAlerts(external)).toHaveLength(4);
+        const env = exporters(external)[0].inputs.spec.template.spec.containers[0].env;
+        expect(env[0]).toEqual({ name: "DATA_SOURCE_URI", value: "db.example.internal:6432/mcp?sslmode=require" });
+        expect(env[2].valueFrom.secretKeyRef.name).toBe("postgres-password");
+
+        const off = await deploy(editedConfig("local", (r) => (r.monitoring = { enabled: false })));
+        expect(postgresAlerts(off)).toEqual([]);
+        expect(exporters(off)).toEqual([]);
+        expect(ALERT_RULES.filter((r) => r.alert.startsWith("McpPostgres")).every((r) => r.needsPostgresExporter)).toBe(true);
+    });
+
     it("links every alert to its runbook entry and names the command to run", async () => {
         const d = await deploy(stackConfig("production"));
         for (const rule of d.named(RULE, "alerts-rules").inputs.spec.groups[0].rules) {
@@ -52,17 +88,17 @@ describe("alerts", () => {
             expect(rule.annotations.command, rule.alert).toMatch(/^mcp-ops /);
             expect(["critical", "warning"]).toContain(rule.labels.severity);
         }
-        expect(ALERT_RULES.length).toBe(12);
+        expect(ALERT_RULES.length).toBe(16);
     });
 
-    it("scrapes exactly the services that expose a metrics port, and the prober", async () => {
+    it("scrapes exactly the services that expose a metrics port, the prober and postgres_exporter", async () => {
         const d = await deploy(stackConfig("local"));
         expect(
             d
                 .ofType(MONITOR)
                 .map((m) => m.inputs.metadata.name)
                 .sort(),
-        ).toEqual(["gateway", "mcp-prober", "router"]);
+        ).toEqual(["gateway", "mcp-prober", "postgres-exporter", "router"]);
     });
 
     it("can be switched off where the Prometheus operator is absent", async () => {
