@@ -98,6 +98,10 @@ export interface TargetPlan {
 /** What a restore into `database` would meet there, read without changing anything. */
 export async function planTargetRestore(target: PostgresTarget, database: string): Promise<TargetPlan> {
     const exists = await withPostgres(target, async (client) => {
+        if ((await client.query<{ r: boolean }>("select pg_is_in_recovery() as r")).rows[0].r)
+            throw new InvalidInputError(
+                "this PostgreSQL is a read-only replica (in recovery): restore into the primary; point --url at it",
+            );
         const found = await client.query("select 1 from pg_database where datname = $1", [database]);
         return found.rowCount === 1;
     });
