@@ -11,7 +11,7 @@ import type { BackupManifest } from "../../ops/postgres/manifest";
 import { runCli } from "../support/cli";
 import { declareComponent, noTraffic, secretRef } from "../support/component";
 import { K8S } from "../support/platform";
-import { type PostgresServer, startPostgresServer } from "../support/postgresServer";
+import { createSessionsTable, type PostgresServer, startPostgresServer } from "../support/postgresServer";
 
 const ROWS = 1_000_000;
 
@@ -48,13 +48,7 @@ describe("mcp-ops postgres backup and restore", () => {
         await setup.end();
         admin = new Client({ connectionString: server.url.replace(/\/postgres$/, "/mcp") });
         await admin.connect();
-        await admin.query(`create table sessions (id bigserial primary key, user_id int not null, token text, created_at timestamptz,
-                                                  score float8)`);
-        await admin.query(
-            `insert into sessions (user_id, token, created_at, score)
-             select g % 5000, md5(g::text), timestamptz '2026-01-01' + g * interval '1 second', g / 7.0 from generate_series(1, ${ROWS}) g`,
-        );
-        await admin.query("create index sessions_user on sessions (user_id)");
+        await createSessionsTable(admin, ROWS);
         // Values whose text form depends on session settings (time zone, float digits, bytea output), NULLs, arrays.
         await admin.query(`create table tool_calls (id int primary key, tool text, args jsonb, took interval, blob bytea,
                                                     tags text[], at timestamptz, ratio real)`);

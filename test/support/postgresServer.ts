@@ -1,6 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import type { Client } from "pg";
 import { initCluster, launchServer, runAsServerUser, serverBinDir, serverDirectory } from "../../ops/postgres/localServer";
 import { freePort } from "./ports";
 
@@ -74,4 +75,16 @@ function selfSignedCertificate(dir: string): string {
 
 function ownedByServer(file: string): void {
     if (process.getuid?.() === 0) execFileSync("chown", ["postgres", file]);
+}
+
+/** A sessions table of `rows` rows (id, user, token, time, score), about 130 bytes on disk each: the large table of backup tests. */
+export async function createSessionsTable(client: Client, rows: number): Promise<void> {
+    await client.query(
+        "create table sessions (id bigserial primary key, user_id int not null, token text, created_at timestamptz, score float8)",
+    );
+    await client.query(
+        `insert into sessions (user_id, token, created_at, score)
+         select g % 5000, md5(g::text), timestamptz '2026-01-01' + g * interval '1 second', g / 7.0 from generate_series(1, ${rows}) g`,
+    );
+    await client.query("create index sessions_user on sessions (user_id)");
 }
