@@ -4,7 +4,7 @@ import type { BackupsConfig } from "../config/schema";
 import { REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import type { SecretRef } from "./secretRef";
+import { envFromSecret, type SecretRef } from "./secretRef";
 import { BACKUP_WORKLOAD, type TrafficRules } from "./traffic";
 
 /** A store to back up: where it is, which image has its client, and its credential. */
@@ -188,10 +188,6 @@ export class Backups extends pulumi.ComponentResource {
             this.cronJobs[store] = job.metadata.name;
         };
 
-        const secretEnv = (envName: string, ref: SecretRef) => ({
-            name: envName,
-            valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-        });
         if (args.redis) {
             const r = args.redis;
             cronJob("redis", config.redisSchedule, r, {
@@ -199,7 +195,7 @@ export class Backups extends pulumi.ComponentResource {
                 env: [
                     { name: "REDIS_HOST", value: r.host },
                     { name: "REDIS_PORT", value: String(r.port) },
-                    secretEnv("REDISCLI_AUTH", r.password),
+                    envFromSecret("REDISCLI_AUTH", r.password),
                 ],
             });
         }
@@ -208,7 +204,7 @@ export class Backups extends pulumi.ComponentResource {
             // The same command an operator runs, so a scheduled backup has the same manifest and passes the same drill.
             cronJob("postgres", config.postgresSchedule, p, {
                 command: postgresBackupCommand({ ...p, outDir: outDirOf("postgres") }),
-                env: [secretEnv("PGPASSWORD", p.password)],
+                env: [envFromSecret("PGPASSWORD", p.password)],
             });
         }
 

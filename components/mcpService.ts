@@ -5,7 +5,7 @@ import { checksum } from "./checksum";
 import { httpProbe } from "./probes";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import type { SecretRef } from "./secretRef";
+import { envFromSecret, type SecretRef } from "./secretRef";
 import { type TrafficRules, workloadNetworkPolicy } from "./traffic";
 
 export interface Autoscaling {
@@ -154,10 +154,7 @@ export class McpService extends pulumi.ComponentResource {
                                     envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
                                     env: [
                                         ...Object.entries(args.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
-                                        ...Object.entries(secretEnv).map(([envName, ref]) => ({
-                                            name: envName,
-                                            valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-                                        })),
+                                        ...Object.entries(secretEnv).map(([envName, ref]) => envFromSecret(envName, ref)),
                                     ],
                                     resources: args.resources,
                                     startupProbe: probe(healthPath, 2, 30),

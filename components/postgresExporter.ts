@@ -1,10 +1,11 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { PostgresConfig } from "../config/schema";
+import { declareMetricsEndpoint } from "./metricsEndpoint";
 import { httpProbe } from "./probes";
 import { ANNOTATIONS, selectorLabels, TRUSTED_LABEL, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import type { SecretRef } from "./secretRef";
+import { envFromSecret, type SecretRef } from "./secretRef";
 import { POSTGRES_EXPORTER_PORT, POSTGRES_EXPORTER_WORKLOAD, type TrafficRules, workloadNetworkPolicy } from "./traffic";
 
 export interface PostgresExporterArgs {
@@ -38,10 +39,6 @@ export class PostgresExporter extends pulumi.ComponentResource {
         const labels = workloadLabels(POSTGRES_EXPORTER_WORKLOAD, "metrics-exporter");
         const selector = selectorLabels(POSTGRES_EXPORTER_WORKLOAD);
         const metadata = { name: POSTGRES_EXPORTER_WORKLOAD, namespace: args.namespace, labels };
-        const secretEnv = (envName: string, ref: SecretRef) => ({
-            name: envName,
-            valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-        });
 
         const serviceAccount = new k8s.core.v1.ServiceAccount(
             `${name}-sa`,
@@ -83,7 +80,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
                                             value: pulumi.interpolate`${args.host}:${args.port}/${args.database}?sslmode=${args.sslMode}`,
                                         },
                                         { name: "DATA_SOURCE_USER", value: args.user },
-                                        secretEnv("DATA_SOURCE_PASS", args.password),
+                                        envFromSecret("DATA_SOURCE_PASS", args.password),
                                     ],
                                     resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "250m", memory: "128Mi" } },
                                     startupProbe: probe(5, 12),
@@ -101,31 +98,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata,
-                spec: {
-                    selector,
-                    ports: [{ name: "metrics", port: POSTGRES_EXPORTER_PORT, targetPort: "metrics", protocol: "TCP" }],
-                },
-            },
-            { parent: this },
-        );
-        new k8s.apiextensions.CustomResource(
-            `${name}-monitor`,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
-                metadata,
-                spec: {
-                    selector: { matchLabels: selector },
-                    namespaceSelector: { matchNames: [args.namespace] },
-                    endpoints: [{ port: "metrics", interval: "30s", path: "/metrics" }],
-                },
-            },
-            { parent: this },
-        );
+        declareMetricsEndpoint(this, name, { metadata, selector, port: POSTGRES_EXPORTER_PORT, intervalSeconds: 30 });
         workloadNetworkPolicy(name, metadata, selector, args.traffic, this);
 
         this.deploymentName = deployment.metadata.name;

@@ -2,10 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProbeConfig } from "../config/probeTargets";
 import { checksum } from "./checksum";
+import { declareMetricsEndpoint } from "./metricsEndpoint";
 import { httpProbe } from "./probes";
 import { ANNOTATIONS, selectorLabels, TRUSTED_LABEL, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import type { SecretRef } from "./secretRef";
+import { envFromSecret, type SecretRef } from "./secretRef";
 import { PROBER_METRICS_PORT, PROBER_WORKLOAD, type TrafficRules, workloadNetworkPolicy } from "./traffic";
 
 export interface ProberArgs {
@@ -85,10 +86,7 @@ export class Prober extends pulumi.ComponentResource {
                                         `${CONFIG_DIR}/targets.json`,
                                     ],
                                     ports: [{ name: "metrics", containerPort: PROBER_METRICS_PORT, protocol: "TCP" }],
-                                    env: Object.entries(args.tokens).map(([envName, ref]) => ({
-                                        name: envName,
-                                        valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
-                                    })),
+                                    env: Object.entries(args.tokens).map(([envName, ref]) => envFromSecret(envName, ref)),
                                     resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
                                     // Started and ready once a round of checks has completed; alive while it serves metrics.
                                     startupProbe: probe("/healthz", 5, 24),
@@ -106,28 +104,7 @@ export class Prober extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        new k8s.core.v1.Service(
-            `${name}-service`,
-            {
-                metadata,
-                spec: { selector, ports: [{ name: "metrics", port: PROBER_METRICS_PORT, targetPort: "metrics", protocol: "TCP" }] },
-            },
-            { parent: this },
-        );
-        new k8s.apiextensions.CustomResource(
-            `${name}-monitor`,
-            {
-                apiVersion: "monitoring.coreos.com/v1",
-                kind: "ServiceMonitor",
-                metadata,
-                spec: {
-                    selector: { matchLabels: selector },
-                    namespaceSelector: { matchNames: [args.namespace] },
-                    endpoints: [{ port: "metrics", interval: `${args.probe.intervalSeconds}s`, path: "/metrics" }],
-                },
-            },
-            { parent: this },
-        );
+        declareMetricsEndpoint(this, name, { metadata, selector, port: PROBER_METRICS_PORT, intervalSeconds: args.probe.intervalSeconds });
         workloadNetworkPolicy(name, metadata, selector, args.traffic, this);
 
         this.deploymentName = deployment.metadata.name;

@@ -9,3 +9,9 @@ export interface SecretRef {
     /** Changes exactly when the value changes; safe to show. */
     checksum: pulumi.Output<string>;
 }
+
+/** An environment variable read from the Secret by reference: the value never enters the pod spec. */
+export const envFromSecret = (name: string, ref: SecretRef) => ({
+    name,
+    valueFrom: { secretKeyRef: { name: ref.secretName, key: ref.key } },
+});
