@@ -35,7 +35,7 @@ function ageMs(flag: string, text: string): number {
     return seconds * 1000;
 }
 
-/** `mcp-ops postgres …`: the PostgreSQL runbooks, read from PostgreSQL's own statistics. */
+/** `mcp-ops postgres …`: the PostgreSQL runbooks: statistics, idle sessions, maintenance, backups with manifests, restores. */
 export function define(postgres: Command, ctx: CommandContext): void {
     const connected = (name: string, description: string) => withPostgresFlags(postgres.command(name).description(description));
     const target = (o: PostgresFlags) => postgresTargetOf(ctx, o);
