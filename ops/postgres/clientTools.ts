@@ -57,3 +57,9 @@ export async function runClientTool(
         throw explainPostgresError({ code: "ECONNREFUSED", message: text }, where);
     throw new OperationFailedError(`${tool} failed against PostgreSQL at ${where}: ${text}`);
 }
+
+/**
+ * pg_restore's --dbname for a database name: a value with "=" or a URI prefix would be read as a
+ * connection string (another host, say), so the name is always given quoted, as one.
+ */
+export const dbnameArgument = (database: string) => `--dbname=dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;

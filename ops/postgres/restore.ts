@@ -4,7 +4,7 @@ import { cpus } from "node:os";
 import type { Client } from "pg";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { fileSha256 } from "../fileSha256";
-import { runClientTool } from "./clientTools";
+import { dbnameArgument, runClientTool } from "./clientTools";
 import { connectionParams, type PostgresTarget, withPostgres } from "./connect";
 import { type BackupManifest, compareDigests, MANIFEST_FORMAT, type TableDigest, tableDigests, userTables } from "./manifest";
 import { startScratchPostgres } from "./scratchServer";
@@ -74,7 +74,7 @@ export async function restoreDrill(file: string, onTable?: (digest: TableDigest)
         const jobs = String(Math.min(4, cpus().length));
         const restored = await runClientTool(
             "pg_restore",
-            ["--no-owner", "--no-privileges", "--exit-on-error", `--jobs=${jobs}`, `--dbname=${database}`, file],
+            ["--no-owner", "--no-privileges", "--exit-on-error", `--jobs=${jobs}`, dbnameArgument(database), file],
             scratch.target(database),
         )
             .then(() => withPostgres(scratch.target(database), (client) => tableDigests(client, onTable)))
@@ -131,7 +131,7 @@ export async function restoreIntoDatabase(
                 `pass --overwrite to replace its objects with the dump's, or restore into a new database with --target <name>`,
         );
     if (!plan.exists) await withPostgres(target, (client) => client.query(`create database ${client.escapeIdentifier(o.database)}`));
-    const args = ["--exit-on-error", "--single-transaction", `--dbname=${o.database}`];
+    const args = ["--exit-on-error", "--single-transaction", dbnameArgument(o.database)];
     if (plan.exists) args.push("--clean", "--if-exists");
     if (!o.keepOwners) args.push("--no-owner", "--no-privileges");
     try {

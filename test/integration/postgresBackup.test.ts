@@ -167,6 +167,15 @@ describe("mcp-ops postgres backup and restore", () => {
         expect(again.stdout + again.stderr).not.toContain(server.password);
     });
 
+    it("takes a --target name as a name, even one that reads like a connection string", async () => {
+        const name = "host=nowhere.invalid dbname=x";
+        const run = await runCli(["postgres", "restore", first.file, "--url", url(), "--target", name, "--yes", "--json"], env());
+        expect(run.code, run.stderr).toBe(0);
+        expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, into: `database ${name}` });
+        const listed = await admin.query("select 1 from pg_database where datname = $1", [name]);
+        expect(listed.rowCount).toBe(1);
+    });
+
     it("the backup CronJob runs the same command: its dump passes the same drill", async () => {
         const declared = await declareComponent(
             () =>
