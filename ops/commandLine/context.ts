@@ -65,9 +65,14 @@ export class CommandContext {
         return opened;
     }
 
-    /** Asks before an action that changes or deletes something; --yes answers for CI. */
-    confirm(summary: string, o: { stack: string; yes?: boolean }): Promise<void> {
-        return confirmOnTerminal(summary, { stack: o.stack, environment: this.config(o.stack).environment, yes: Boolean(o.yes) });
+    /**
+     * Asks before an action that changes or deletes something; --yes answers for CI. A store
+     * reached by --url needs no stack settings file: the question names the server instead.
+     */
+    confirm(summary: string, o: { stack: string; yes?: boolean; url?: string }): Promise<void> {
+        if (o.yes) return Promise.resolve();
+        if (o.url) return confirmOnTerminal(summary, { stack: serverOf(o.url), yes: false });
+        return confirmOnTerminal(summary, { stack: o.stack, environment: this.config(o.stack).environment, yes: false });
     }
 }
 
@@ -76,4 +81,10 @@ function openWithAutomation(projectDir: string, stack: string, kubeconfig?: stri
     const { openStack } = require("../stack/automation") as typeof import("../stack/automation");
     const { pulumiRoot } = require("../stack/toolchain") as typeof import("../stack/toolchain");
     return openStack({ projectDir, stack, pulumiRoot: pulumiRoot(projectDir), kubeconfig });
+}
+
+/** host:port of a store URL, for a question (never its credentials). */
+function serverOf(url: string): string {
+    const u = new URL(url);
+    return `${u.hostname}:${u.port || "default port"}`;
 }

@@ -4,8 +4,10 @@ import { ConfirmationRefusedError } from "../errors";
 export { ConfirmationRefusedError };
 
 export interface ConfirmOptions {
+    /** What is changed: a stack, or a store reached by --url. */
     stack: string;
-    environment: "local" | "staging" | "production";
+    /** The stack's environment; unknown for a store reached by --url, which gets the plain question. */
+    environment?: "local" | "staging" | "production";
     /** --yes */
     yes: boolean;
     /** Whether a person can answer (stdin is a terminal). */

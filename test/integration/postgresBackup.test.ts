@@ -148,7 +148,15 @@ describe("mcp-ops postgres backup and restore", () => {
         expect(refused.stderr).toContain("pass --overwrite");
         expect(await count("mcp", "sessions")).toBe(before);
 
-        const fresh = await runCli(["postgres", "restore", first.file, "--url", url(), "--target", "recovered", "--yes", "--json"], env());
+        // Outside any project (no stack settings file), as an operator with a dump and a port-forward would run it.
+        const unconfirmed = await runCli(["postgres", "restore", first.file, "--url", url(), "--target", "recovered"], env(), dir);
+        expect(unconfirmed.code).toBe(65);
+        expect(unconfirmed.stderr).toContain(`to 127.0.0.1:${server.port}: no terminal to confirm on`);
+        const fresh = await runCli(
+            ["postgres", "restore", first.file, "--url", url(), "--target", "recovered", "--yes", "--json"],
+            env(),
+            dir,
+        );
         expect(fresh.code, fresh.stderr).toBe(0);
         expect(JSON.parse(fresh.stdout)).toMatchObject({ ok: true, into: "database recovered", differences: [] });
         expect(fresh.stderr).toContain("database recovered does not exist; it will be created");
