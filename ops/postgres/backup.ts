@@ -1,5 +1,6 @@
 import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
+import { OperationFailedError } from "../errors";
 import { fileSha256 } from "../fileSha256";
 import { runClientTool } from "./clientTools";
 import { connectionParams, type PostgresTarget, withPostgres } from "./connect";
@@ -48,10 +49,12 @@ export async function backupPostgres(
                 ["--format=custom", "--compress=6", `--snapshot=${info.snapshot}`, `--file=${partial}`],
                 target,
             );
-            // Both must finish before the transaction ends; a failure of either fails the backup.
-            const [digests] = await Promise.all([tableDigests(client, o.onTable), dump]);
+            // Both must finish before the transaction ends (and before a failure removes the partial file).
+            const [digests, dumped] = await Promise.allSettled([tableDigests(client, o.onTable), dump]);
+            if (digests.status === "rejected") throw explainBackupError(digests.reason, connectionParams(target).user);
+            if (dumped.status === "rejected") throw dumped.reason;
             await client.query("commit");
-            return { serverVersion: info.version, serverMajor: Math.floor(Number(info.num) / 10000), tables: digests };
+            return { serverVersion: info.version, serverMajor: Math.floor(Number(info.num) / 10000), tables: digests.value };
         });
         const manifest: BackupManifest = {
             format: MANIFEST_FORMAT,
@@ -74,4 +77,12 @@ export async function backupPostgres(
         rmSync(partial, { force: true });
         rmSync(`${file}.json.partial`, { force: true });
     }
+}
+
+function explainBackupError(error: unknown, user = "postgres"): unknown {
+    const e = error as { code?: string; message?: string };
+    if (e.code !== "42501") return error;
+    return new OperationFailedError(
+        `backup failed: ${e.message}; the backup's user reads every table: GRANT pg_read_all_data TO ${user} (or SELECT on each)`,
+    );
 }

@@ -102,6 +102,18 @@ describe("mcp-ops postgres backup and restore", () => {
         expect(readdirSync(join(dir, "first")).sort()).toEqual([first.manifest.dump.file, `${first.manifest.dump.file}.json`]);
     });
 
+    it("leaves no file behind when the backup fails, and says why", async () => {
+        await admin.query("create role reader login password 'reader-password'");
+        await admin.query("grant select on tool_calls to reader");
+        const out = join(dir, "refused");
+        const run = await runCli(["postgres", "backup", "--url", `postgres://reader@127.0.0.1:${server.port}/mcp`, "--out", out], {
+            PGPASSWORD: "reader-password",
+        });
+        expect(run.code).toBe(70);
+        expect(run.stderr).toMatch(/^mcp-ops: backup failed: permission denied for table \w+; .*GRANT pg_read_all_data TO reader/);
+        expect(readdirSync(out)).toEqual([]);
+    });
+
     it("proves the dump in a scratch server: every table's count and checksum match the manifest", async () => {
         const drill = await runCli(["postgres", "restore", first.file, "--verify", "--json"]);
         expect(drill.code, drill.stderr).toBe(0);
