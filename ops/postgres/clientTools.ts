@@ -24,7 +24,7 @@ export function libpqEnvironment(t: PostgresTarget, database?: string): NodeJS.P
     };
 }
 
-/** Runs pg_dump or pg_restore against the target; a failure is explained from the tool's own last error line. */
+/** Runs pg_dump or pg_restore against the target; a failure is explained from the tool's own first error line. */
 export async function runClientTool(
     tool: "pg_dump" | "pg_restore",
     args: string[],

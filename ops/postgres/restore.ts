@@ -7,6 +7,7 @@ import { fileSha256 } from "../fileSha256";
 import { dbnameArgument, runClientTool } from "./clientTools";
 import { connectionParams, type PostgresTarget, withPostgres } from "./connect";
 import { type BackupManifest, compareDigests, MANIFEST_FORMAT, type TableDigest, tableDigests, userTables } from "./manifest";
+import { serverMajor } from "./localServer";
 import { startScratchPostgres } from "./scratchServer";
 
 export interface RestoreReport {
@@ -60,6 +61,11 @@ function pgRestoreMajor(): number {
 export async function restoreDrill(file: string, onTable?: (digest: TableDigest) => void): Promise<RestoreReport> {
     const started = Date.now();
     const manifest = readManifest(file);
+    if (manifest.serverMajor > serverMajor())
+        throw new UnavailableError(
+            `the dump comes from PostgreSQL ${manifest.serverMajor} and this machine's server is ${serverMajor()}; ` +
+                `install postgresql-${manifest.serverMajor} for the drill`,
+        );
     const dumpChecksumMatches = (await fileSha256(file)) === manifest.dump.sha256;
     // A drill's server may lose everything on a crash: it only lives for the drill.
     const scratch = await startScratchPostgres({

@@ -152,6 +152,15 @@ describe("mcp-ops postgres backup and restore", () => {
         expect(lacking.stderr).toContain("mcp-ops: the restore differs from the backup's manifest");
     });
 
+    it("refuses a dump from a newer PostgreSQL than this machine's tools, before starting anything", async () => {
+        const newer = join(dir, "newer.dump");
+        copyFileSync(first.file, newer);
+        writeFileSync(`${newer}.json`, JSON.stringify({ ...first.manifest, serverMajor: 99 }));
+        const drill = await runCli(["postgres", "restore", newer, "--verify"]);
+        expect(drill.code).toBe(69);
+        expect(drill.stderr).toMatch(/^mcp-ops: the dump comes from PostgreSQL 99 and this machine's pg_restore is 15; install /);
+    });
+
     it("recovers into a named database: refuses one with data, creates a missing one, overwrites only when told", async () => {
         const before = await count("mcp", "sessions");
         const refused = await runCli(["postgres", "restore", first.file, "--url", url(), "--target", "mcp", "--yes"], env());
