@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -30,7 +31,7 @@ describe("mcp-ops postgres: TLS with a private CA, and a read-only replica", () 
         rmSync(dir, { recursive: true, force: true });
     });
 
-    it("speaks TLS verified against --tls-ca (stats, and pg_dump for a backup), and says to pass it when missing", async () => {
+    it("speaks TLS verified against a private CA (--tls-ca) for stats and for pg_dump, and says to pass it when missing", async () => {
         const env = { PGPASSWORD: tls.password };
         const stats = await runCli(["postgres", "stats", "--url", urlOf(tls), "--tls-ca", tls.caFile!, "--json"], env);
         expect(stats.code, stats.stderr).toBe(0);
@@ -39,6 +40,24 @@ describe("mcp-ops postgres: TLS with a private CA, and a read-only replica", () 
         expect(backup.code, backup.stderr).toBe(0);
         const drill = await runCli(["postgres", "restore", JSON.parse(backup.stdout).file, "--verify"]);
         expect(drill.code, drill.stderr).toBe(0);
+
+        // Trusting another CA fails: the certificate really is verified.
+        const other = join(dir, "other-ca.crt");
+        execFileSync(
+            "openssl",
+            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "other.key"), "-out", other].concat([
+                "-days",
+                "1",
+                "-subj",
+                "/CN=other CA",
+            ]),
+            { stdio: "ignore" },
+        );
+        const untrusted = await runCli(["postgres", "stats", "--url", urlOf(tls), "--tls-ca", other], env);
+        expect(untrusted.code).toBe(69);
+        expect(untrusted.stderr).toMatch(
+            /^mcp-ops: TLS with PostgreSQL at 127\.0\.0\.1:\d+\/postgres failed \(.+\); trust its CA with --tls-ca <file>\n$/,
+        );
 
         const plain = await runCli(["postgres", "stats", "--url", urlOf(tls)], env);
         expect(plain.code).toBe(69);

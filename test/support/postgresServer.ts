@@ -10,7 +10,7 @@ export interface PostgresServer {
     /** postgres://postgres:<password>@127.0.0.1:<port>/postgres */
     url: string;
     password: string;
-    /** With `tls`: the CA (here the server's own self-signed certificate) a client must trust. */
+    /** With `tls`: the private CA that signed the server's certificate, which a client must trust. */
     caFile?: string;
     stop(): Promise<void>;
 }
@@ -30,7 +30,7 @@ export async function startPostgresServer(o: { password?: string; statements?: b
     if (o.statements !== false) settings.shared_preload_libraries = "pg_stat_statements";
     let caFile: string | undefined;
     if (o.tls) {
-        caFile = selfSignedCertificate(dir);
+        caFile = privateCaCertificate(dir);
         Object.assign(settings, { ssl: "on", ssl_cert_file: join(dir, "server.crt"), ssl_key_file: join(dir, "server.key") });
         writeFileSync(join(data, "pg_hba.conf"), "hostssl all all 127.0.0.1/32 scram-sha-256\n");
         ownedByServer(join(data, "pg_hba.conf"));
@@ -53,24 +53,38 @@ export async function startReplica(primary: PostgresServer): Promise<PostgresSer
     return { port: server.port, url, password: primary.password, stop: server.stop };
 }
 
-/** A certificate for 127.0.0.1 and its key, owned by the server's user; the certificate is its own CA. */
-function selfSignedCertificate(dir: string): string {
-    const cert = join(dir, "server.crt");
-    const key = join(dir, "server.key");
-    execFileSync(
-        "openssl",
-        ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key, "-out", cert, "-days", "1"].concat([
-            "-subj",
-            "/CN=127.0.0.1",
-            "-addext",
-            "subjectAltName=IP:127.0.0.1",
-        ]),
-        { stdio: "ignore" },
+/**
+ * A private CA and a server certificate for 127.0.0.1 it signs, with the key owned by the server's
+ * user; returns the CA certificate, which is what a client must trust.
+ */
+function privateCaCertificate(dir: string): string {
+    const file = (name: string) => join(dir, name);
+    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
+    openssl(
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-keyout",
+        file("ca.key"),
+        "-out",
+        file("ca.crt"),
+        "-days",
+        "1",
+        "-subj",
+        "/CN=test CA",
     );
-    chmodSync(key, 0o600);
-    ownedByServer(cert);
-    ownedByServer(key);
-    return cert;
+    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", file("server.key"), "-out", file("server.csr"), "-subj", "/CN=127.0.0.1");
+    writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1\n");
+    openssl(
+        ...["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial"],
+        ...["-out", file("server.crt"), "-days", "1", "-extfile", file("san.ext")],
+    );
+    chmodSync(file("server.key"), 0o600);
+    ownedByServer(file("server.crt"));
+    ownedByServer(file("server.key"));
+    return file("ca.crt");
 }
 
 function ownedByServer(file: string): void {
