@@ -27,7 +27,7 @@ export interface BackupManifest {
 export const MANIFEST_FORMAT = "mcp-postgres-backup/1";
 export const CHECKSUM_METHOD =
     "sha256 of COPY text output of each row's text form, rows ordered by that text in the C collation, with DateStyle ISO, " +
-    "IntervalStyle postgres, TimeZone UTC, extra_float_digits 1, bytea_output hex";
+    "IntervalStyle postgres, TimeZone UTC, extra_float_digits 1, bytea_output hex, lc_monetary C";
 
 /**
  * The tables a dump carries the data of: ordinary tables (partitions included, their parents hold
@@ -54,6 +54,8 @@ const STABLE_TEXT = [
     "set TimeZone = 'UTC'",
     "set extra_float_digits = 1",
     "set bytea_output = 'hex'",
+    // money prints in the server's monetary locale; a scratch server's may differ from production's.
+    "set lc_monetary = 'C'",
 ];
 
 /**
