@@ -1,10 +1,11 @@
-import { execFileSync, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli";
 import { REPO_ROOT } from "../support/platform";
+import { issueCertificate } from "../support/tls";
 import { parsePromText, valueOf } from "../support/promText";
 import { startMcpServer, type TestMcpServer } from "../support/mcpServer";
 import { fillKeys, type RedisServer, startRedisServer, countKeys } from "../support/redisServer";
@@ -160,30 +161,9 @@ describe("mcp-ops redis revoke-sessions", () => {
 
     it("speaks TLS with a private CA: stats, and a snapshot over the replication protocol", async () => {
         const dir = mkdtempSync(join(tmpdir(), "mcp-cli-tls-"));
-        const cert = join(dir, "cert.pem");
-        const key = join(dir, "key.pem");
-        execFileSync(
-            "openssl",
-            [
-                "req",
-                "-x509",
-                "-newkey",
-                "rsa:2048",
-                "-nodes",
-                "-keyout",
-                key,
-                "-out",
-                cert,
-                "-days",
-                "1",
-                "-subj",
-                "/CN=127.0.0.1",
-                "-addext",
-                "subjectAltName=IP:127.0.0.1",
-            ],
-            { stdio: "ignore" },
-        );
-        const tls = await startRedisServer({ password: "tls-password", tls: { certFile: cert, keyFile: key, caFile: cert } });
+        const issued = issueCertificate(dir);
+        const cert = issued.caFile;
+        const tls = await startRedisServer({ password: "tls-password", tls: issued });
         try {
             await fillKeys(tls.client(), "t:", 1_000);
             const env = { REDIS_PASSWORD: "tls-password" };
@@ -194,9 +174,7 @@ describe("mcp-ops redis revoke-sessions", () => {
             expect(JSON.parse(backup.stdout).keyspace).toEqual({ db0: 1_000 });
             const untrusted = await runCli(["redis", "stats", "--url", url], env);
             expect(untrusted.code).toBe(69);
-            expect(untrusted.stderr).toMatch(
-                /TLS with Redis at 127\.0\.0\.1:\d+ failed \(self-signed certificate\); trust its CA with --tls-ca <file>/,
-            );
+            expect(untrusted.stderr).toMatch(/TLS with Redis at 127\.0\.0\.1:\d+ failed \(.+\); trust its CA with --tls-ca <file>/);
         } finally {
             await tls.stop();
             rmSync(dir, { recursive: true, force: true });

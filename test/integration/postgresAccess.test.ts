@@ -1,10 +1,10 @@
-import { execFileSync } from "node:child_process";
 import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli";
+import { issueCertificate } from "../support/tls";
 import { type PostgresServer, startPostgresServer, startReplica } from "../support/postgresServer";
 
 /** How the PostgreSQL commands reach a server that speaks TLS only, and what they do with a read-only replica. */
@@ -42,17 +42,8 @@ describe("mcp-ops postgres: TLS with a private CA, and a read-only replica", () 
         expect(drill.code, drill.stderr).toBe(0);
 
         // Trusting another CA fails: the certificate really is verified.
-        const other = join(dir, "other-ca.crt");
-        execFileSync(
-            "openssl",
-            ["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", join(dir, "other.key"), "-out", other].concat([
-                "-days",
-                "1",
-                "-subj",
-                "/CN=other CA",
-            ]),
-            { stdio: "ignore" },
-        );
+        const otherDir = mkdtempSync(join(dir, "other-ca-"));
+        const other = issueCertificate(otherDir).caFile;
         const untrusted = await runCli(["postgres", "stats", "--url", urlOf(tls), "--tls-ca", other], env);
         expect(untrusted.code).toBe(69);
         expect(untrusted.stderr).toMatch(

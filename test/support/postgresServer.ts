@@ -1,9 +1,10 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { Client } from "pg";
 import { initCluster, launchServer, runAsServerUser, serverBinDir, serverDirectory } from "../../ops/postgres/localServer";
 import { freePort } from "./ports";
+import { issueCertificate } from "./tls";
 
 export interface PostgresServer {
     port: number;
@@ -30,8 +31,11 @@ export async function startPostgresServer(o: { password?: string; statements?: b
     if (o.statements !== false) settings.shared_preload_libraries = "pg_stat_statements";
     let caFile: string | undefined;
     if (o.tls) {
-        caFile = privateCaCertificate(dir);
-        Object.assign(settings, { ssl: "on", ssl_cert_file: join(dir, "server.crt"), ssl_key_file: join(dir, "server.key") });
+        const issued = issueCertificate(dir);
+        ownedByServer(issued.certFile);
+        ownedByServer(issued.keyFile);
+        caFile = issued.caFile;
+        Object.assign(settings, { ssl: "on", ssl_cert_file: issued.certFile, ssl_key_file: issued.keyFile });
         writeFileSync(join(data, "pg_hba.conf"), "hostssl all all 127.0.0.1/32 scram-sha-256\n");
         ownedByServer(join(data, "pg_hba.conf"));
     }
@@ -51,40 +55,6 @@ export async function startReplica(primary: PostgresServer): Promise<PostgresSer
     const server = await launchServer({ dir, data, port: await freePort(), settings: { ...fastSettings, hot_standby: "on" } });
     const url = `postgres://postgres:${encodeURIComponent(primary.password)}@127.0.0.1:${server.port}/postgres`;
     return { port: server.port, url, password: primary.password, stop: server.stop };
-}
-
-/**
- * A private CA and a server certificate for 127.0.0.1 it signs, with the key owned by the server's
- * user; returns the CA certificate, which is what a client must trust.
- */
-function privateCaCertificate(dir: string): string {
-    const file = (name: string) => join(dir, name);
-    const openssl = (...args: string[]) => execFileSync("openssl", args, { stdio: "ignore" });
-    openssl(
-        "req",
-        "-x509",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-keyout",
-        file("ca.key"),
-        "-out",
-        file("ca.crt"),
-        "-days",
-        "1",
-        "-subj",
-        "/CN=test CA",
-    );
-    openssl("req", "-newkey", "rsa:2048", "-nodes", "-keyout", file("server.key"), "-out", file("server.csr"), "-subj", "/CN=127.0.0.1");
-    writeFileSync(file("san.ext"), "subjectAltName=IP:127.0.0.1\n");
-    openssl(
-        ...["x509", "-req", "-in", file("server.csr"), "-CA", file("ca.crt"), "-CAkey", file("ca.key"), "-CAcreateserial"],
-        ...["-out", file("server.crt"), "-days", "1", "-extfile", file("san.ext")],
-    );
-    chmodSync(file("server.key"), 0o600);
-    ownedByServer(file("server.crt"));
-    ownedByServer(file("server.key"));
-    return file("ca.crt");
 }
 
 function ownedByServer(file: string): void {
