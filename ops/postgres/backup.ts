@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } fro
 import { basename, join } from "node:path";
 import { OperationFailedError } from "../errors";
 import { fileSha256 } from "../fileSha256";
-import { runClientTool } from "./clientTools";
+import { requireClientFor, runClientTool } from "./clientTools";
 import { connectionParams, type PostgresTarget, withPostgres } from "./connect";
 import { type BackupManifest, CHECKSUM_METHOD, MANIFEST_FORMAT, type TableDigest, tableDigests } from "./manifest";
 
@@ -44,6 +44,7 @@ export async function backupPostgres(
                         "current_setting('server_version_num') as num",
                 )
             ).rows;
+            requireClientFor("pg_dump", Math.floor(Number(info.num) / 10000));
             const dump = runClientTool(
                 "pg_dump",
                 ["--format=custom", "--compress=6", `--snapshot=${info.snapshot}`, `--file=${partial}`],

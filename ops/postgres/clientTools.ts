@@ -1,4 +1,4 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { OperationFailedError, UnavailableError } from "../errors";
 import { checkAccess, connectionParams, explainPostgresError, type PostgresTarget } from "./connect";
 
@@ -63,3 +63,25 @@ export async function runClientTool(
  * connection string (another host, say), so the name is always given quoted, as one.
  */
 export const dbnameArgument = (database: string) => `--dbname=dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
+
+/** The major version of this machine's pg_dump or pg_restore, e.g. 15. */
+export function clientToolMajor(tool: "pg_dump" | "pg_restore"): number {
+    try {
+        return Number(/(\d+)(\.\d+)*/.exec(execFileSync(tool, ["--version"], { encoding: "utf8" }))?.[1]);
+    } catch {
+        throw new UnavailableError(`${tool} is not installed here; run bash scripts/ensure-system-packages.sh`);
+    }
+}
+
+/**
+ * pg_dump refuses a newer server and pg_restore cannot read a newer server's dump: the tool must
+ * be at least the server's major version. Says so, with the package to install, before anything starts.
+ */
+export function requireClientFor(tool: "pg_dump" | "pg_restore", serverMajor: number, clientMajor = clientToolMajor(tool)): void {
+    if (serverMajor <= clientMajor) return;
+    const what = tool === "pg_dump" ? "the server runs" : "the dump comes from";
+    throw new UnavailableError(
+        `${what} PostgreSQL ${serverMajor} and this machine's ${tool} is ${clientMajor}; ` +
+            `install postgresql-client-${serverMajor} (from the PostgreSQL project's Debian repository if Debian has no such package)`,
+    );
+}

@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { cpus } from "node:os";
 import type { Client } from "pg";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { fileSha256 } from "../fileSha256";
-import { dbnameArgument, runClientTool } from "./clientTools";
+import { dbnameArgument, requireClientFor, runClientTool } from "./clientTools";
 import { connectionParams, type PostgresTarget, withPostgres } from "./connect";
 import { type BackupManifest, compareDigests, MANIFEST_FORMAT, type TableDigest, tableDigests, userTables } from "./manifest";
 import { serverMajor } from "./localServer";
@@ -36,21 +35,8 @@ export function readManifest(file: string): BackupManifest {
     }
     if (manifest.format !== MANIFEST_FORMAT || !Array.isArray(manifest.tables))
         throw new InvalidInputError(`${file}.json is not a ${MANIFEST_FORMAT} manifest (format: ${String(manifest.format)})`);
-    const local = pgRestoreMajor();
-    if (manifest.serverMajor > local)
-        throw new UnavailableError(
-            `the dump comes from PostgreSQL ${manifest.serverMajor} and this machine's pg_restore is ${local}; ` +
-                `install postgresql-client-${manifest.serverMajor} (and its server for a drill)`,
-        );
+    requireClientFor("pg_restore", manifest.serverMajor);
     return manifest;
-}
-
-function pgRestoreMajor(): number {
-    try {
-        return Number(/(\d+)(\.\d+)*/.exec(execFileSync("pg_restore", ["--version"], { encoding: "utf8" }))?.[1]);
-    } catch {
-        throw new UnavailableError("pg_restore is not installed here; run bash scripts/ensure-system-packages.sh");
-    }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { dbnameArgument } from "../../ops/postgres/clientTools";
+import { dbnameArgument, requireClientFor } from "../../ops/postgres/clientTools";
 import { parseAge } from "../../ops/postgres/idle";
 import { compareDigests } from "../../ops/postgres/manifest";
 
@@ -32,5 +32,18 @@ describe("PostgreSQL command arguments", () => {
     it("reads durations in milliseconds, seconds, minutes and hours, and nothing else", () => {
         expect([parseAge("500ms"), parseAge("3s"), parseAge("5m"), parseAge("1h")]).toEqual([0.5, 3, 300, 3600]);
         expect([parseAge("soon"), parseAge("5"), parseAge("-1s"), parseAge("1d")]).toEqual([undefined, undefined, undefined, undefined]);
+    });
+});
+
+describe("client tools against a server's version", () => {
+    it("accepts pg_dump as new as the server or newer, and names the package when it is older", () => {
+        expect(() => requireClientFor("pg_dump", 15, 15)).not.toThrow();
+        expect(() => requireClientFor("pg_dump", 15, 17)).not.toThrow();
+        expect(() => requireClientFor("pg_dump", 16, 15)).toThrow(
+            "the server runs PostgreSQL 16 and this machine's pg_dump is 15; install postgresql-client-16",
+        );
+        expect(() => requireClientFor("pg_restore", 17, 15)).toThrow(
+            "the dump comes from PostgreSQL 17 and this machine's pg_restore is 15",
+        );
     });
 });
