@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import { postgresServerArgs } from "../config/postgresSettings";
 import type { PostgresConfig } from "../config/schema";
 import type { SecretRef } from "./secretRef";
 import { declareStatefulStore } from "./statefulStore";
@@ -41,6 +42,8 @@ export class Postgres extends pulumi.ComponentResource {
                 storage: config.storage,
                 storageClass: config.storageClass,
                 resources: config.resources,
+                // The image's entrypoint runs `postgres` with arguments that start with "-".
+                args: postgresServerArgs(config.settings),
                 env: [
                     { name: "POSTGRES_USER", value: config.user },
                     { name: "POSTGRES_DB", value: config.database },

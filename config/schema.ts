@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { postgresSettingsSchema } from "./postgresSettings";
 import { cronProblem } from "./cron";
 import { isCidr } from "./network";
 
@@ -175,6 +176,8 @@ export const postgresSchema = z.strictObject({
         .string()
         .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL role name" })
         .default("mcp"),
+    /** Server parameters (memory, connections, autovacuum, timeouts) for the in-cluster server; see config/postgresSettings.ts. */
+    settings: postgresSettingsSchema.default({}),
     /** Used when mode is "external"; the password comes from the secret config key mcp:postgresPassword. */
     external: externalEndpoint.optional(),
 });

@@ -1,5 +1,6 @@
 import { isPinnedImage } from "./images";
 import { GATEWAY_TUNING_KEYS, injectedEnv, RESERVED_SECRET_NAMES, RESERVED_SERVICE_NAMES, TUNING_KEYS } from "./reserved";
+import { postgresBytes } from "./postgresSettings";
 import { cpuCores, durationSeconds, memoryBytes, redisBytes } from "./quantities";
 import { BUILT_IN_SECRETS, guardrailsSchema, STORES } from "./schema";
 
@@ -161,7 +162,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
                 "storageClass",
                 "resources",
                 "image",
-                ...(store === "redis" ? ["maxmemory", "maxmemoryPolicy", "appendonly"] : []),
+                ...(store === "redis" ? ["maxmemory", "maxmemoryPolicy", "appendonly"] : ["settings"]),
             ]) {
                 if (config[key] !== undefined)
                     report(`${store}.${key}`, `only applies to an in-cluster ${store}, and ${store}.mode is "external"; remove it`);
@@ -182,6 +183,17 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
             "redis.maxmemory",
             `(${redis.maxmemory ?? "768mb"}) must be below the memory limit, or Redis is killed before it evicts; lower it or raise ` +
                 `redis.resources.limits.memory`,
+        );
+    }
+
+    const postgres = record(raw.postgres) ?? {};
+    const postgresLimit = memoryBytes(record(record(postgres.resources)?.limits)?.memory ?? "1Gi");
+    const sharedBuffers = postgresBytes(record(postgres.settings)?.shared_buffers);
+    if (postgresLimit !== undefined && sharedBuffers !== undefined && sharedBuffers > postgresLimit / 2) {
+        report(
+            "postgres.settings.shared_buffers",
+            `(${record(postgres.settings)?.shared_buffers}) must be at most half the memory limit, or the server is killed under load; ` +
+                "lower it or raise postgres.resources.limits.memory",
         );
     }
 

@@ -519,6 +519,10 @@ export const RUNBOOKS: readonly Runbook[] = [
                 run: "mcp-ops postgres maintenance --reindex --no-backup",
             },
             { say: "Drop an index `stats` lists as unused or duplicate through a reviewed migration, not by hand" },
+            {
+                say: "Tune server parameters (memory, connections, autovacuum) in mcp:postgres.settings; the pod restarts",
+                run: "pulumi preview --stack <stack>",
+            },
         ],
         verification: [
             "The command reports every step done or the reason it skipped",

@@ -151,6 +151,34 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
         ],
     ],
     [
+        "a PostgreSQL parameter the settings do not know (a typo)",
+        (r) => (r.postgres = { settings: { shared_buffer: "256MB" } }),
+        ['mcp:postgres.settings.shared_buffer is not a known setting; did you mean "shared_buffers"?'],
+    ],
+    [
+        "PostgreSQL memory written the Kubernetes way",
+        (r) => (r.postgres = { settings: { work_mem: "64Mi" } }),
+        ['mcp:postgres.settings.work_mem must be a PostgreSQL memory size such as "16MB" or "4GB", at least 64kB, got "64Mi"'],
+    ],
+    [
+        "max_connections out of range",
+        (r) => (r.postgres = { settings: { max_connections: 5 } }),
+        ["mcp:postgres.settings.max_connections (5) must be >= 10"],
+    ],
+    [
+        "shared_buffers above half the memory limit",
+        (r) => (r.postgres = { settings: { shared_buffers: "768MB" } }),
+        [
+            "mcp:postgres.settings.shared_buffers (768MB) must be at most half the memory limit, or the server is killed under load; " +
+                "lower it or raise postgres.resources.limits.memory",
+        ],
+    ],
+    [
+        "settings for an external PostgreSQL",
+        (r) => (r.postgres = { mode: "external", external: { host: "db.example.com", port: 5432 }, settings: { work_mem: "8MB" } }),
+        ['mcp:postgres.settings only applies to an in-cluster postgres, and postgres.mode is "external"; remove it'],
+    ],
+    [
         "an external Redis without endpoint",
         (r) => (r.redis = { mode: "external" }),
         ['mcp:redis.external is required when redis.mode is "external"; set host and port'],

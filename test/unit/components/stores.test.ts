@@ -59,4 +59,15 @@ describe("Postgres", () => {
         expect(container.readinessProbe.exec.command).toEqual(["pg_isready", "-h", "127.0.0.1", "-U", config.user, "-d", config.database]);
         expect(d.one(K8S.service).inputs.spec.ports[0].port).toBe(5432);
     });
+
+    it("starts with pg_stat_statements loaded and the configured parameters, as postgres -c arguments", async () => {
+        const config = postgresSchema.parse({ settings: { max_connections: 200, work_mem: "16MB" } });
+        const d = await declareComponent(
+            () => new Postgres("postgres", { namespace: "ns", config, password: secretRef("postgres-password"), traffic: noTraffic }),
+        );
+        expect(d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0].args).toEqual([
+            ...["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=top"],
+            ...["-c", "max_connections=200", "-c", "work_mem=16MB"],
+        ]);
+    });
 });
