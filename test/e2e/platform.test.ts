@@ -10,7 +10,7 @@ import { startMcpServer } from "../support/mcpServer";
 import { lockFiles } from "../../ops/stack/locks";
 import type { AutomationStack } from "../../ops/stack/automation";
 import { stackEnvironment } from "../../ops/stack/environment";
-import { type E2eProject, e2eProject, eventually, liveUids, measureChange, NAMESPACE, notFound, revisions } from "./support";
+import { type E2eProject, e2eProject, eventually, killTree, liveUids, measureChange, NAMESPACE, notFound, revisions } from "./support";
 
 /**
  * The platform on the real Pulumi engine, the real Kubernetes provider and the local cluster's
@@ -376,7 +376,7 @@ describe("the local stack end to end", () => {
             120_000,
         );
         process.kill(-child.pid!, "SIGKILL");
-        process.kill(lock.pid, "SIGKILL");
+        killTree(lock.pid);
         await new Promise((r) => setTimeout(r, 500));
 
         const refused = await project.cli(["scale", "router", "2", "--yes"]);

@@ -1,4 +1,4 @@
-import { execFile, spawn, type ChildProcess } from "node:child_process";
+import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -202,3 +202,23 @@ export async function eventually<T>(what: string, read: () => Promise<T>, check:
 }
 
 export const notFound = (error: unknown) => (error as { code?: number }).code === 404;
+
+/**
+ * Kills a process and everything it started, like a machine losing power would: the engine's
+ * plugins run in process groups of their own and would otherwise outlive a killed `pulumi`.
+ */
+export function killTree(pid: number): void {
+    const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
+        .trim()
+        .split("\n")
+        .map((line) => line.trim().split(/\s+/).map(Number));
+    const tree = [pid];
+    for (let i = 0; i < tree.length; i++) for (const [child, parent] of table) if (parent === tree[i]) tree.push(child);
+    for (const member of tree) {
+        try {
+            process.kill(member, "SIGKILL");
+        } catch {
+            // Already gone.
+        }
+    }
+}
