@@ -2,12 +2,11 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { ProbeConfig } from "../config/probeTargets";
 import { checksum } from "./checksum";
-import { declareMetricsEndpoint } from "./metricsEndpoint";
+import { workloadLabels } from "./labels";
+import { declareMonitoringWorkload } from "./monitoringWorkload";
 import { httpProbe } from "./probes";
-import { ANNOTATIONS, selectorLabels, TRUSTED_LABEL, workloadLabels } from "./labels";
-import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import { envFromSecret, type SecretRef } from "./secretRef";
-import { PROBER_METRICS_PORT, PROBER_WORKLOAD, type TrafficRules, workloadNetworkPolicy } from "./traffic";
+import { PROBER_METRICS_PORT, PROBER_WORKLOAD, type TrafficRules } from "./traffic";
 
 export interface ProberArgs {
     namespace: pulumi.Input<string>;
@@ -33,81 +32,47 @@ export class Prober extends pulumi.ComponentResource {
 
     constructor(name: string, args: ProberArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp:observability:Prober", name, {}, opts);
-        const labels = workloadLabels(PROBER_WORKLOAD, "prober");
-        const selector = selectorLabels(PROBER_WORKLOAD);
-        const metadata = { name: PROBER_WORKLOAD, namespace: args.namespace, labels };
         const targets = { "targets.json": JSON.stringify(args.probe, null, 2) };
-
-        const serviceAccount = new k8s.core.v1.ServiceAccount(
-            `${name}-sa`,
-            { metadata, automountServiceAccountToken: false },
-            { parent: this },
-        );
-        const configMap = new k8s.core.v1.ConfigMap(
-            `${name}-targets`,
-            { metadata: { ...metadata, name: `${PROBER_WORKLOAD}-targets` }, data: targets },
-            { parent: this },
-        );
         const tokenChecksums = Object.values(args.tokens).map((ref) => ref.checksum);
         const probe = (path: string, periodSeconds: number, failureThreshold?: number) =>
             httpProbe("metrics", path, periodSeconds, failureThreshold);
-
-        const deployment = new k8s.apps.v1.Deployment(
-            `${name}-deployment`,
+        const configMap = new k8s.core.v1.ConfigMap(
+            `${name}-targets`,
             {
-                metadata,
-                spec: {
-                    replicas: 1,
-                    selector: { matchLabels: selector },
-                    // Surge only: the old prober serves metrics until the new one is ready.
-                    strategy: { type: "RollingUpdate", rollingUpdate: { maxSurge: 1, maxUnavailable: 0 } },
-                    template: {
-                        metadata: {
-                            labels: { ...labels, [TRUSTED_LABEL]: "true" },
-                            annotations: {
-                                [ANNOTATIONS.configChecksum]: checksum(targets),
-                                [ANNOTATIONS.secretsChecksum]: pulumi.all(tokenChecksums).apply(checksum),
-                            },
-                        },
-                        spec: {
-                            serviceAccountName: serviceAccount.metadata.name,
-                            automountServiceAccountToken: false,
-                            securityContext: restrictedPodSecurityContext(SERVICE_UID),
-                            containers: [
-                                {
-                                    name: "prober",
-                                    image: args.image,
-                                    command: ["mcp-ops"],
-                                    args: [
-                                        "health",
-                                        "--serve",
-                                        `0.0.0.0:${PROBER_METRICS_PORT}`,
-                                        "--targets",
-                                        `${CONFIG_DIR}/targets.json`,
-                                    ],
-                                    ports: [{ name: "metrics", containerPort: PROBER_METRICS_PORT, protocol: "TCP" }],
-                                    env: Object.entries(args.tokens).map(([envName, ref]) => envFromSecret(envName, ref)),
-                                    resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
-                                    // Started and ready once a round of checks has completed; alive while it serves metrics.
-                                    startupProbe: probe("/healthz", 5, 24),
-                                    readinessProbe: probe("/healthz", 10),
-                                    livenessProbe: probe("/metrics", 20),
-                                    securityContext: restrictedContainerSecurityContext,
-                                    volumeMounts: [{ name: "targets", mountPath: CONFIG_DIR, readOnly: true }, tmpMount],
-                                },
-                            ],
-                            volumes: [{ name: "targets", configMap: { name: configMap.metadata.name } }, tmpVolume],
-                        },
-                    },
+                metadata: {
+                    name: `${PROBER_WORKLOAD}-targets`,
+                    namespace: args.namespace,
+                    labels: workloadLabels(PROBER_WORKLOAD, "prober"),
                 },
+                data: targets,
             },
             { parent: this },
         );
+        const { deploymentName } = declareMonitoringWorkload(this, name, {
+            namespace: args.namespace,
+            workload: PROBER_WORKLOAD,
+            role: "prober",
+            port: PROBER_METRICS_PORT,
+            scrapeIntervalSeconds: args.probe.intervalSeconds,
+            checksums: { config: checksum(targets), secrets: pulumi.all(tokenChecksums).apply(checksum) },
+            container: {
+                name: "prober",
+                image: args.image,
+                command: ["mcp-ops"],
+                args: ["health", "--serve", `0.0.0.0:${PROBER_METRICS_PORT}`, "--targets", `${CONFIG_DIR}/targets.json`],
+                env: Object.entries(args.tokens).map(([envName, ref]) => envFromSecret(envName, ref)),
+                resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
+                // Started and ready once a round of checks has completed; alive while it serves metrics.
+                startupProbe: probe("/healthz", 5, 24),
+                readinessProbe: probe("/healthz", 10),
+                livenessProbe: probe("/metrics", 20),
+                volumeMounts: [{ name: "targets", mountPath: CONFIG_DIR, readOnly: true }],
+            },
+            volumes: [{ name: "targets", configMap: { name: configMap.metadata.name } }],
+            traffic: args.traffic,
+        });
 
-        declareMetricsEndpoint(this, name, { metadata, selector, port: PROBER_METRICS_PORT, intervalSeconds: args.probe.intervalSeconds });
-        workloadNetworkPolicy(name, metadata, selector, args.traffic, this);
-
-        this.deploymentName = deployment.metadata.name;
+        this.deploymentName = deploymentName;
         this.registerOutputs({ deploymentName: this.deploymentName });
     }
 }
