@@ -6,7 +6,8 @@ import { httpProbe } from "./probes";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import { envFromSecret, type SecretRef } from "./secretRef";
-import { type TrafficRules, workloadNetworkPolicy } from "./traffic";
+import { workloadNetworkPolicy } from "./networkPolicy";
+import type { TrafficRules } from "./traffic";
 
 export interface Autoscaling {
     minReplicas: number;

@@ -3,7 +3,8 @@ import type * as pulumi from "@pulumi/pulumi";
 import { ANNOTATIONS, selectorLabels, TRUSTED_LABEL, workloadLabels } from "./labels";
 import { declareMetricsEndpoint } from "./metricsEndpoint";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import { type TrafficRules, workloadNetworkPolicy } from "./traffic";
+import { workloadNetworkPolicy } from "./networkPolicy";
+import type { TrafficRules } from "./traffic";
 
 export interface MonitoringWorkloadSpec {
     namespace: pulumi.Input<string>;

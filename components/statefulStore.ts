@@ -4,7 +4,8 @@ import type { Resources } from "../config/schema";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpMount, tmpVolume } from "./podSecurity";
 import type { SecretRef } from "./secretRef";
-import { type TrafficRules, workloadNetworkPolicy } from "./traffic";
+import { workloadNetworkPolicy } from "./networkPolicy";
+import type { TrafficRules } from "./traffic";
 
 /** What differs between the stores; everything else about running one is shared. */
 export interface StatefulStoreSpec {

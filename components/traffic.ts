@@ -1,5 +1,4 @@
-import * as k8s from "@pulumi/kubernetes";
-import type * as pulumi from "@pulumi/pulumi";
+import type * as k8s from "@pulumi/kubernetes";
 import { type PlatformConfig, STORES, type StoreName } from "../config/schema";
 import { mcpServers } from "../config/probeTargets";
 import { selectorLabels } from "./labels";
@@ -108,27 +107,4 @@ function egressTo(config: PlatformConfig, callee: string): EgressRule {
         return { to: [podsOf(callee)], ports: tcp(STORE_PORTS[callee]) };
     }
     return { to: [podsOf(callee)], ports: tcp(config.services[callee].port) };
-}
-
-/** A workload's own NetworkPolicy: exactly its traffic rules, for its pods (the namespace baseline denies the rest). */
-export function workloadNetworkPolicy(
-    name: string,
-    metadata: k8s.types.input.meta.v1.ObjectMeta,
-    selector: Record<string, string>,
-    traffic: TrafficRules,
-    parent: pulumi.Resource,
-): k8s.networking.v1.NetworkPolicy {
-    return new k8s.networking.v1.NetworkPolicy(
-        `${name}-netpol`,
-        {
-            metadata,
-            spec: {
-                podSelector: { matchLabels: selector },
-                policyTypes: ["Ingress", "Egress"],
-                ingress: traffic.ingress,
-                egress: traffic.egress,
-            },
-        },
-        { parent },
-    );
 }
