@@ -4,6 +4,7 @@ import type { BackupsConfig } from "../config/schema";
 import { REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
+import { workloadNetworkPolicy } from "./networkPolicy";
 import { envFromSecret, type SecretRef } from "./secretRef";
 import { BACKUP_WORKLOAD, type TrafficRules } from "./traffic";
 
@@ -87,19 +88,7 @@ export class Backups extends pulumi.ComponentResource {
             backupVolume = { name: "out", emptyDir: { sizeLimit: "20Gi" } };
         }
 
-        new k8s.networking.v1.NetworkPolicy(
-            `${name}-netpol`,
-            {
-                metadata: metadata(BACKUP_WORKLOAD),
-                spec: {
-                    podSelector: { matchLabels: selectorLabels(BACKUP_WORKLOAD) },
-                    policyTypes: ["Ingress", "Egress"],
-                    ingress: args.traffic.ingress,
-                    egress: args.traffic.egress,
-                },
-            },
-            { parent: this },
-        );
+        workloadNetworkPolicy(name, metadata(BACKUP_WORKLOAD), selectorLabels(BACKUP_WORKLOAD), args.traffic, this);
 
         const outDirOf = (store: "redis" | "postgres") => (destination.kind === "volume" ? `/backups/${store}` : "/backups");
         const cronJob = (

@@ -1,7 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { postgresServerArgs } from "../config/postgresSettings";
 import type { PostgresConfig } from "../config/schema";
-import type { SecretRef } from "./secretRef";
+import { envFromSecret, type SecretRef } from "./secretRef";
 import { declareStatefulStore } from "./statefulStore";
 import { STORE_PORTS, type TrafficRules } from "./traffic";
 
@@ -47,7 +47,7 @@ export class Postgres extends pulumi.ComponentResource {
                 env: [
                     { name: "POSTGRES_USER", value: config.user },
                     { name: "POSTGRES_DB", value: config.database },
-                    { name: "POSTGRES_PASSWORD", valueFrom: { secretKeyRef: { name: args.password.secretName, key: args.password.key } } },
+                    envFromSecret("POSTGRES_PASSWORD", args.password),
                     // A subdirectory, because the volume's root holds lost+found on many storage classes.
                     { name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" },
                 ],

@@ -1,6 +1,6 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "../config/schema";
-import type { SecretRef } from "./secretRef";
+import { envFromSecret, type SecretRef } from "./secretRef";
 import { declareStatefulStore } from "./statefulStore";
 import { STORE_PORTS, type TrafficRules } from "./traffic";
 
@@ -32,10 +32,7 @@ export class Redis extends pulumi.ComponentResource {
             this.port = config.external.port;
         } else {
             this.port = STORE_PORTS.redis;
-            const passwordEnv = {
-                name: "REDIS_PASSWORD",
-                valueFrom: { secretKeyRef: { name: args.password.secretName, key: args.password.key } },
-            };
+            const passwordEnv = envFromSecret("REDIS_PASSWORD", args.password);
             this.host = declareStatefulStore(this, name, {
                 namespace: args.namespace,
                 image: config.image,

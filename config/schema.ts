@@ -127,12 +127,15 @@ const externalEndpoint = z.strictObject({
     tls: z.boolean().default(true),
 });
 
+/** Requests and limits of an in-cluster store unless its config says otherwise. */
+export const STORE_RESOURCES_DEFAULT = { requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } };
+
 const storeResources = z.strictObject({
     /** Persistent volume size. */
     storage: memoryQuantity.default("8Gi"),
     /** StorageClass; unset means the cluster default. */
     storageClass: z.string().optional(),
-    resources: resourcesSchema.default({ requests: { cpu: "250m", memory: "512Mi" }, limits: { cpu: "1", memory: "1Gi" } }),
+    resources: resourcesSchema.default(STORE_RESOURCES_DEFAULT),
 });
 
 export const redisSchema = z.strictObject({

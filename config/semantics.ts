@@ -2,7 +2,7 @@ import { isPinnedImage } from "./images";
 import { GATEWAY_TUNING_KEYS, injectedEnv, RESERVED_SECRET_NAMES, RESERVED_SERVICE_NAMES, TUNING_KEYS } from "./reserved";
 import { postgresBytes } from "./postgresSettings";
 import { cpuCores, durationSeconds, memoryBytes, redisBytes } from "./quantities";
-import { BUILT_IN_SECRETS, guardrailsSchema, STORES } from "./schema";
+import { BUILT_IN_SECRETS, guardrailsSchema, STORE_RESOURCES_DEFAULT, STORES } from "./schema";
 
 /** A problem found in the stack config: a dot path below `mcp:` and what is wrong and how to fix it. */
 export interface ConfigProblem {
@@ -176,7 +176,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     checkImage(report, "monitoring.postgresExporterImage", record(raw.monitoring)?.postgresExporterImage);
 
     const redis = record(raw.redis) ?? {};
-    const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? "1Gi");
+    const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? STORE_RESOURCES_DEFAULT.limits.memory);
     const maxmemory = redisBytes(redis.maxmemory ?? "768mb");
     if (redis.mode !== "external" && redisLimit !== undefined && maxmemory !== undefined && maxmemory >= redisLimit) {
         report(
@@ -187,7 +187,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     }
 
     const postgres = record(raw.postgres) ?? {};
-    const postgresLimit = memoryBytes(record(record(postgres.resources)?.limits)?.memory ?? "1Gi");
+    const postgresLimit = memoryBytes(record(record(postgres.resources)?.limits)?.memory ?? STORE_RESOURCES_DEFAULT.limits.memory);
     const sharedBuffers = postgresBytes(record(postgres.settings)?.shared_buffers);
     if (postgresLimit !== undefined && sharedBuffers !== undefined && sharedBuffers > postgresLimit / 2) {
         report(
