@@ -3,7 +3,6 @@ import { InvalidInputError } from "../errors";
 import { loadKubeClient } from "../kube/client";
 import { describeStuck, verifyRollouts } from "../kube/rollout";
 import { currentActor } from "../lifecycle/audit";
-import { confirmOnTerminal } from "../lifecycle/confirm";
 import { type RunResult, runChange, type Verifier } from "../lifecycle/run";
 import type { CurrentConfig, Plan } from "../plan/types";
 import type { HistoryEntry } from "../stack/history";
@@ -43,7 +42,7 @@ export function changeCommand<O>(command: Command, ctx: CommandContext, planner:
         .option("--no-revert", "keep the change even if the rollout does not verify")
         .option("--wait", "wait for another update on the stack to finish instead of failing", false)
         .option("--kubeconfig <file>", "cluster to verify rollouts on (default: $KUBECONFIG, else the local cluster if up)")
-        .addOption(numberOption("--verify-timeout <s>", "seconds to wait for rollouts", "--verify-timeout").default(300))
+        .addOption(numberOption("--verify-timeout <s>", "seconds to wait for rollouts").default(300))
         .option("--json", "print the result as JSON", false)
         .action(async (...received: unknown[]) => {
             const o = received[received.length - 2] as O & ChangeFlags;
@@ -122,7 +121,7 @@ async function planAndRun(flags: ChangeFlags, ctx: CommandContext, planner: Plan
             noRevert: !flags.revert,
             report,
             askFirst: !flags.yes,
-            confirm: (summary) => confirmOnTerminal(summary, { stack: flags.stack, environment: config.environment, yes: flags.yes }),
+            confirm: (summary) => ctx.confirm(summary, flags),
         }),
     );
 }

@@ -22,8 +22,11 @@ export const onOff = (value: string) => {
 /** A repeatable flag's values, in order. */
 export const collect = (value: string, previous: string[]) => [...previous, value];
 
-export const numberOption = (flags: string, description: string, name: string) =>
-    new Option(flags, description).argParser(wholeNumber(name));
+/** An option taking a whole number; an error names the flag. */
+export function numberOption(flags: string, description: string): Option {
+    const option = new Option(flags, description);
+    return option.argParser(wholeNumber(option.long ?? flags));
+}
 
 export const withStack = (command: Command, description = "stack") => command.option("--stack <name>", description, "local");
 

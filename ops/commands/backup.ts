@@ -15,7 +15,7 @@ export function define(command: Command, ctx: CommandContext): void {
         withKubeconfig(withStack(command.command("now").description("run a backup now from its CronJob, wait for it, report the result"))),
     )
         .argument("<store>", "redis or postgres")
-        .addOption(numberOption("--timeout <s>", "seconds to wait", "--timeout").default(1800))
+        .addOption(numberOption("--timeout <s>", "seconds to wait").default(1800))
         .action(async (store: string, o: { stack: string; kubeconfig?: string; timeout: number; json: boolean }) => {
             if (store !== "redis" && store !== "postgres") throw new InvalidInputError(`"${store}" is not a store; use redis or postgres`);
             const { kubeconfig, namespace } = ctx.cluster(o.stack, o.kubeconfig);

@@ -11,7 +11,7 @@ export function define(command: Command, ctx: CommandContext): void {
         .description("force renewal of the gateway certificate (as cert-manager's CLI does) and report the new expiry");
     withJson(withYes(withKubeconfig(withStack(renew)), "renew"))
         .option("--name <certificate>", "Certificate to renew", "gateway")
-        .addOption(numberOption("--timeout <s>", "seconds to wait for the new certificate", "--timeout").default(300))
+        .addOption(numberOption("--timeout <s>", "seconds to wait for the new certificate").default(300))
         .action(async (o: { stack: string; kubeconfig?: string; name: string; timeout: number; yes: boolean; json: boolean }) => {
             const { kubeconfig, namespace } = ctx.cluster(o.stack, o.kubeconfig);
             await ctx.confirm(`re-issue certificate ${namespace}/${o.name} now`, o);

@@ -43,17 +43,17 @@ export function define(command: Command, ctx: CommandContext): void {
         .option("--no-redis", "skip the Redis check")
         .option("--password-env <var>", "environment variable holding the Redis password", "REDIS_PASSWORD")
         .option("--no-cluster", "skip the workload readiness check")
-        .addOption(numberOption("--timeout <ms>", "per-check timeout", "--timeout").default(CHECK_DEFAULTS.timeoutMs))
-        .addOption(numberOption("--slow <ms>", "a passing check slower than this degrades", "--slow").default(CHECK_DEFAULTS.slowMs))
+        .addOption(numberOption("--timeout <ms>", "per-check timeout").default(CHECK_DEFAULTS.timeoutMs))
+        .addOption(numberOption("--slow <ms>", "a passing check slower than this degrades").default(CHECK_DEFAULTS.slowMs))
         .option("--watch", "repeat the checks until interrupted", false)
-        .addOption(numberOption("--interval <s>", "seconds between checks with --watch", "--interval").default(10))
-        .addOption(numberOption("--count <n>", "stop --watch or --serve after this many rounds", "--count"))
+        .addOption(numberOption("--interval <s>", "seconds between checks with --watch").default(10))
+        .addOption(numberOption("--count <n>", "stop --watch or --serve after this many rounds"))
         .option(
             "--serve <host:port>",
             "check every --interval seconds and serve the results as Prometheus metrics on /metrics (the prober)",
         )
         .option("--targets <file>", "with --serve: the servers to check, as the prober's ConfigMap lists them (default: the stack's)")
-        .addOption(numberOption("--concurrency <n>", "servers checked at once", "--concurrency").default(CHECK_DEFAULTS.concurrency))
+        .addOption(numberOption("--concurrency <n>", "servers checked at once").default(CHECK_DEFAULTS.concurrency))
         .action(async (o: HealthFlags) => {
             if (o.serve) return serve(o.serve, o, ctx);
             const config = ctx.config(o.stack);

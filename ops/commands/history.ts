@@ -7,7 +7,7 @@ import { parseAuditMessage } from "../lifecycle/audit";
 /** `mcp-ops history`: the audit log, one line per update with operation, reason, actor, result and duration. */
 export function define(command: Command, ctx: CommandContext): void {
     withJson(withStack(command))
-        .addOption(numberOption("--limit <n>", "newest updates to show", "--limit").default(20))
+        .addOption(numberOption("--limit <n>", "newest updates to show").default(20))
         .action(async (o: { stack: string; limit: number; json: boolean }) => {
             const stack = await ctx.stack(o.stack);
             const rows = (await stack.history(o.limit)).map((h) => {

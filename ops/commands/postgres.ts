@@ -3,7 +3,7 @@ import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError, VerificationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
-import { collect, wholeNumber } from "../commandLine/flags";
+import { collect, numberOption } from "../commandLine/flags";
 import { endProgress, print, progress, report } from "../commandLine/output";
 import { backupPostgres } from "../postgres/backup";
 import { maintainPostgres } from "../postgres/maintenance";
@@ -63,7 +63,7 @@ export function define(postgres: Command, ctx: CommandContext): void {
                 if (!o.preview && !o.yes) {
                     const found = await killIdleInTransaction(client, { ...options, preview: true });
                     for (const s of found.sessions)
-                        process.stderr.write(`would terminate pid ${s.pid} (${s.user}@${s.database}, idle ${s.idleSeconds}s)\n`);
+                        report(`would terminate pid ${s.pid} (${s.user}@${s.database}, idle ${s.idleSeconds}s)`);
                     if (found.sessions.length === 0) return found;
                     await ctx.confirm(`terminate ${found.sessions.length} session(s) idle in a transaction for more than ${o.killIdle}`, o);
                 }
@@ -124,12 +124,7 @@ export function define(postgres: Command, ctx: CommandContext): void {
         .option("--lock-timeout <age>", "skip a table whose lock is not granted within this (e.g. 500ms, 3s)", "3s")
         .option("--statement-timeout <age>", "stop one table's VACUUM or one REINDEX after this", "30m")
         .option("--reindex", "rebuild bloated b-tree indexes concurrently (needs the pgstattuple extension)", false)
-        .option(
-            "--min-leaf-density <percent>",
-            "an index whose leaf pages are less full than this is bloated",
-            wholeNumber("--min-leaf-density"),
-            50,
-        )
+        .addOption(numberOption("--min-leaf-density <percent>", "an index whose leaf pages are less full than this is bloated").default(50))
         .option("--table <schema.name>", "only this table (repeatable)", collect, [])
         .action(async (o: MaintenanceFlags) => {
             const lockTimeoutMs = ageMs("--lock-timeout", o.lockTimeout);

@@ -10,7 +10,7 @@ export function define(command: Command, ctx: CommandContext): void {
     changeCommand<{ burst?: number }>(
         command
             .argument("<rps>", "requests per second")
-            .addOption(numberOption("--burst <n>", "requests allowed at once (default: the current burst, at least rps)", "--burst")),
+            .addOption(numberOption("--burst <n>", "requests allowed at once (default: the current burst, at least rps)")),
         ctx,
         ([rps], o) =>
             (current) =>

@@ -4,7 +4,7 @@ import { InvalidInputError, OperationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
 import { collect, numberOption, withJson } from "../commandLine/flags";
-import { endProgress, print, progress } from "../commandLine/output";
+import { endProgress, print, progress, report } from "../commandLine/output";
 import { applyCachePolicy, type TtlRule } from "../redis/cachePolicy";
 import { type RedisTarget, withRedis } from "../redis/connect";
 import { redisMaintenance } from "../redis/maintenance";
@@ -22,7 +22,7 @@ export function define(redis: Command, ctx: CommandContext): void {
     const target = (o: RedisFlags) => redisTargetOf(ctx, o);
 
     connected("stats", "memory, fragmentation, hit rate, evictions, slowlog, largest keys by sampling")
-        .addOption(numberOption("--sample <n>", "random keys sampled for sizes", "--sample").default(500))
+        .addOption(numberOption("--sample <n>", "random keys sampled for sizes").default(500))
         .action(async (o: RedisFlags & { sample: number }) => {
             const stats = await withRedis(await target(o), (r) => redisStats(r, { sample: o.sample }));
             print(o.json, stats, () => renderStats(stats));
@@ -30,8 +30,8 @@ export function define(redis: Command, ctx: CommandContext): void {
 
     connected("revoke-sessions", "delete session keys (credential rotation, incident response)")
         .option("--pattern <glob>", "keys to delete", "session:*")
-        .addOption(numberOption("--count <n>", "SCAN COUNT per step", "--count").default(1000))
-        .addOption(numberOption("--timeout <ms>", "stop after this long (rerun continues)", "--timeout").default(600_000))
+        .addOption(numberOption("--count <n>", "SCAN COUNT per step").default(1000))
+        .addOption(numberOption("--timeout <ms>", "stop after this long (rerun continues)").default(600_000))
         .option("--preview", "count what would be deleted, delete nothing", false)
         .option("--yes", "delete without asking (CI)", false)
         .action(async (o: RedisFlags & { pattern: string; count: number; timeout: number; preview: boolean; yes: boolean }) => {
@@ -92,8 +92,8 @@ export function define(redis: Command, ctx: CommandContext): void {
             if (!o.preview && !o.yes) {
                 const planned = await apply(true);
                 for (const r of planned.rules)
-                    process.stderr.write(`would set TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"\n`);
-                for (const c of planned.config) process.stderr.write(`would set ${c.parameter}: ${c.from} -> ${c.to}\n`);
+                    report(`would set TTL ${r.ttlSeconds}s on ${r.changed} of ${r.matched} keys under "${r.prefix}"`);
+                for (const c of planned.config) report(`would set ${c.parameter}: ${c.from} -> ${c.to}`);
                 await ctx.confirm("apply this cache policy", o);
             }
             const done = await apply(o.preview);
@@ -147,7 +147,7 @@ export function define(redis: Command, ctx: CommandContext): void {
 
 function withRedisFlags(command: Command): Command {
     const access = { name: "Redis", url: "redis:// or rediss:// URL", passwordEnv: "REDIS_PASSWORD", secret: "redis-password" };
-    return withStoreAccess(command, access).addOption(numberOption("--db <n>", "database number", "--db"));
+    return withStoreAccess(command, access).addOption(numberOption("--db <n>", "database number"));
 }
 
 /** Where Redis is and its password: from the environment, or straight from the stack's Kubernetes Secret (never a flag). */

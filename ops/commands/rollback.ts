@@ -12,7 +12,7 @@ import type { HistoryEntry } from "../stack/history";
 export function define(command: Command, ctx: CommandContext): void {
     changeCommand<{ to?: number; lastGood: boolean }>(
         command
-            .addOption(numberOption("--to <update>", "update version from mcp-ops history", "--to"))
+            .addOption(numberOption("--to <update>", "update version from mcp-ops history"))
             .option("--last-good", "the newest successful update before the newest one", false),
         ctx,
         (_args, o) => async (current, history) => planRollback(current, await history(), { to: o.to, lastGood: o.lastGood }),

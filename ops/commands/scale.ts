@@ -13,8 +13,8 @@ export function define(command: Command, ctx: CommandContext): void {
         command
             .argument("<service>")
             .argument("[replicas]", "fixed replica count")
-            .addOption(numberOption("--min <n>", "HPA lower bound", "--min"))
-            .addOption(numberOption("--max <n>", "HPA upper bound", "--max"))
+            .addOption(numberOption("--min <n>", "HPA lower bound"))
+            .addOption(numberOption("--max <n>", "HPA upper bound"))
             .option("--fixed", "with a replica count: take the replicas back from an HPA (which is removed)", false),
         ctx,
         ([service, replicas], o) =>

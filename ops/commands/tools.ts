@@ -23,7 +23,7 @@ export function define(command: Command, ctx: CommandContext): void {
             .description("record each MCP server's current tools (hashes of input schema and description) as the reviewed catalog")
             .option("--server <name>", "only this server")
             .option("--endpoint <name=url>", "reach a server at this base URL (repeatable), e.g. after kubectl port-forward", collect, [])
-            .addOption(numberOption("--timeout <ms>", "per-server timeout", "--timeout").default(10_000)),
+            .addOption(numberOption("--timeout <ms>", "per-server timeout").default(10_000)),
         ctx,
         (_args, o) => (current) => planToolLock(current, { server: o.server, endpoints: parseEndpoints(o.endpoint), timeoutMs: o.timeout }),
     );
