@@ -7,7 +7,13 @@ const { enableCompileCache } = require("node:module");
 const { join } = require("node:path");
 
 const root = join(__dirname, "..");
-const SOURCES = ["index.ts", "config", "components", "platform", "ops", "runbooks", "package.json", "tsconfig.json", "tsconfig.build.json"];
+// What the build compiles (the first folder or file of each of its include patterns), and what configures it.
+const SOURCES = [
+    ...new Set(require("../tsconfig.build.json").include.map((pattern) => pattern.split("/")[0])),
+    "package.json",
+    "tsconfig.json",
+    "tsconfig.build.json",
+];
 
 function newestChange(path) {
     const stat = statSync(path, { throwIfNoEntry: false });

@@ -4,7 +4,7 @@ import type { PlatformConfig, StoreName } from "../config/schema";
 export const STORE_SECRET: Record<StoreName, string> = { redis: "redis-password", postgres: "postgres-password" };
 
 /** The secrets a service reads: those in its secretEnv and those of the stores it calls. */
-export function secretsReadBy(config: PlatformConfig, service: string): string[] {
+function secretsReadBy(config: PlatformConfig, service: string): string[] {
     const s = config.services[service];
     const stores = s.calls.filter((callee): callee is StoreName => callee in STORE_SECRET);
     return [...new Set([...Object.values(s.secretEnv), ...stores.map((store) => STORE_SECRET[store])])];

@@ -130,7 +130,7 @@ export type HealthCommandReport = HealthReport & {
 };
 
 /** One round of checks: the report and the exit code its overall status maps to. */
-export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
+async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
     const endpoints = parseEndpoints(options.endpoint);
     const targets = healthTargets(options.config, endpoints);
     const cluster = options.kubeconfig ? { kubeconfig: options.kubeconfig, namespace: options.config.namespace } : undefined;
@@ -159,7 +159,7 @@ function reachHints(config: PlatformConfig, report: HealthReport, endpoints: Rec
 }
 
 /** A plain-text rendering: one line per server, then the reasons. */
-export function renderHealth(report: HealthCommandReport): string {
+function renderHealth(report: HealthCommandReport): string {
     const ms = (n: number) => `${Math.round(n)} ms`;
     const lines = [`overall: ${report.status}  (${report.checkedAt})`];
     for (const s of report.services) {

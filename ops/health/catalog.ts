@@ -34,7 +34,7 @@ function canonical(value: unknown): string {
 const sha256 = (text: string) => `sha256:${createHash("sha256").update(text).digest("hex")}`;
 
 /** What `mcp-ops tools lock` records of a tool: hashes, so a lock reveals nothing of the schema and stays small. */
-export function fingerprint(tool: ListedTool): ToolFingerprint {
+function fingerprint(tool: ListedTool): ToolFingerprint {
     return { inputSchema: sha256(canonical(tool.inputSchema ?? {})), description: sha256(tool.description ?? "") };
 }
 

@@ -23,7 +23,7 @@ export interface Serving {
 }
 
 /** Splits "host:port" or ":port" (all interfaces). */
-export function parseAddress(address: string): { host: string; port: number } {
+function parseAddress(address: string): { host: string; port: number } {
     const m = /^(.*):(\d{1,5})$/.exec(address);
     const port = m ? Number(m[2]) : NaN;
     if (!m || port > 65535)

@@ -14,7 +14,7 @@ export interface BackupResult {
 }
 
 /** postgres-<database>-20261122T010203Z.dump: sorts by time, names what it holds. */
-export const backupFileName = (database: string, at = new Date()) =>
+const backupFileName = (database: string, at = new Date()) =>
     `postgres-${database}-${at
         .toISOString()
         .replace(/[-:]/g, "")

@@ -7,7 +7,7 @@ import { checkAccess, connectionParams, explainPostgresError, type PostgresTarge
  * node-postgres connection, the password through PGPASSWORD (never an argument). The caller's own
  * PG* variables are dropped so they cannot point a tool somewhere else.
  */
-export function libpqEnvironment(t: PostgresTarget, database?: string): NodeJS.ProcessEnv {
+function libpqEnvironment(t: PostgresTarget, database?: string): NodeJS.ProcessEnv {
     const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith("PG")));
     const p = connectionParams(t);
     return {
@@ -65,7 +65,7 @@ export async function runClientTool(
 export const dbnameArgument = (database: string) => `--dbname=dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 /** The major version of this machine's pg_dump or pg_restore, e.g. 15. */
-export function clientToolMajor(tool: "pg_dump" | "pg_restore"): number {
+function clientToolMajor(tool: "pg_dump" | "pg_restore"): number {
     try {
         return Number(/(\d+)(\.\d+)*/.exec(execFileSync(tool, ["--version"], { encoding: "utf8" }))?.[1]);
     } catch {

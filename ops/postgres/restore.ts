@@ -23,7 +23,7 @@ export interface RestoreReport {
 }
 
 /** The manifest beside a dump, checked for what a restore needs before anything is started. */
-export function readManifest(file: string): BackupManifest {
+function readManifest(file: string): BackupManifest {
     if (!existsSync(file)) throw new InvalidInputError(`${file} does not exist; pass a dump written by mcp-ops postgres backup`);
     if (!existsSync(`${file}.json`))
         throw new InvalidInputError(`${file}.json (the dump's manifest) is missing; take backups with mcp-ops postgres backup`);

@@ -24,7 +24,7 @@ export function ensureFileBackend(url: string | undefined): void {
 }
 
 /** Protects only the local stack's generated secrets, on the developer's own machine. */
-export const LOCAL_PASSPHRASE = "mcp-platform-local-only";
+const LOCAL_PASSPHRASE = "mcp-platform-local-only";
 
 /**
  * Where a file:// backend keeps a stack's `area` ("stacks" for its state, "history" for its update
