@@ -61,8 +61,8 @@ export function serviceTraffic(config: PlatformConfig, name: string): TrafficRul
     if (config.monitoring.enabled && service.metricsPort !== undefined) {
         ingress.push({ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(service.metricsPort) });
     }
-    // REST health and MCP are served on the service's port.
-    if (runsProber(config) && mcpServers(config).includes(name))
+    // REST health and MCP are served on the service's port; an MCP server means the prober runs when monitoring is on.
+    if (config.monitoring.enabled && mcpServers(config).includes(name))
         ingress.push({ from: [podsOf(PROBER_WORKLOAD)], ports: tcp(service.port) });
     const egress = service.calls.map((callee) => egressTo(config, callee));
     return { ingress: config.security.lockdown ? [] : ingress, egress };
