@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real (redis-server, the PostgreSQL server and
-# client tools), if missing.
+# client tools) and those the images are built with (mmdebstrap; libseccomp-dev and pkg-config for
+# runc's seccomp support), if missing.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 # Debian keeps the server's binaries (initdb, postgres) off PATH, in /usr/lib/postgresql/<major>/bin.
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 command -v pg_dump >/dev/null 2>&1 || missing+=(postgresql-client)
+command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
+# mmdebstrap checks Debian's archive signatures with it (present on Debian, not on other distributions).
+[ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
+[ -f /usr/include/seccomp.h ] || missing+=(libseccomp-dev)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 echo "installing Debian packages: ${missing[*]}"
 sudo_cmd=()

@@ -8,6 +8,8 @@
 #                                  and the cert-manager and Prometheus operator CRDs (in ../crds beside bin)
 #   scripts/toolchain.sh pulumi    the Pulumi CLI
 #   scripts/toolchain.sh promtool  Prometheus' promtool, which checks and unit-tests the alert rules
+#   scripts/toolchain.sh images    what the images are made of and run with: crane (assembles and publishes
+#                                  them), runc (runs them), postgres_exporter and Kubernetes' pause
 #   scripts/toolchain.sh all       all of them (default)
 #
 # Progress goes to stderr; the bin directory is the only thing printed on stdout.
@@ -23,6 +25,12 @@ KUBE_VERSION=v1.34.4
 KWOK_VERSION=v0.8.0
 # The Prometheus release of the module github.com/prometheus/prometheus v0.310.0 (pinned in toolchain/promtool).
 PROMETHEUS_VERSION=3.10.0
+# Releases of the modules pinned in toolchain/crane, toolchain/runc and toolchain/postgres-exporter.
+CRANE_VERSION=v0.22.1
+RUNC_VERSION=1.3.7
+POSTGRES_EXPORTER_VERSION=0.17.1
+# The pause image's version, as Kubernetes' own build/pause/Makefile of the pinned release sets it.
+PAUSE_VERSION=3.10.1
 
 # Go may be installed without being on PATH (the usual /usr/local/go layout).
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
@@ -42,8 +50,9 @@ case "$what" in
   cluster) total=5 ;;
   pulumi) total=1 ;;
   promtool) total=1 ;;
-  all) total=7 ;;
-  *) echo "usage: $0 [cluster|pulumi|promtool|all]" >&2; exit 64 ;;
+  images) total=4 ;;
+  all) total=11 ;;
+  *) echo "usage: $0 [cluster|pulumi|promtool|images|all]" >&2; exit 64 ;;
 esac
 
 # A module's binaries are stored under a key of that module alone (its go.mod and go.sum, the pinned
@@ -131,6 +140,32 @@ if [ "$what" = promtool ] || [ "$what" = all ]; then
   build "promtool $PROMETHEUS_VERSION" promtool promtool -- \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=$PROMETHEUS_VERSION" -o "@OUT@/promtool" \
     github.com/prometheus/prometheus/cmd/promtool
+fi
+
+if [ "$what" = images ] || [ "$what" = all ]; then
+  build "crane $CRANE_VERSION" crane crane -- \
+    -ldflags "-s -w -X github.com/google/go-containerregistry/cmd/crane/cmd.Version=$CRANE_VERSION" -o "@OUT@/crane" \
+    github.com/google/go-containerregistry/cmd/crane
+  # seccomp needs cgo and Debian's libseccomp-dev (scripts/ensure-system-packages.sh installs it).
+  CGO_ENABLED=1 build "runc $RUNC_VERSION" runc runc -- -tags seccomp \
+    -ldflags "-s -w -X main.version=$RUNC_VERSION" -o "@OUT@/runc" github.com/opencontainers/runc
+  # Static, so the exporter's image needs no C library.
+  CGO_ENABLED=0 build "postgres_exporter $POSTGRES_EXPORTER_VERSION" postgres-exporter postgres_exporter -- \
+    -ldflags "-s -w -X github.com/prometheus/common/version.Version=$POSTGRES_EXPORTER_VERSION" -o "@OUT@/postgres_exporter" \
+    github.com/prometheus-community/postgres_exporter/cmd/postgres_exporter
+  # Kubernetes' own pause.c, from the pinned k8s.io/kubernetes module, compiled as its Makefile does.
+  step=$((step + 1))
+  pause_store="$cache_root/modules/pause-$(module_key kube)"
+  if [ ! -x "$pause_store/pause" ]; then
+    pause_src="$(cd "$repo/toolchain/kube" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c"
+    mkdir -p "$pause_store"
+    gcc -Os -Wall -Werror -static -DVERSION="v$PAUSE_VERSION-$KUBE_VERSION" -o "$pause_store/pause.partial" "$pause_src"
+    mv "$pause_store/pause.partial" "$pause_store/pause"
+    echo "[$step/$total] pause $PAUSE_VERSION: compiled" >&2
+  elif [ -z "${MCP_TOOLCHAIN_QUIET:-}" ]; then
+    echo "[$step/$total] pause $PAUSE_VERSION: cached" >&2
+  fi
+  ln -f "$pause_store/pause" "$bin/pause" 2>/dev/null || cp -f "$pause_store/pause" "$bin/pause"
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then
