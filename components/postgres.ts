@@ -13,8 +13,8 @@ export interface PostgresArgs {
     traffic: TrafficRules;
 }
 
-/** The alpine PostgreSQL image's "postgres" user. */
-const POSTGRES_UID = 70;
+/** The PostgreSQL image's "postgres" user: the alpine image's, and the local image's (images/catalog.ts). */
+export const POSTGRES_UID = 70;
 
 /** PostgreSQL: an in-cluster StatefulSet with a persistent volume, or an external endpoint. */
 export class Postgres extends pulumi.ComponentResource {

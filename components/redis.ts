@@ -13,8 +13,8 @@ export interface RedisArgs {
     traffic: TrafficRules;
 }
 
-/** The alpine Redis image's "redis" user. */
-const REDIS_UID = 999;
+/** The Redis image's "redis" user: the alpine image's, and the local image's (images/catalog.ts). */
+export const REDIS_UID = 999;
 
 /**
  * Redis: an in-cluster StatefulSet with a persistent volume and a required password, or an

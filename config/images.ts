@@ -10,3 +10,10 @@ export function isPinnedImage(image: string): boolean {
     const tag = lastSegment.slice(colon + 1);
     return tag.length > 0 && tag !== "latest";
 }
+
+/**
+ * This project's own image: `mcp-ops` with the PostgreSQL client tools, built by `npm run images`
+ * and published by the images workflow on a version tag. The prober and the PostgreSQL backup job
+ * run it; `mcp:monitoring.proberImage` and `mcp:backups.opsImage` default to it.
+ */
+export const MCP_OPS_IMAGE = "ghcr.io/mcp-platform/mcp-ops:0.1.0";

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { postgresSettingsSchema } from "./postgresSettings";
 import { cronProblem } from "./cron";
 import { isCidr } from "./network";
+import { MCP_OPS_IMAGE } from "./images";
 
 /**
  * The one schema for every `mcp:` stack config key. Shape and single-field rules live here;
@@ -198,7 +199,7 @@ export const backupsSchema = z.strictObject({
     /** Image with the AWS CLI for uploads. */
     uploaderImage: imageRef.default("amazon/aws-cli:2.22.35"),
     /** Image with mcp-ops and a pg_dump at least as new as the server: the PostgreSQL backup runs `mcp-ops postgres backup`. */
-    opsImage: imageRef.default("mcpplatform/mcp-ops:0.1.0"),
+    opsImage: imageRef.default(MCP_OPS_IMAGE),
     /** Seconds a backup Job may run before it is killed. Default 3600. */
     activeDeadlineSeconds: z.int().min(60).max(86400).default(3600),
     /** Seconds after its schedule a missed run may still start. Default 600. */
@@ -294,7 +295,7 @@ export const monitoringSchema = z.strictObject({
     /** Base of the runbook links in alert annotations. */
     runbookBaseUrl: z.string().min(1).default("docs/runbook.md"),
     /** The prober's image (this project's mcp-ops, pinned); it runs `mcp-ops health --serve` on the MCP servers. */
-    proberImage: imageRef.default("mcpplatform/mcp-ops:0.1.0"),
+    proberImage: imageRef.default(MCP_OPS_IMAGE),
     /** Seconds between the prober's rounds of checks. */
     probeIntervalSeconds: z.int().min(5).max(3600).default(30),
     /** postgres_exporter's image, pinned; the alerts read the metric names of this release. */

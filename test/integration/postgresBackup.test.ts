@@ -6,6 +6,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Backups } from "../../components/backups";
 import { backupsSchema } from "../../config/schema";
+import { MCP_OPS_IMAGE } from "../../config/images";
 import { fileSha256 } from "../../ops/fileSha256";
 import type { BackupManifest } from "../../ops/postgres/manifest";
 import { runCli } from "../support/cli";
@@ -214,7 +215,7 @@ describe("mcp-ops postgres backup and restore", () => {
                     postgres: {
                         host: "127.0.0.1",
                         port: server.port,
-                        image: "mcpplatform/mcp-ops:0.1.0",
+                        image: MCP_OPS_IMAGE,
                         password: secretRef("postgres-password"),
                         database: "mcp",
                         user: "postgres",
@@ -225,7 +226,7 @@ describe("mcp-ops postgres backup and restore", () => {
         );
         const pod = declared.one(K8S.cronJob).inputs.spec.jobTemplate.spec.template.spec;
         const dump = pod.initContainers[0];
-        expect(dump.image).toBe("mcpplatform/mcp-ops:0.1.0");
+        expect(dump.image).toBe(MCP_OPS_IMAGE);
         expect(dump.env).toContainEqual({
             name: "PGPASSWORD",
             valueFrom: { secretKeyRef: { name: "postgres-password", key: "value" } },

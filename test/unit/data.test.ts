@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { MCP_OPS_IMAGE } from "../../config/images";
 import { mockedSecretValue, resolveDeep } from "../support/mocks";
 import { deploy, K8S, podTemplates, stackConfig } from "../support/platform";
 
@@ -34,7 +35,7 @@ describe("backup CronJobs", () => {
         const d = await deploy(stackConfig("local"));
         const postgresJob = podTemplates(d).find((t) => t.workload === "backups-postgres")!;
         const dump = postgresJob.spec.initContainers[0];
-        expect(dump.image).toBe("mcpplatform/mcp-ops:0.1.0");
+        expect(dump.image).toBe(MCP_OPS_IMAGE);
         expect(dump.command).toEqual([
             "mcp-ops",
             "postgres",

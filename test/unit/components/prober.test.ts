@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Prober } from "../../../components/prober";
 import { PROBER_METRICS_PORT } from "../../../components/traffic";
 import type { ProbeConfig } from "../../../config/probeTargets";
+import { MCP_OPS_IMAGE } from "../../../config/images";
 import { declareComponent, noTraffic, secretRef } from "../../support/component";
 import { K8S } from "../../support/platform";
 
@@ -22,7 +23,7 @@ const probe: ProbeConfig = {
 };
 const args = {
     namespace: "ns",
-    image: "mcpplatform/mcp-ops:0.1.0",
+    image: MCP_OPS_IMAGE,
     probe,
     tokens: { MCP_PROBE_TOKEN_MEMORY: secretRef("memory-probe-token") },
     traffic: noTraffic,
