@@ -125,6 +125,21 @@ describe("workflow files", () => {
         }
     });
 
+    it("publish mcp-ops on a version tag: built by npm run images, pushed by its default reference, digest checked, SBOM attested", () => {
+        const w = workflow("images.yml");
+        expect(w.on.push.tags).toEqual(["v*"]);
+        expect(w.permissions.packages).toBe("write");
+        const steps = w.jobs["mcp-ops"].steps;
+        const script = steps.map((s: any) => s.run ?? "").join("\n");
+        expect(script).toContain("images/cli.ts --ref mcp-ops");
+        expect(script).toMatch(/npm run images -- mcp-ops/);
+        expect(script).toMatch(/crane" push "\$layout" "\$IMAGE_REF"/);
+        expect(script).toMatch(/if \[ "\$pushed" != "\$built" \]/);
+        const attest = steps.find((s: any) => s.uses?.startsWith("actions/attest-sbom"));
+        expect(attest.with["sbom-path"]).toBe(".local/images/mcp-ops.spdx.json");
+        expect(attest.with["push-to-registry"]).toBe(true);
+    });
+
     it("check for drift on a schedule and open or update an issue", () => {
         const w = workflow("drift.yml");
         expect(w.on.schedule[0].cron).toMatch(/^(\S+\s+){4}\S+$/);
