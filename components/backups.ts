@@ -5,6 +5,7 @@ import { REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./ba
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import { workloadNetworkPolicy } from "./networkPolicy";
+import { podPlacement } from "./placement";
 import { envFromSecret, type SecretRef } from "./secretRef";
 import { BACKUP_WORKLOAD, type TrafficRules } from "./traffic";
 
@@ -152,6 +153,7 @@ export class Backups extends pulumi.ComponentResource {
                                         serviceAccountName: serviceAccount.metadata.name,
                                         automountServiceAccountToken: false,
                                         securityContext: restrictedPodSecurityContext(SERVICE_UID),
+                                        ...podPlacement(config.placement),
                                         initContainers: [
                                             container({
                                                 name: "dump",

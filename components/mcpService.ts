@@ -7,6 +7,8 @@ import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import { envFromSecret, type SecretRef } from "./secretRef";
 import { workloadNetworkPolicy } from "./networkPolicy";
+import { podPlacement } from "./placement";
+import type { Placement } from "../config/placement";
 import type { TrafficRules } from "./traffic";
 
 export interface Autoscaling {
@@ -53,6 +55,8 @@ export interface McpServiceArgs {
     traffic: TrafficRules;
     /** Secret holding a TLS certificate, mounted read-only at /etc/mcp/tls. Default none. */
     tlsSecretName?: pulumi.Input<string>;
+    /** nodeSelector and tolerations of its pods. Default none (anywhere). */
+    placement?: Placement;
 }
 
 /** A TLS certificate's mount point inside the container. */
@@ -133,6 +137,7 @@ export class McpService extends pulumi.ComponentResource {
                             serviceAccountName: serviceAccount.metadata.name,
                             automountServiceAccountToken: false,
                             securityContext: restrictedPodSecurityContext(SERVICE_UID),
+                            ...podPlacement(args.placement),
                             topologySpreadConstraints: [
                                 {
                                     maxSkew: 1,

@@ -4,6 +4,8 @@ import { ANNOTATIONS, selectorLabels, TRUSTED_LABEL, workloadLabels } from "./la
 import { declareMetricsEndpoint } from "./metricsEndpoint";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import { workloadNetworkPolicy } from "./networkPolicy";
+import { podPlacement } from "./placement";
+import type { Placement } from "../config/placement";
 import type { TrafficRules } from "./traffic";
 
 export interface MonitoringWorkloadSpec {
@@ -20,6 +22,7 @@ export interface MonitoringWorkloadSpec {
     container: k8s.types.input.core.v1.Container;
     volumes?: k8s.types.input.core.v1.Volume[];
     traffic: TrafficRules;
+    placement?: Placement;
 }
 
 /**
@@ -53,6 +56,7 @@ export function declareMonitoringWorkload(
                         serviceAccountName: serviceAccount.metadata.name,
                         automountServiceAccountToken: false,
                         securityContext: restrictedPodSecurityContext(SERVICE_UID),
+                        ...podPlacement(spec.placement),
                         containers: [
                             {
                                 ...spec.container,

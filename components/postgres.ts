@@ -55,6 +55,7 @@ export class Postgres extends pulumi.ComponentResource {
                 scratchPaths: ["/var/run/postgresql"],
                 password: args.password,
                 traffic: args.traffic,
+                placement: config.placement,
             });
         }
         this.registerOutputs({ host: this.host, port: this.port });

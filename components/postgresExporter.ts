@@ -1,4 +1,5 @@
 import * as pulumi from "@pulumi/pulumi";
+import type { Placement } from "../config/placement";
 import type { PostgresConfig } from "../config/schema";
 import { declareMonitoringWorkload } from "./monitoringWorkload";
 import { httpProbe } from "./probes";
@@ -17,6 +18,8 @@ export interface PostgresExporterArgs {
     password: SecretRef;
     sslMode: "disable" | "require";
     traffic: TrafficRules;
+    /** nodeSelector and tolerations of its pod. Default none (anywhere). */
+    placement?: Placement;
 }
 
 /** TLS to an external server that speaks it (no CA is configured to verify it against); the in-cluster server has none. */
@@ -63,6 +66,7 @@ export class PostgresExporter extends pulumi.ComponentResource {
                 livenessProbe: probe(20),
             },
             traffic: args.traffic,
+            placement: args.placement,
         });
 
         this.deploymentName = deploymentName;

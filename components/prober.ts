@@ -1,5 +1,6 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
+import type { Placement } from "../config/placement";
 import type { ProbeConfig } from "../config/probeTargets";
 import { checksum } from "./checksum";
 import { workloadLabels } from "./labels";
@@ -17,6 +18,8 @@ export interface ProberArgs {
     /** Bearer tokens by the environment variable the targets name (`tokenEnv`). */
     tokens: Record<string, SecretRef>;
     traffic: TrafficRules;
+    /** nodeSelector and tolerations of its pod. Default none (anywhere). */
+    placement?: Placement;
 }
 
 const CONFIG_DIR = "/etc/mcp-prober";
@@ -70,6 +73,7 @@ export class Prober extends pulumi.ComponentResource {
             },
             volumes: [{ name: "targets", configMap: { name: configMap.metadata.name } }],
             traffic: args.traffic,
+            placement: args.placement,
         });
 
         this.deploymentName = deploymentName;

@@ -61,6 +61,7 @@ export class Redis extends pulumi.ComponentResource {
                 probeCommand: ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"],
                 password: args.password,
                 traffic: args.traffic,
+                placement: config.placement,
             });
         }
         this.registerOutputs({ host: this.host, port: this.port });

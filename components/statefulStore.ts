@@ -5,6 +5,8 @@ import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, tmpMount, tmpVolume } from "./podSecurity";
 import type { SecretRef } from "./secretRef";
 import { workloadNetworkPolicy } from "./networkPolicy";
+import { podPlacement } from "./placement";
+import type { Placement } from "../config/placement";
 import type { TrafficRules } from "./traffic";
 
 /** What differs between the stores; everything else about running one is shared. */
@@ -29,6 +31,7 @@ export interface StatefulStoreSpec {
     /** The credential the store is started with; its checksum rolls the pod on rotation. */
     password: SecretRef;
     traffic: TrafficRules;
+    placement?: Placement;
 }
 
 /**
@@ -73,6 +76,7 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, spec
                         serviceAccountName: serviceAccount.metadata.name,
                         automountServiceAccountToken: false,
                         securityContext: restrictedPodSecurityContext(spec.uid),
+                        ...podPlacement(spec.placement),
                         terminationGracePeriodSeconds: 60,
                         containers: [
                             {

@@ -3,6 +3,7 @@ import { postgresSettingsSchema } from "./postgresSettings";
 import { cronProblem } from "./cron";
 import { isCidr } from "./network";
 import { MCP_OPS_IMAGE } from "./images";
+import { placementSchema } from "./placement";
 
 /**
  * The one schema for every `mcp:` stack config key. Shape and single-field rules live here;
@@ -120,6 +121,8 @@ export const serviceSchema = z.strictObject({
     tuning: tuningSchema.default(tuningSchema.parse({})),
     /** Bumped by `mcp-ops restart`: a change rolls the pods and nothing else. */
     restartEpoch: z.int().min(0).default(0),
+    /** Nodes its pods may run on (nodeSelector) and taints they tolerate. Default anywhere. */
+    placement: placementSchema.optional(),
 });
 
 const externalEndpoint = z.strictObject({
@@ -137,6 +140,8 @@ const storeResources = z.strictObject({
     /** StorageClass; unset means the cluster default. */
     storageClass: z.string().optional(),
     resources: resourcesSchema.default(STORE_RESOURCES_DEFAULT),
+    /** Nodes the store's pod may run on and taints it tolerates (in-cluster only). Default anywhere. */
+    placement: placementSchema.optional(),
 });
 
 export const redisSchema = z.strictObject({
@@ -204,6 +209,8 @@ export const backupsSchema = z.strictObject({
     activeDeadlineSeconds: z.int().min(60).max(86400).default(3600),
     /** Seconds after its schedule a missed run may still start. Default 600. */
     startingDeadlineSeconds: z.int().min(10).max(86400).default(600),
+    /** Nodes the backup jobs may run on and taints they tolerate. Default anywhere. */
+    placement: placementSchema.optional(),
 });
 
 export const awsSchema = z.strictObject({
@@ -300,6 +307,8 @@ export const monitoringSchema = z.strictObject({
     probeIntervalSeconds: z.int().min(5).max(3600).default(30),
     /** postgres_exporter's image, pinned; the alerts read the metric names of this release. */
     postgresExporterImage: imageRef.default("prometheuscommunity/postgres-exporter:v0.17.1"),
+    /** Nodes the prober and the exporter may run on and taints they tolerate. Default anywhere. */
+    placement: placementSchema.optional(),
 });
 
 /** Upper bounds ops commands refuse to exceed. */

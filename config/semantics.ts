@@ -162,6 +162,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
                 "storageClass",
                 "resources",
                 "image",
+                "placement",
                 ...(store === "redis" ? ["maxmemory", "maxmemoryPolicy", "appendonly"] : ["settings"]),
             ]) {
                 if (config[key] !== undefined)

@@ -142,6 +142,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                 restartEpoch: service.restartEpoch,
                 traffic: serviceTraffic(config, name),
                 tlsSecretName: name === "gateway" ? tls?.secretName : undefined,
+                placement: service.placement,
             },
             owned,
         );
@@ -162,7 +163,14 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         }
         new Prober(
             "prober",
-            { namespace, image: config.monitoring.proberImage, probe: probeConfig(config), tokens, traffic: proberTraffic(config) },
+            {
+                namespace,
+                image: config.monitoring.proberImage,
+                probe: probeConfig(config),
+                tokens,
+                traffic: proberTraffic(config),
+                placement: config.monitoring.placement,
+            },
             owned,
         );
     }
@@ -180,6 +188,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                 password: secrets[STORE_SECRET.postgres],
                 sslMode: sslModeOf(config.postgres),
                 traffic: postgresExporterTraffic(config),
+                placement: config.monitoring.placement,
             },
             owned,
         );
