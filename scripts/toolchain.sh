@@ -10,7 +10,9 @@
 #   scripts/toolchain.sh promtool  Prometheus' promtool, which checks and unit-tests the alert rules
 #   scripts/toolchain.sh images    what the images are made of and run with: crane (assembles and publishes
 #                                  them), runc (runs them), postgres_exporter and Kubernetes' pause
-#   scripts/toolchain.sh all       all of them (default)
+#   scripts/toolchain.sh node      a real node's parts: containerd (with ctr and the runc shim), the CNI
+#                                  plugins, kube-router and CoreDNS (not in "all": nothing starts them yet)
+#   scripts/toolchain.sh all       all of the above but "node" (default)
 #
 # Progress goes to stderr; the bin directory is the only thing printed on stdout.
 # Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
@@ -31,6 +33,10 @@ RUNC_VERSION=1.3.7
 POSTGRES_EXPORTER_VERSION=0.17.1
 # The pause image's version, as Kubernetes' own build/pause/Makefile of the pinned release sets it.
 PAUSE_VERSION=3.10.1
+# Releases of the modules pinned in toolchain/containerd, toolchain/cni, toolchain/kube-router, toolchain/coredns.
+CONTAINERD_VERSION=v2.2.9
+CNI_PLUGINS_VERSION=v1.9.1
+KUBE_ROUTER_VERSION=v2.1.0
 
 # Go may be installed without being on PATH (the usual /usr/local/go layout).
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
@@ -51,8 +57,9 @@ case "$what" in
   pulumi) total=1 ;;
   promtool) total=1 ;;
   images) total=4 ;;
+  node) total=4 ;;
   all) total=11 ;;
-  *) echo "usage: $0 [cluster|pulumi|promtool|images|all]" >&2; exit 64 ;;
+  *) echo "usage: $0 [cluster|pulumi|promtool|images|node|all]" >&2; exit 64 ;;
 esac
 
 # A module's binaries are stored under a key of that module alone (its go.mod and go.sum, the pinned
@@ -166,6 +173,23 @@ if [ "$what" = images ] || [ "$what" = all ]; then
     echo "[$step/$total] pause $PAUSE_VERSION: cached" >&2
   fi
   ln -f "$pause_store/pause" "$bin/pause" 2>/dev/null || cp -f "$pause_store/pause" "$bin/pause"
+fi
+
+if [ "$what" = node ]; then
+  # no_btrfs: the btrfs snapshotter is the only part that needs C headers.
+  CGO_ENABLED=0 build "containerd $CONTAINERD_VERSION" containerd containerd ctr containerd-shim-runc-v2 -- -tags no_btrfs \
+    -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" -o "@OUT@/" \
+    github.com/containerd/containerd/v2/cmd/containerd github.com/containerd/containerd/v2/cmd/ctr \
+    github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2
+  CGO_ENABLED=0 build "CNI plugins $CNI_PLUGINS_VERSION" cni bridge host-local loopback portmap -- \
+    -ldflags "-s -w -X github.com/containernetworking/plugins/pkg/utils/buildversion.BuildVersion=$CNI_PLUGINS_VERSION" -o "@OUT@/" \
+    github.com/containernetworking/plugins/plugins/main/bridge github.com/containernetworking/plugins/plugins/ipam/host-local \
+    github.com/containernetworking/plugins/plugins/main/loopback github.com/containernetworking/plugins/plugins/meta/portmap
+  CGO_ENABLED=0 build "kube-router $KUBE_ROUTER_VERSION" kube-router kube-router -- \
+    -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" -o "@OUT@/kube-router" \
+    github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+  # CoreDNS's version is a constant of its module (toolchain/coredns pins the release).
+  CGO_ENABLED=0 build "CoreDNS" coredns coredns -- -ldflags "-s -w" -o "@OUT@/coredns" github.com/coredns/coredns
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then
