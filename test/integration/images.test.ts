@@ -6,15 +6,15 @@ import { join } from "node:path";
 import Redis from "ioredis";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Backups } from "../../components/backups";
 import { Postgres } from "../../components/postgres";
 import { Prober } from "../../components/prober";
 import { Redis as RedisStore } from "../../components/redis";
 import { MCP_OPS_IMAGE } from "../../config/images";
 import { CHECK_DEFAULTS } from "../../config/probeTargets";
-import { backupsSchema, postgresSchema, redisSchema } from "../../config/schema";
+import { postgresSchema, redisSchema } from "../../config/schema";
 import { buildImages, type BuiltImage, defaultOptions } from "../../images/build";
 import { IMAGES } from "../../images/catalog";
+import { postgresBackupPod } from "../support/backupJob";
 import { declareComponent, noTraffic, secretRef } from "../support/component";
 import { type ContainerSpec, type Mount, OciRunner, type RunningContainer, unpackImage, type UnpackedImage } from "../support/ociRunner";
 import { K8S, REPO_ROOT } from "../support/platform";
@@ -195,24 +195,7 @@ describe("the images, built here and run as the pods run them", () => {
         });
 
         it("the backup CronJob's dump container writes a backup that restore --verify passes, in the same image", async () => {
-            const d = await declareComponent(
-                () =>
-                    new Backups("backups", {
-                        namespace: "ns",
-                        config: backupsSchema.parse({}),
-                        postgres: {
-                            host: "127.0.0.1",
-                            port,
-                            image: MCP_OPS_IMAGE,
-                            password: secretRef("postgres-password"),
-                            database: config.database,
-                            user: config.user,
-                        },
-                        destination: { kind: "volume", size: "5Gi" },
-                        traffic: noTraffic,
-                    }),
-            );
-            const pod = d.one(K8S.cronJob).inputs.spec.jobTemplate.spec.template.spec;
+            const pod = await postgresBackupPod({ port, database: config.database, user: config.user });
             const dump = pod.initContainers[0];
             expect(dump.image).toBe(MCP_OPS_IMAGE);
             const uid = pod.securityContext.runAsUser as number;

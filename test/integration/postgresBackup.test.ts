@@ -4,14 +4,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Backups } from "../../components/backups";
-import { backupsSchema } from "../../config/schema";
 import { MCP_OPS_IMAGE } from "../../config/images";
 import { fileSha256 } from "../../ops/fileSha256";
 import type { BackupManifest } from "../../ops/postgres/manifest";
 import { runCli } from "../support/cli";
-import { declareComponent, noTraffic, secretRef } from "../support/component";
-import { K8S } from "../support/platform";
+import { postgresBackupPod } from "../support/backupJob";
 import { createSessionsTable, type PostgresServer, startPostgresServer } from "../support/postgresServer";
 
 const ROWS = 1_000_000;
@@ -207,24 +204,7 @@ describe("mcp-ops postgres backup and restore", () => {
     });
 
     it("the backup CronJob runs the same command: its dump passes the same drill", async () => {
-        const declared = await declareComponent(
-            () =>
-                new Backups("backups", {
-                    namespace: "ns",
-                    config: backupsSchema.parse({}),
-                    postgres: {
-                        host: "127.0.0.1",
-                        port: server.port,
-                        image: MCP_OPS_IMAGE,
-                        password: secretRef("postgres-password"),
-                        database: "mcp",
-                        user: "postgres",
-                    },
-                    destination: { kind: "volume", size: "5Gi" },
-                    traffic: noTraffic,
-                }),
-        );
-        const pod = declared.one(K8S.cronJob).inputs.spec.jobTemplate.spec.template.spec;
+        const pod = await postgresBackupPod({ port: server.port, database: "mcp", user: "postgres" });
         const dump = pod.initContainers[0];
         expect(dump.image).toBe(MCP_OPS_IMAGE);
         expect(dump.env).toContainEqual({
