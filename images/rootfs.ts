@@ -4,6 +4,13 @@ import { existsSync, mkdirSync, renameSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import type { DebianRoot } from "./catalog";
 
+/**
+ * Every timestamp in a Debian layer. The layer depends on its packages, not on the project's
+ * commit, so a fixed time keeps it reproducible and lets one cached layer serve every commit (the
+ * project's own layer carries the commit's time). 2025-01-01T00:00:00Z.
+ */
+const DEBIAN_LAYER_EPOCH = 1_735_689_600;
+
 /** Documentation, manuals and translations: nothing in a container reads them. */
 const EXCLUDED_PATHS = ["/usr/share/doc/*", "/usr/share/man/*", "/usr/share/info/*", "/usr/share/locale/*", "/usr/share/lintian/*"];
 
@@ -25,12 +32,9 @@ const ALWAYS_REMOVED =
  * packages give the same bytes. Cached by what it is made of; `fresh` makes it anew (a suite's
  * point release brings new package versions under the same name).
  */
-export function debianRootfs(
-    root: DebianRoot,
-    o: { cacheDir: string; epoch: number; fresh: boolean; log: (line: string) => void },
-): string {
+export function debianRootfs(root: DebianRoot, o: { cacheDir: string; fresh: boolean; log: (line: string) => void }): string {
     const key = createHash("sha256")
-        .update(JSON.stringify({ root, EXCLUDED_PATHS, KEPT_PATHS, ALWAYS_REMOVED, epoch: o.epoch, mmdebstrap: mmdebstrapVersion() }))
+        .update(JSON.stringify({ root, EXCLUDED_PATHS, KEPT_PATHS, ALWAYS_REMOVED, DEBIAN_LAYER_EPOCH, mmdebstrap: mmdebstrapVersion() }))
         .digest("hex")
         .slice(0, 16);
     mkdirSync(o.cacheDir, { recursive: true });
@@ -68,7 +72,7 @@ export function debianRootfs(
             root.suite,
             partial,
         ],
-        { env: { ...process.env, SOURCE_DATE_EPOCH: String(o.epoch) }, stdio: ["ignore", "inherit", "inherit"] },
+        { env: { ...process.env, SOURCE_DATE_EPOCH: String(DEBIAN_LAYER_EPOCH) }, stdio: ["ignore", "inherit", "inherit"] },
     );
     renameSync(partial, out);
     o.log(`root filesystem (${root.suite}): made in ${((Date.now() - started) / 1000).toFixed(0)} s`);
