@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { connect as connectSocket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -399,5 +399,6 @@ describe("the images, built here and run as the pods run them", () => {
         const processes = execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("\n");
         expect(processes.filter((p) => p.includes(`mcp-test-${process.pid}-`) || p.includes("crane registry serve"))).toEqual([]);
         expect(readdirSync(tmpdir()).filter((e) => e.startsWith("mcp-image-"))).toEqual([]);
+        expect(existsSync(runc.state)).toBe(false);
     });
 });

@@ -94,7 +94,8 @@ export interface RunningContainer {
  * loopback ports the test chooses. runc's state lives in a temporary folder removed by `close`.
  */
 export class OciRunner {
-    private readonly state = mkdtempSync(join(tmpdir(), "mcp-runc-"));
+    /** runc's state and the containers' bundles; removed by `close`. */
+    readonly state = mkdtempSync(join(tmpdir(), "mcp-runc-"));
     private readonly containers = new Map<string, RunningContainer>();
     private count = 0;
 
