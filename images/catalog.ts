@@ -146,6 +146,16 @@ export const IMAGES: ImageSpec[] = [
     mcpServer("memory", [], { MEMORY_FILE_PATH: "/tmp/memory.jsonl" }),
     mcpServer("filesystem", ["/srv/files"], {}),
     {
+        name: "coredns",
+        ref: "localhost/mcp-platform/coredns:1.15.0",
+        description: "CoreDNS 1.15.0 built from its Go module: the local cluster's DNS on the real node",
+        content: { kind: "toolchain-binary", binary: "coredns", path: "/bin/coredns" },
+        user: SERVICE_USER,
+        entrypoint: ["/bin/coredns"],
+        env: {},
+        workdir: "/",
+    },
+    {
         name: "pause",
         ref: "localhost/mcp-platform/pause:3.10.1",
         description: "Kubernetes' pause (the pod sandbox), compiled from the pinned Kubernetes release's pause.c",

@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # The local Kubernetes control plane: etcd, kube-apiserver, kube-controller-manager,
-# kube-scheduler and kwok (simulated nodes and pods), all on loopback, on free ports.
+# kube-scheduler and kwok (simulated nodes and pods), all on loopback, on free ports; with
+# --real, also one real node that runs containers (scripts/node.sh).
 #
-#   scripts/cluster.sh up       start (idempotent: a running cluster is left as it is)
-#   scripts/cluster.sh down     stop every process and delete the cluster's state
-#   scripts/cluster.sh status   what runs, and whether the API server is ready
+#   scripts/cluster.sh up [--real]  start (idempotent: a running cluster is left as it is)
+#   scripts/cluster.sh down         stop every process, put the host back and delete the cluster's state
+#   scripts/cluster.sh status       what runs, and whether the API server is ready
 #
 # State, logs and the kubeconfig live in $MCP_CLUSTER_DIR (default <repo>/.local/cluster);
 # the kubeconfig is always $MCP_CLUSTER_DIR/kubeconfig.
@@ -65,18 +66,27 @@ stop_all() {
 }
 
 up() {
+  local real=0
+  [ "${1:-}" = --real ] && real=1
   bin="$(cat "$state/bin" 2>/dev/null || true)"
   if [ -n "$bin" ] && [ -f "$kubeconfig" ] && running kube-apiserver && api_ready >/dev/null 2>&1; then
+    if [ "$real" -eq 1 ] && [ ! -f "$state/real" ]; then
+      log "running without a real node; to add one: scripts/cluster.sh down && scripts/cluster.sh up --real"
+      exit 1
+    fi
     log "already running (kubeconfig: $kubeconfig)"
     return
   fi
-  # A half-started or crashed cluster is cleaned up before starting afresh.
-  [ -d "$state/pids" ] && stop_all
-  rm -rf "$state"
+  # A half-started or crashed cluster is cleaned up before starting afresh, and so is this one if
+  # it fails to start: nothing is left running or changed on the host.
+  teardown
+  # MCP_CLUSTER_KEEP_FAILED=1 keeps a failed start as it is, to look at; `down` then cleans up.
+  [ -n "${MCP_CLUSTER_KEEP_FAILED:-}" ] || trap 'log "start failed; cleaning up (MCP_CLUSTER_KEEP_FAILED=1 keeps it)"; teardown' EXIT
   mkdir -p "$state/pids" "$state/logs" "$state/pki" "$state/etcd"
 
   local toolchain; toolchain="$("$repo/scripts/toolchain.sh" cluster)"
   bin="$toolchain"
+  [ "$real" -eq 1 ] && bin="$("$repo/scripts/toolchain.sh" node)"
   echo "$bin" > "$state/bin"
   local stages; stages="$(dirname "$toolchain")/kwok-stages.yaml"
 
@@ -86,6 +96,15 @@ up() {
   openssl genrsa -out "$state/pki/sa.key" 2048 2>/dev/null
   openssl rsa -in "$state/pki/sa.key" -pubout -out "$state/pki/sa.pub" 2>/dev/null
   echo "$token,admin,admin,system:masters" > "$state/pki/tokens.csv"
+  node_credentials
+
+  # The address the API server gives pods for itself (the `kubernetes` Service): loopback, or on a
+  # real node the node's own address, where a relay passes connections on to it.
+  local advertise=127.0.0.1
+  if [ "$real" -eq 1 ]; then
+    touch "$state/real"
+    advertise="$(bash "$repo/scripts/node.sh" net)"
+  fi
 
   log "starting etcd on 127.0.0.1:$etcd_port"
   start etcd "$bin/etcd" --name local --data-dir "$state/etcd" \
@@ -96,8 +115,10 @@ up() {
 
   log "starting kube-apiserver on 127.0.0.1:$api_port"
   start kube-apiserver "$bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_port" \
-    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$api_port" --cert-dir "$state/pki" \
-    --token-auth-file "$state/pki/tokens.csv" --authorization-mode RBAC --anonymous-auth=false \
+    --bind-address 127.0.0.1 --advertise-address "$advertise" --secure-port "$api_port" --cert-dir "$state/pki" \
+    --token-auth-file "$state/pki/tokens.csv" --authorization-mode Node,RBAC --anonymous-auth=false \
+    --enable-admission-plugins NodeRestriction --kubelet-preferred-address-types InternalIP,Hostname \
+    --kubelet-client-certificate "$state/pki/kubelet-client.crt" --kubelet-client-key "$state/pki/kubelet-client.key" \
     --service-account-issuer https://kubernetes.default.svc.cluster.local \
     --service-account-key-file "$state/pki/sa.pub" --service-account-signing-key-file "$state/pki/sa.key" \
     --service-cluster-ip-range 10.96.0.0/16 --allow-privileged=false --enable-priority-and-fairness=false
@@ -142,7 +163,33 @@ EOF
   kubectl_ apply --server-side -f "$(dirname "$toolchain")/crds/" >/dev/null
   wait_for kube-apiserver 60 kubectl_ wait --for=condition=Ready node --all --timeout=5s
   wait_for kube-apiserver 60 kubectl_ wait --for=condition=Established crd --all --timeout=5s
+  [ "$real" -eq 1 ] && bash "$repo/scripts/node.sh" up
+  trap - EXIT
   log "ready (kubeconfig: $kubeconfig)"
+}
+
+# Tokens for a real node's kubelet, kube-proxy and kube-router (the token file is read once, at the
+# API server's start), and the certificate the API server shows the kubelet: EC keys, made in
+# milliseconds, so every cluster has them whether or not a real node joins.
+node_credentials() {
+  local who
+  for who in node kube-proxy kube-router; do openssl rand -hex 24 > "$state/pki/$who.token"; done
+  echo "$(cat "$state/pki/node.token"),system:node:real-node,system:node:real-node,system:nodes" >> "$state/pki/tokens.csv"
+  echo "$(cat "$state/pki/kube-proxy.token"),system:kube-proxy,system:kube-proxy" >> "$state/pki/tokens.csv"
+  echo "$(cat "$state/pki/kube-router.token"),mcp:kube-router,mcp:kube-router" >> "$state/pki/tokens.csv"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 3650 -subj /CN=kubelet-client-ca \
+    -keyout "$state/pki/kubelet-ca.key" -out "$state/pki/kubelet-ca.crt" 2>/dev/null
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/O=system:masters/CN=kube-apiserver" \
+    -keyout "$state/pki/kubelet-client.key" 2>/dev/null |
+    openssl x509 -req -CA "$state/pki/kubelet-ca.crt" -CAkey "$state/pki/kubelet-ca.key" -days 3650 \
+      -out "$state/pki/kubelet-client.crt" 2>/dev/null
+}
+
+# Stops the node (if any) and the control plane, puts the host back, and deletes the state.
+teardown() {
+  [ -d "$state/node" ] && bash "$repo/scripts/node.sh" down
+  [ -d "$state/pids" ] && stop_all
+  rm -rf "$state"
 }
 
 status() {
@@ -165,18 +212,17 @@ status() {
 
 down() {
   if [ -d "$state/pids" ]; then
-    local started=$SECONDS
-    stop_all
+    teardown
     log "stopped"
   else
+    teardown
     log "not running"
   fi
-  rm -rf "$state"
 }
 
 case "${1:-}" in
-  up) up ;;
+  up) up "${2:-}" ;;
   down) down ;;
   status) status ;;
-  *) echo "usage: $0 up|down|status" >&2; exit 64 ;;
+  *) echo "usage: $0 up [--real]|down|status" >&2; exit 64 ;;
 esac

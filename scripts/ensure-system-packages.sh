@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite runs for real (redis-server, the PostgreSQL server and
-# client tools) and those the images are built with (mmdebstrap; libseccomp-dev and pkg-config for
-# runc's seccomp support), if missing.
+# client tools), those the images are built with (mmdebstrap; libseccomp-dev and pkg-config for
+# runc's seccomp support) and those a real node needs, if missing.
 set -euo pipefail
 missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
@@ -13,6 +13,11 @@ command -v mmdebstrap >/dev/null 2>&1 || missing+=(mmdebstrap)
 [ -f /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 [ -f /usr/include/seccomp.h ] || missing+=(libseccomp-dev)
+# A real node (scripts/node.sh): kube-proxy and kube-router's firewall rules and sets, and the relay
+# that carries the node's connections to the API server on the host's loopback.
+command -v iptables >/dev/null 2>&1 || missing+=(iptables)
+command -v ipset >/dev/null 2>&1 || missing+=(ipset)
+command -v socat >/dev/null 2>&1 || missing+=(socat)
 if [ ${#missing[@]} -eq 0 ]; then exit 0; fi
 echo "installing Debian packages: ${missing[*]}"
 sudo_cmd=()

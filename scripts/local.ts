@@ -1,6 +1,7 @@
 /**
  * The embedded default, end to end:
- *   npm run local:up     toolchain, local cluster, `pulumi up` of the local stack, then what runs
+ *   npm run local:up     toolchain, images, local cluster with its real node, `pulumi up` of the local stack,
+ *                        then what runs
  *   npm run local:down   destroy the stack and stop the cluster
  *   npm run local:status what runs
  * The stack's state lives in .pulumi-state/ (gitignored), protected by a local-only passphrase.
@@ -15,6 +16,7 @@ import { workloadReadiness } from "../ops/health/workloads";
 import { ensureFileBackend, PROJECT_NAME, stackEnvironment } from "../ops/stack/environment";
 import { platformProgram } from "../platform/program";
 import { installPlugins, missingPlugins, missingPluginsMessage } from "../ops/stack/plugins";
+import { IMAGES } from "../images/catalog";
 
 const repo = join(__dirname, "..");
 const kubeconfig = localKubeconfigPath(repo);
@@ -32,8 +34,15 @@ async function up() {
     const started = Date.now();
     step("toolchain (built from pinned Go modules; cached after the first run)");
     const bin = run("bash", [join(repo, "scripts", "toolchain.sh"), "all"]).trim();
-    step("local cluster");
-    execFileSync("bash", [join(repo, "scripts", "cluster.sh"), "up"], { stdio: "inherit" });
+    step("images (built here from Debian and npm packages; npm run images rebuilds them)");
+    const missingImages = IMAGES.map((i) => i.name).filter((name) => !existsSync(join(repo, ".local", "images", `${name}.oci.tar`)));
+    if (missingImages.length > 0) {
+        execFileSync(join(repo, "node_modules", ".bin", "tsx"), [join(repo, "images", "cli.ts"), ...missingImages], { stdio: "inherit" });
+    } else {
+        console.log("all built already, in .local/images");
+    }
+    step("local cluster (control plane, one real node, two simulated nodes)");
+    execFileSync("bash", [join(repo, "scripts", "cluster.sh"), "up", "--real"], { stdio: "inherit" });
 
     step(`stack "${STACK}" (file backend in .pulumi-state/)`);
     const envVars: Record<string, string> = { ...stackEnvironment(repo, STACK), KUBECONFIG: kubeconfig };

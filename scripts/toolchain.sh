@@ -9,10 +9,10 @@
 #   scripts/toolchain.sh pulumi    the Pulumi CLI
 #   scripts/toolchain.sh promtool  Prometheus' promtool, which checks and unit-tests the alert rules
 #   scripts/toolchain.sh images    what the images are made of and run with: crane (assembles and publishes
-#                                  them), runc (runs them), postgres_exporter and Kubernetes' pause
-#   scripts/toolchain.sh node      a real node's parts: containerd (with ctr and the runc shim), the CNI
-#                                  plugins, kube-router and CoreDNS (not in "all": nothing starts them yet)
-#   scripts/toolchain.sh all       all of the above but "node" (default)
+#                                  them), runc (runs them), postgres_exporter, CoreDNS and Kubernetes' pause
+#   scripts/toolchain.sh node      a real node's parts: the kubelet and kube-proxy, containerd (with ctr and
+#                                  the runc shim), the CNI plugins and kube-router (`cluster.sh up --real`)
+#   scripts/toolchain.sh all       all of the above (default)
 #
 # Progress goes to stderr; the bin directory is the only thing printed on stdout.
 # Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
@@ -56,9 +56,9 @@ case "$what" in
   cluster) total=5 ;;
   pulumi) total=1 ;;
   promtool) total=1 ;;
-  images) total=4 ;;
+  images) total=5 ;;
   node) total=4 ;;
-  all) total=11 ;;
+  all) total=16 ;;
   *) echo "usage: $0 [cluster|pulumi|promtool|images|node|all]" >&2; exit 64 ;;
 esac
 
@@ -160,6 +160,8 @@ if [ "$what" = images ] || [ "$what" = all ]; then
   CGO_ENABLED=0 build "postgres_exporter $POSTGRES_EXPORTER_VERSION" postgres-exporter postgres_exporter -- \
     -ldflags "-s -w -X github.com/prometheus/common/version.Version=$POSTGRES_EXPORTER_VERSION" -o "@OUT@/postgres_exporter" \
     github.com/prometheus-community/postgres_exporter/cmd/postgres_exporter
+  # The real node's cluster DNS; its version is a constant of its module (toolchain/coredns pins the release).
+  CGO_ENABLED=0 build "CoreDNS" coredns coredns -- -ldflags "-s -w" -o "@OUT@/coredns" github.com/coredns/coredns
   # Kubernetes' own pause.c, from the pinned k8s.io/kubernetes module, compiled as its Makefile does.
   step=$((step + 1))
   pause_store="$cache_root/modules/pause-$(module_key kube)"
@@ -175,7 +177,9 @@ if [ "$what" = images ] || [ "$what" = all ]; then
   ln -f "$pause_store/pause" "$bin/pause" 2>/dev/null || cp -f "$pause_store/pause" "$bin/pause"
 fi
 
-if [ "$what" = node ]; then
+if [ "$what" = node ] || [ "$what" = all ]; then
+  build "Kubernetes $KUBE_VERSION kubelet and kube-proxy" kubelet kubelet kube-proxy -- \
+    -ldflags "$kube_ldflags" -o "@OUT@/" k8s.io/kubernetes/cmd/kubelet k8s.io/kubernetes/cmd/kube-proxy
   # no_btrfs: the btrfs snapshotter is the only part that needs C headers.
   CGO_ENABLED=0 build "containerd $CONTAINERD_VERSION" containerd containerd ctr containerd-shim-runc-v2 -- -tags no_btrfs \
     -ldflags "-s -w -X github.com/containerd/containerd/v2/version.Version=$CONTAINERD_VERSION" -o "@OUT@/" \
@@ -188,8 +192,6 @@ if [ "$what" = node ]; then
   CGO_ENABLED=0 build "kube-router $KUBE_ROUTER_VERSION" kube-router kube-router -- \
     -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" -o "@OUT@/kube-router" \
     github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
-  # CoreDNS's version is a constant of its module (toolchain/coredns pins the release).
-  CGO_ENABLED=0 build "CoreDNS" coredns coredns -- -ldflags "-s -w" -o "@OUT@/coredns" github.com/coredns/coredns
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then

@@ -13,4 +13,4 @@ export const isSimulatedPod = (pod: V1Pod, simulatedNodes: Set<string>) =>
     pod.spec?.nodeName !== undefined && simulatedNodes.has(pod.spec.nodeName);
 
 /** What a person should know about results that depend on containers running on simulated nodes. */
-export const SIMULATED_NOTE = "pods on this cluster are simulated (kwok): they report Ready, but no container runs";
+export const SIMULATED_NOTE = "kwok's nodes are simulated: pods there report Ready, but no container runs";

@@ -277,7 +277,7 @@ describe("the local cluster", () => {
         expect(simulated.stderr).toMatch(
             new RegExp(
                 String.raw`^mcp-ops: backup job redis-backup-manual-\d{14} was created from the CronJob and reported done on ` +
-                    String.raw`kwok-node-[ab], but pods on this cluster are simulated \(kwok\): they report Ready, ` +
+                    String.raw`kwok-node-[ab], but kwok's nodes are simulated: pods there report Ready, ` +
                     String.raw`but no container runs: nothing was backed up\.`,
             ),
         );
