@@ -197,6 +197,12 @@ status() {
   for name in "${components[@]}"; do
     if running "$name"; then echo "$name: running (pid $(cat "$state/pids/$name"))"; else echo "$name: stopped"; all=1; fi
   done
+  if [ -f "$state/real" ]; then
+    for name in containerd kubelet kube-proxy kube-router relay-host relay-node; do
+      local pid; pid="$(cat "$state/node/pids/$name" 2>/dev/null || true)"
+      if [ -n "$pid" ] && alive "$pid"; then echo "node $name: running (pid $pid)"; else echo "node $name: stopped"; all=1; fi
+    done
+  fi
   if [ -f "$kubeconfig" ]; then
     bin="$(cat "$state/bin" 2>/dev/null || true)"
     if [ -n "$bin" ] && api_ready >/dev/null 2>&1; then

@@ -8,7 +8,8 @@
 #   scripts/node.sh up      start the node's processes, import the images, wait until it is Ready
 #   scripts/node.sh down    stop everything and put the host back as it was
 #
-# cluster.sh calls these; on its own this script only needs $MCP_CLUSTER_DIR.
+# cluster.sh calls these; on its own this script only needs $MCP_CLUSTER_DIR. The node imports every
+# image archive in $MCP_IMAGES_DIR (default <repo>/.local/images, where `npm run images` writes them).
 #
 # How the node reaches the host and back, with nothing routed off the machine:
 #   host -> node   a veth pair: the host end has .1 of a /30, the node end (eth0) .2, its InternalIP;
@@ -27,6 +28,7 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 state="${MCP_CLUSTER_DIR:-$repo/.local/cluster}"
 node="$state/node"
+images="${MCP_IMAGES_DIR:-$repo/.local/images}"
 NODE_NAME=real-node
 POD_CIDR=10.244.0.0/24
 CLUSTER_DNS=10.96.0.10
@@ -233,20 +235,20 @@ EOF
 import_images() {
   local archive started=$SECONDS
   shopt -s nullglob
-  local archives=("$repo"/.local/images/*.oci.tar)
+  local archives=("$images"/*.oci.tar)
   for archive in "${archives[@]}"; do
     run_in_node "$bin/ctr" --address /run/containerd/containerd.sock -n k8s.io images import \
       --all-platforms --no-unpack "$archive" >/dev/null
   done
-  log "imported ${#archives[@]} images from .local/images in $((SECONDS - started))s"
+  log "imported ${#archives[@]} images from $images in $((SECONDS - started))s"
 }
 
 up() {
   bin="$(cat "$state/bin")"
   local api_port; api_port="$(grep -o 'https://127.0.0.1:[0-9]*' "$state/kubeconfig" | cut -d: -f3)"
-  [ -f "$repo/.local/images/pause.oci.tar" ] && [ -f "$repo/.local/images/coredns.oci.tar" ] || {
+  [ -f "$images/pause.oci.tar" ] && [ -f "$images/coredns.oci.tar" ] || {
     log "building the images the node itself runs (pause, CoreDNS)"
-    (cd "$repo" && node_modules/.bin/tsx images/cli.ts pause coredns) >&2
+    (cd "$repo" && node_modules/.bin/tsx images/cli.ts --out "$images" pause coredns) >&2
   }
   write_configs "$api_port" "$(cat "$state/pki/node.token")" "$(cat "$state/pki/kube-proxy.token")" \
     "$(cat "$state/pki/kube-router.token")"
