@@ -12,6 +12,17 @@
 export const REDIS_BACKUP_SCRIPT = `#!/bin/sh
 set -eu
 cli() { redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" "$@"; }
+# A job's new pod may wait seconds for the network policies that let it reach the store, and the
+# store may be restarting: ask until it answers, for at most STORE_REACH_SECONDS.
+waited=0
+until [ "$(cli PING 2>&1)" = PONG ]; do
+  if [ "$waited" -ge "\${STORE_REACH_SECONDS:-60}" ]; then
+    echo "Redis at $REDIS_HOST:$REDIS_PORT did not answer within \${STORE_REACH_SECONDS:-60}s: $(cli PING 2>&1)" >&2
+    exit 1
+  fi
+  sleep 1
+  waited=$((waited + 1))
+done
 before=$(cli LASTSAVE)
 reply=$(cli BGSAVE 2>&1 || true)
 case "$reply" in
@@ -25,6 +36,7 @@ while [ "$(cli LASTSAVE)" = "$before" ] || cli INFO persistence | grep -q '^rdb_
 done
 status=$(cli INFO persistence | tr -d '\\r' | sed -n 's/^rdb_last_bgsave_status://p')
 if [ "$status" != "ok" ]; then echo "BGSAVE failed: rdb_last_bgsave_status=$status" >&2; exit 1; fi
+mkdir -p "$OUT_DIR"
 file="$OUT_DIR/redis-$(date -u +%Y%m%dT%H%M%SZ).rdb"
 cli --rdb "$file"
 test -s "$file"

@@ -185,6 +185,7 @@ export class Backups extends pulumi.ComponentResource {
                 command: ["sh", "/scripts/redis-backup.sh"],
                 env: [
                     { name: "REDIS_HOST", value: r.host },
+                    { name: "STORE_REACH_SECONDS", value: String(STORE_REACH_SECONDS) },
                     { name: "REDIS_PORT", value: String(r.port) },
                     envFromSecret("REDISCLI_AUTH", r.password),
                 ],
@@ -207,6 +208,9 @@ export class Backups extends pulumi.ComponentResource {
  * `mcp-ops postgres backup` as the CronJob runs it: a dump and its manifest of one snapshot in
  * `outDir`, the password from PGPASSWORD (the store's Secret), never in the command.
  */
+/** How long a backup job keeps trying to reach its store before it fails. */
+export const STORE_REACH_SECONDS = 60;
+
 export function postgresBackupCommand(p: {
     host: pulumi.Input<string>;
     port: number;
@@ -216,6 +220,7 @@ export function postgresBackupCommand(p: {
 }): pulumi.Output<string[]> {
     return pulumi.output(p.host).apply((host) => {
         const url = `postgres://${encodeURIComponent(p.user)}@${host}:${p.port}/${encodeURIComponent(p.database)}`;
-        return ["mcp-ops", "postgres", "backup", "--url", url, "--out", p.outDir];
+        // A job's new pod may wait seconds for the network policies that let it reach the store.
+        return ["mcp-ops", "postgres", "backup", "--url", url, "--out", p.outDir, "--wait", String(STORE_REACH_SECONDS)];
     });
 }

@@ -79,8 +79,12 @@ export function define(postgres: Command, ctx: CommandContext): void {
 
     connected("backup", "pg_dump (custom format, compressed) with a manifest of row counts and checksums, both of one snapshot")
         .option("--out <dir>", "directory for the dump and its manifest (<dump>.json)", "backups")
-        .action(async (o: PostgresFlags & { out: string }) => {
-            const result = await backupPostgres(await target(o), { outDir: o.out, onTable: checksummed });
+        .option("--wait <seconds>", "keep trying this long to reach the server (the backup job: a new pod's policies take seconds)", "0")
+        .action(async (o: PostgresFlags & { out: string; wait: string }) => {
+            const reachWithinMs = Number(o.wait) * 1000;
+            if (!Number.isFinite(reachWithinMs) || reachWithinMs < 0)
+                throw new InvalidInputError(`--wait "${o.wait}" is not a number of seconds; write it as 60`);
+            const result = await backupPostgres({ ...(await target(o)), reachWithinMs }, { outDir: o.out, onTable: checksummed });
             endProgress();
             print(o.json, result, () => renderBackup(result));
         });

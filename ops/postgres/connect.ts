@@ -14,6 +14,11 @@ export interface PostgresTarget {
     /** CA certificate (PEM) to trust; implies TLS. */
     tlsCaFile?: string;
     connectTimeoutMs?: number;
+    /**
+     * Keep trying this long while the server is unreachable (refused, unknown name, timed out): a
+     * server may be restarting, and a pod just started may wait seconds for its network policies.
+     */
+    reachWithinMs?: number;
 }
 
 export function describePostgres(t: PostgresTarget): string {
@@ -59,6 +64,25 @@ export function checkAccess(t: PostgresTarget): string {
 /** Connects, or explains in one line what went wrong and what to do (never with the password in it). */
 export async function connectPostgres(t: PostgresTarget): Promise<Client> {
     const where = checkAccess(t);
+    const deadline = Date.now() + (t.reachWithinMs ?? 0);
+    for (;;) {
+        try {
+            return await connectOnce(t);
+        } catch (error) {
+            if (!unreachable(error) || Date.now() >= deadline) throw explainPostgresError(error, where);
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    }
+}
+
+function unreachable(error: unknown): boolean {
+    const e = error as { code?: string; message?: string };
+    return (
+        ["ECONNREFUSED", "ENOTFOUND", "EAI_AGAIN", "EHOSTUNREACH", "ETIMEDOUT"].includes(e.code ?? "") || /timeout/i.test(e.message ?? "")
+    );
+}
+
+async function connectOnce(t: PostgresTarget): Promise<Client> {
     const client = new Client({
         ...connectionParams(t),
         password: t.password,
@@ -72,7 +96,7 @@ export async function connectPostgres(t: PostgresTarget): Promise<Client> {
         return client;
     } catch (error) {
         await client.end().catch(() => undefined);
-        throw explainPostgresError(error, where);
+        throw error;
     }
 }
 

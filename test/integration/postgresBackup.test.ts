@@ -2,12 +2,14 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { connect, createServer } from "node:net";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MCP_OPS_IMAGE } from "../../config/images";
 import { fileSha256 } from "../../ops/fileSha256";
 import type { BackupManifest } from "../../ops/postgres/manifest";
 import { runCli } from "../support/cli";
+import { freePort } from "../support/ports";
 import { postgresBackupPod } from "../support/backupJob";
 import { createSessionsTable, type PostgresServer, startPostgresServer } from "../support/postgresServer";
 
@@ -201,6 +203,26 @@ describe("mcp-ops postgres backup and restore", () => {
         expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, into: `database ${name}` });
         const listed = await admin.query("select 1 from pg_database where datname = $1", [name]);
         expect(listed.rowCount).toBe(1);
+    });
+
+    it("keeps trying to reach a server for --wait seconds, and without it reports an unreachable one at once", async () => {
+        const port = await freePort();
+        const at = (wait: string[]) =>
+            runCli(["postgres", "backup", "--url", `postgres://postgres@127.0.0.1:${port}/mcp`, "--out", dir, ...wait], env());
+        const refused = await at([]);
+        expect(refused.code).toBe(69);
+        expect(refused.stderr).toContain(`PostgreSQL at 127.0.0.1:${port}/mcp is unreachable`);
+        // The server becomes reachable two seconds after the backup starts (as a new pod's policies do).
+        const waiting = at(["--wait", "30", "--json"]);
+        await new Promise((r) => setTimeout(r, 2000));
+        const relay = createServer((socket) => socket.pipe(connect(server.port, "127.0.0.1")).pipe(socket)).listen(port, "127.0.0.1");
+        try {
+            const waited = await waiting;
+            expect(waited.code, waited.stderr).toBe(0);
+            expect(JSON.parse(waited.stdout).manifest.tables.length).toBeGreaterThan(0);
+        } finally {
+            relay.close();
+        }
     });
 
     it("the backup CronJob runs the same command: its dump passes the same drill", async () => {

@@ -44,6 +44,8 @@ describe("backup CronJobs", () => {
             "postgres://mcp@postgres.mcp-system.svc.cluster.local:5432/mcp",
             "--out",
             "/backups/postgres",
+            "--wait",
+            "60",
         ]);
         expect(dump.env.find((e: { name: string }) => e.name === "PGPASSWORD").valueFrom.secretKeyRef).toBeDefined();
         expect(d.named(K8S.configMap, "backups-scripts").inputs.data["postgres-backup.sh"]).toBeUndefined();
