@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, renameSync, rmSync, statSync, writeFileSync } fro
 import { basename, join } from "node:path";
 import { OperationFailedError } from "../errors";
 import { fileSha256 } from "../fileSha256";
-import { requireClientFor, runClientTool } from "./clientTools";
+import { clientToolMajor, requireClientFor, runClientTool } from "./clientTools";
 import { connectionParams, type PostgresTarget, withPostgres } from "./connect";
 import { type BackupManifest, CHECKSUM_METHOD, MANIFEST_FORMAT, type TableDigest, tableDigests } from "./manifest";
 
@@ -63,6 +63,7 @@ export async function backupPostgres(
             database,
             serverVersion,
             serverMajor,
+            pgDumpMajor: clientToolMajor("pg_dump"),
             dump: { file: basename(file), bytes: statSync(partial).size, sha256: await fileSha256(partial), format: "custom" },
             checksum: CHECKSUM_METHOD,
             tables,

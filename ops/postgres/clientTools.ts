@@ -65,7 +65,7 @@ export async function runClientTool(
 export const dbnameArgument = (database: string) => `--dbname=dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 
 /** The major version of this machine's pg_dump or pg_restore, e.g. 15. */
-function clientToolMajor(tool: "pg_dump" | "pg_restore"): number {
+export function clientToolMajor(tool: "pg_dump" | "pg_restore"): number {
     try {
         return Number(/(\d+)(\.\d+)*/.exec(execFileSync(tool, ["--version"], { encoding: "utf8" }))?.[1]);
     } catch {
@@ -77,9 +77,13 @@ function clientToolMajor(tool: "pg_dump" | "pg_restore"): number {
  * pg_dump refuses a newer server and pg_restore cannot read a newer server's dump: the tool must
  * be at least the server's major version. Says so, with the package to install, before anything starts.
  */
-export function requireClientFor(tool: "pg_dump" | "pg_restore", serverMajor: number, clientMajor = clientToolMajor(tool)): void {
+export function requireClientFor(
+    tool: "pg_dump" | "pg_restore",
+    serverMajor: number,
+    clientMajor = clientToolMajor(tool),
+    what = tool === "pg_dump" ? "the server runs" : "the dump comes from",
+): void {
     if (serverMajor <= clientMajor) return;
-    const what = tool === "pg_dump" ? "the server runs" : "the dump comes from";
     throw new UnavailableError(
         `${what} PostgreSQL ${serverMajor} and this machine's ${tool} is ${clientMajor}; ` +
             `install postgresql-client-${serverMajor} (from the PostgreSQL project's Debian repository if Debian has no such package)`,

@@ -18,6 +18,12 @@ export interface BackupManifest {
     /** server_version of the server dumped, e.g. "15.14 (Debian 15.14-0+deb12u1)". */
     serverVersion: string;
     serverMajor: number;
+    /**
+     * Major version of the pg_dump that wrote the dump: its archive format needs a pg_restore at least
+     * as new, whatever the server's version (a PostgreSQL 15 server dumped by pg_dump 17 needs 17).
+     * Absent in manifests written before it was recorded.
+     */
+    pgDumpMajor?: number;
     dump: { file: string; bytes: number; sha256: string; format: "custom" };
     /** How each table's sha256 is computed, so another tool can recompute it. */
     checksum: typeof CHECKSUM_METHOD;

@@ -36,6 +36,8 @@ function readManifest(file: string): BackupManifest {
     if (manifest.format !== MANIFEST_FORMAT || !Array.isArray(manifest.tables))
         throw new InvalidInputError(`${file}.json is not a ${MANIFEST_FORMAT} manifest (format: ${String(manifest.format)})`);
     requireClientFor("pg_restore", manifest.serverMajor);
+    if (manifest.pgDumpMajor !== undefined)
+        requireClientFor("pg_restore", manifest.pgDumpMajor, undefined, "the dump was written by pg_dump of");
     return manifest;
 }
 

@@ -159,6 +159,14 @@ describe("mcp-ops postgres backup and restore", () => {
         const drill = await runCli(["postgres", "restore", newer, "--verify"]);
         expect(drill.code).toBe(69);
         expect(drill.stderr).toMatch(/^mcp-ops: the dump comes from PostgreSQL 99 and this machine's pg_restore is 15; install /);
+        // A dump of this machine's server written by a newer pg_dump (the backup job's image has a newer one).
+        expect(first.manifest.pgDumpMajor).toBe(15);
+        writeFileSync(`${newer}.json`, JSON.stringify({ ...first.manifest, pgDumpMajor: 17 }));
+        const newerTool = await runCli(["postgres", "restore", newer, "--verify"]);
+        expect(newerTool.code).toBe(69);
+        expect(newerTool.stderr).toMatch(
+            /^mcp-ops: the dump was written by pg_dump of PostgreSQL 17 and this machine's pg_restore is 15; install postgresql-client-17 /,
+        );
     });
 
     it("recovers into a named database: refuses one with data, creates a missing one, overwrites only when told", async () => {
