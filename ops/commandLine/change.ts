@@ -92,15 +92,13 @@ async function planAndRun(flags: ChangeFlags, ctx: CommandContext, planner: Plan
     if (config.environment === "production" && !flags.reason) {
         throw new InvalidInputError("production changes need a --reason (it is recorded in the stack history)");
     }
-    const stack = await ctx.stack(flags.stack, flags.kubeconfig);
+    const stack = await ctx.stack(flags.stack, flags.kubeconfig, flags.verifyTimeout);
     const plan = await planner(current, () => stack.history());
     const kubeconfig = ctx.kubeconfig(flags.stack, flags.kubeconfig);
     const verifier: Verifier | undefined = kubeconfig
         ? {
-              async verify(deployments) {
-                  const outcome = await verifyRollouts(kubeconfig, config.namespace, deployments, {
-                      deadlineMs: flags.verifyTimeout * 1000,
-                  });
+              async verify(deployments, deadlineMs = flags.verifyTimeout * 1000) {
+                  const outcome = await verifyRollouts(kubeconfig, config.namespace, deployments, { deadlineMs });
                   return {
                       ok: outcome.ok,
                       detail: outcome.ok

@@ -7,7 +7,7 @@ import type { AutomationStack } from "../stack/automation";
 import { readRawStackConfig } from "../stack/stackFile";
 import { parsePlatformConfig } from "../../config/load";
 
-export type OpenStack = (stack: string, kubeconfig?: string) => Promise<AutomationStack>;
+export type OpenStack = (stack: string, kubeconfig?: string, rolloutWaitSeconds?: number) => Promise<AutomationStack>;
 
 /**
  * What a command knows about the project for one run: each stack's config is read from its stack
@@ -20,7 +20,8 @@ export class CommandContext {
     constructor(
         readonly projectDir: string,
         /** Test seam: how a stack is opened. Default: the Automation API with the platform program. */
-        private readonly open: OpenStack = (stack, kubeconfig) => openWithAutomation(projectDir, stack, kubeconfig),
+        private readonly open: OpenStack = (stack, kubeconfig, rolloutWaitSeconds) =>
+            openWithAutomation(projectDir, stack, kubeconfig, rolloutWaitSeconds),
     ) {}
 
     /** The stack's config as its stack file has it now (read once per command). */
@@ -55,11 +56,14 @@ export class CommandContext {
         return { kubeconfig, namespace: this.config(stack).namespace };
     }
 
-    /** The stack through the Automation API (opened once per command). */
-    stack(stack: string, kubeconfigFlag?: string): Promise<AutomationStack> {
+    /**
+     * The stack through the Automation API (opened once per command); `rolloutWaitSeconds` bounds the
+     * provider's wait for a workload's rollout (a change passes its --verify-timeout).
+     */
+    stack(stack: string, kubeconfigFlag?: string, rolloutWaitSeconds?: number): Promise<AutomationStack> {
         let opened = this.opened.get(stack);
         if (!opened) {
-            opened = this.open(stack, this.kubeconfig(stack, kubeconfigFlag));
+            opened = this.open(stack, this.kubeconfig(stack, kubeconfigFlag), rolloutWaitSeconds);
             this.opened.set(stack, opened);
         }
         return opened;
@@ -77,10 +81,10 @@ export class CommandContext {
 }
 
 /** The engine and the platform program load only when a command needs a stack: `health` and `--help` start without them. */
-function openWithAutomation(projectDir: string, stack: string, kubeconfig?: string): Promise<AutomationStack> {
+function openWithAutomation(projectDir: string, stack: string, kubeconfig?: string, rolloutWaitSeconds?: number): Promise<AutomationStack> {
     const { openStack } = require("../stack/automation") as typeof import("../stack/automation");
     const { pulumiRoot } = require("../stack/toolchain") as typeof import("../stack/toolchain");
-    return openStack({ projectDir, stack, pulumiRoot: pulumiRoot(projectDir), kubeconfig });
+    return openStack({ projectDir, stack, pulumiRoot: pulumiRoot(projectDir), kubeconfig, rolloutWaitSeconds });
 }
 
 /** host:port of a store URL, for a question (never its credentials). */

@@ -21,7 +21,8 @@ export interface StackPort {
 
 export interface Verifier {
     /** Checks that the named Deployments rolled out; returns a reason when they did not. */
-    verify(deployments: string[]): Promise<{ ok: boolean; detail: string }>;
+    /** Waits for the rollouts up to the deadline (default: the command's --verify-timeout). */
+    verify(deployments: string[], deadlineMs?: number): Promise<{ ok: boolean; detail: string }>;
 }
 
 export { UpdateFailedError, VerificationFailedError };
@@ -104,6 +105,13 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     } catch (error) {
         await restoreConfig();
         if (error instanceof OpsError) throw error;
+        // The provider awaits each rollout (ops commands bound that wait by --verify-timeout), so pods
+        // that never become ready fail the update itself: such a change is reverted like one that
+        // fails verification. A rollout that did complete means the update failed for another reason.
+        if (verifier && plan.rollouts.length > 0 && !o.noRevert) {
+            const stuck = await verifier.verify(plan.rollouts, 5_000);
+            if (!stuck.ok) return revert(stuck.detail, diff, version);
+        }
         throw new UpdateFailedError(
             `the update failed: ${(error as Error).message.split("\n").slice(0, 12).join("\n")}\n` +
                 "The stack config was put back as it was; resources the update changed before it failed return to it with the next " +
@@ -119,24 +127,36 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     if (o.noRevert) {
         throw new VerificationFailedError(`verification failed and --no-revert was given, so the change stays: ${verified.detail}`);
     }
-    o.report(`verification failed (${verified.detail}); reverting to the previous config ...`);
-    await restoreConfig();
-    let revertVersion: number | undefined;
-    try {
-        revertVersion = (await stack.up(auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`)))
-            .version;
-    } catch (error) {
-        throw new OperationFailedError(
-            `verification failed (${verified.detail}) and the revert update failed too: ${(error as Error).message.split("\n")[0]}; run ` +
-                `mcp-ops recover, then mcp-ops rollback --last-good`,
+    return revert(verified.detail, diff, version);
+
+    /** Puts the previous config back as a new update, and fails the command with what happened. */
+    async function revert(detail: string, appliedDiff: string | undefined, appliedVersion: number | undefined): Promise<never> {
+        o.report(`verification failed (${detail}); reverting to the previous config ...`);
+        await restoreConfig();
+        let revertVersion: number | undefined;
+        try {
+            const message = auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`);
+            revertVersion = (await stack.up(message)).version;
+        } catch (error) {
+            throw new OperationFailedError(
+                `verification failed (${detail}) and the revert update failed too: ${(error as Error).message.split("\n")[0]}; run ` +
+                    `mcp-ops recover, then mcp-ops rollback --last-good`,
+            );
+        }
+        throw Object.assign(
+            new VerificationFailedError(
+                `verification failed: ${detail}; the previous config was restored as update ${revertVersion ?? "?"}`,
+            ),
+            {
+                result: {
+                    ...base,
+                    outcome: "reverted" as const,
+                    diff: appliedDiff,
+                    version: appliedVersion,
+                    revertVersion,
+                    verification: detail,
+                },
+            },
         );
     }
-    throw Object.assign(
-        new VerificationFailedError(
-            `verification failed: ${verified.detail}; the previous config was restored as update ${revertVersion ?? "?"}`,
-        ),
-        {
-            result: { ...base, outcome: "reverted" as const, diff, version, revertVersion, verification: verified.detail },
-        },
-    );
 }

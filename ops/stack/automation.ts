@@ -17,6 +17,7 @@ import { finishedUpdateVersion, type HistoryEntry, stackHistory } from "./histor
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
 import { ensureFileBackend, fileBackendPaths, stackEnvironment } from "./environment";
+import { withRolloutWait } from "./rolloutWait";
 
 export interface OpenStackOptions {
     projectDir: string;
@@ -29,6 +30,8 @@ export interface OpenStackOptions {
     env?: Record<string, string>;
     /** Cluster for the engine's Kubernetes provider. Default: $KUBECONFIG, else the local cluster's for the local stack. */
     kubeconfig?: string;
+    /** Bound on the provider's wait for a workload's rollout (default: the provider's own, 10 minutes). */
+    rolloutWaitSeconds?: number;
     onOutput?: (line: string) => void;
 }
 
@@ -48,7 +51,8 @@ export interface AutomationStack extends StackPort {
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     requireStackFile(o.stack, o.projectDir);
     const pulumiCommand = o.pulumiRoot ? await pulumiCommandAt(o.pulumiRoot) : undefined;
-    const program = o.program ?? runPlatformProgram;
+    const platform = o.rolloutWaitSeconds === undefined ? runPlatformProgram : withRolloutWait(o.rolloutWaitSeconds, runPlatformProgram);
+    const program = o.program ?? platform;
     const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
     // The engine finds plugins that come with the CLI (the policy-pack analyzer) on PATH.
     if (o.pulumiRoot) envVars.PATH = `${join(o.pulumiRoot, "bin")}:${process.env.PATH ?? ""}`;

@@ -7,7 +7,7 @@ import { describeEdits } from "../../ops/plan/describe";
 import { currentStackConfig } from "../support/platform";
 
 /** Records what the lifecycle asks of the stack, in order. */
-function recordingStack(options: { failUp?: boolean } = {}) {
+function recordingStack(options: { failUp?: boolean; failFirstUp?: boolean } = {}) {
     const calls: string[] = [];
     let version = 10;
     const stack: StackPort = {
@@ -22,7 +22,8 @@ function recordingStack(options: { failUp?: boolean } = {}) {
         },
         async up(message) {
             calls.push(`up ${message}`);
-            if (options.failUp) throw new Error("error: resource router-deployment failed");
+            if (options.failUp || (options.failFirstUp && calls.filter((c) => c.startsWith("up ")).length === 1))
+                throw new Error("error: resource router-deployment failed");
             return { version: ++version, diff: "   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas" };
         },
         async upWithRefresh(message) {
@@ -126,6 +127,28 @@ describe("the change lifecycle", () => {
                 "update (mcp-ops drift shows them).",
         );
         expect(calls.at(-1)).toBe("restore the stack file");
+    });
+
+    it("reverts when the update itself fails on a rollout that never completes (the provider's wait ran out)", async () => {
+        const { stack, calls } = recordingStack({ failFirstUp: true });
+        const deadlines: Array<number | undefined> = [];
+        const stuck = {
+            verify: async (_: string[], deadlineMs?: number) => (
+                deadlines.push(deadlineMs),
+                { ok: false, detail: "router: 1/3 available" }
+            ),
+        };
+        const error = await runChange(plan(), stack, stuck, opts()).catch((e) => e);
+        expect(error).toBeInstanceOf(VerificationFailedError);
+        expect(error.message).toBe("verification failed: router: 1/3 available; the previous config was restored as update 11");
+        expect(error.result.outcome).toBe("reverted");
+        // One short look at the rollouts: the provider has waited already.
+        expect(deadlines).toEqual([5_000]);
+        expect(calls.slice(3)).toEqual([
+            "restore the stack file",
+            "restore the stack file",
+            "up mcp-ops revert: revert scale: scale router to 3 replicas | reason: traffic spike | actor: alice",
+        ]);
     });
 
     it("settles with a refreshing update when a controller may undo part of the first (an HPA being removed)", async () => {
