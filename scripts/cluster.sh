@@ -17,9 +17,8 @@ kubeconfig="$state/kubeconfig"
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 log() { echo "cluster: $*"; }
-
-# A process that has exited but not been reaped yet (a zombie) counts as stopped.
-alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [ -n "$st" ] && [ "${st:0:1}" != Z ]; }
+# shellcheck source=lib/processes.sh
+source "$repo/scripts/lib/processes.sh"
 
 running() { [ -f "$state/pids/$1" ] && alive "$(cat "$state/pids/$1")"; }
 
@@ -35,18 +34,6 @@ start() {
   echo $! > "$state/pids/$name"
 }
 
-wait_for() {
-  local what="$1" seconds="$2"; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      log "$what not ready after ${seconds}s; last log lines:"
-      tail -n 20 "$state/logs/$what.log" >&2 || true
-      return 1
-    fi
-    sleep 0.5
-  done
-}
 
 kubectl_() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 

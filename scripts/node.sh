@@ -37,6 +37,8 @@ HOST_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_
   kernel.keys.root_maxbytes net.ipv4.ip_forward net.netfilter.nf_conntrack_max net.bridge.bridge-nf-call-iptables)
 
 log() { echo "node: $*"; }
+# shellcheck source=lib/processes.sh
+source "$repo/scripts/lib/processes.sh"
 
 # One id per cluster folder: names the cgroup and the host's end of the link, and picks the /30.
 id="$(echo -n "$state" | sha256sum | cut -c1-6)"
@@ -45,8 +47,6 @@ host_link="mcpn$id"
 octet=$((16#${id:0:2}))
 host_ip="10.209.$octet.1"
 node_ip="10.209.$octet.2"
-
-alive() { local st; st="$(ps -o stat= -p "$1" 2>/dev/null)" && [ -n "$st" ] && [ "${st:0:1}" != Z ]; }
 
 # Every cgroup folder of the node, one per hierarchy (cgroup v1) or the one unified folder (v2).
 cgroup_roots() {
@@ -81,19 +81,6 @@ in_node() {
 
 # run_in_node <command...>: a command in the node's namespaces, in the foreground.
 run_in_node() { nsenter -t "$(holder)" -n -m -- "$@"; }
-
-wait_for() {
-  local what="$1" seconds="$2"; shift 2
-  local deadline=$((SECONDS + seconds))
-  until "$@" >/dev/null 2>&1; do
-    if [ $SECONDS -ge $deadline ]; then
-      log "$what not ready after ${seconds}s; last log lines:"
-      tail -n 20 "$state/logs/$what.log" >&2 || true
-      return 1
-    fi
-    sleep 0.5
-  done
-}
 
 net() {
   for tool in nsenter unshare ip socat iptables ipset; do
