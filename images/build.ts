@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freeLoopbackPort } from "../ops/redis/scratchServer";
@@ -56,6 +56,15 @@ function labels(image: ImageSpec, epoch: number): Record<string, string> {
         "org.opencontainers.image.licenses": image.name === "mcp-ops" ? pkg.license : "NOASSERTION",
         "org.opencontainers.image.created": new Date(epoch * 1000).toISOString().replace(/\.\d+Z$/, "Z"),
     };
+}
+
+/**
+ * What a deploy of the local stack must build first: the images with no archive in `outDir` yet,
+ * and always mcp-ops, which holds the project's own code (the prober and the backup jobs must run
+ * the code at hand, not an earlier build of it). The others change only with images/ itself.
+ */
+export function imagesToRefresh(outDir: string): string[] {
+    return IMAGES.map((i) => i.name).filter((name) => name === "mcp-ops" || !existsSync(join(outDir, `${name}.oci.tar`)));
 }
 
 /** Builds the named images (all by default) into OCI archives, one after the other. */

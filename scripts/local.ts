@@ -16,7 +16,7 @@ import { workloadReadiness } from "../ops/health/workloads";
 import { ensureFileBackend, PROJECT_NAME, stackEnvironment } from "../ops/stack/environment";
 import { platformProgram } from "../platform/program";
 import { installPlugins, missingPlugins, missingPluginsMessage } from "../ops/stack/plugins";
-import { IMAGES } from "../images/catalog";
+import { buildImages, defaultOptions as defaultImageOptions, imagesToRefresh } from "../images/build";
 
 const repo = join(__dirname, "..");
 const kubeconfig = localKubeconfigPath(repo);
@@ -34,13 +34,8 @@ async function up() {
     const started = Date.now();
     step("toolchain (built from pinned Go modules; cached after the first run)");
     const bin = run("bash", [join(repo, "scripts", "toolchain.sh"), "all"]).trim();
-    step("images (built here from Debian and npm packages; npm run images rebuilds them)");
-    const missingImages = IMAGES.map((i) => i.name).filter((name) => !existsSync(join(repo, ".local", "images", `${name}.oci.tar`)));
-    if (missingImages.length > 0) {
-        execFileSync(join(repo, "node_modules", ".bin", "tsx"), [join(repo, "images", "cli.ts"), ...missingImages], { stdio: "inherit" });
-    } else {
-        console.log("all built already, in .local/images");
-    }
+    step("images (built here from Debian and npm packages: the missing ones, and mcp-ops with the code at hand)");
+    await buildImages({ ...defaultImageOptions(), names: imagesToRefresh(defaultImageOptions().outDir) });
     step("local cluster (control plane, one real node, two simulated nodes)");
     execFileSync("bash", [join(repo, "scripts", "cluster.sh"), "up", "--real"], { stdio: "inherit" });
 

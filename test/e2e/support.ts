@@ -7,6 +7,7 @@ import { type KubeClient, kubeConfigFrom, loadKubeClient, localKubeconfigPath } 
 import { type AutomationStack, openStack } from "../../ops/stack/automation";
 import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
 import { platformProgram } from "../../platform/program";
+import { buildImages, defaultOptions as defaultImageOptions, imagesToRefresh } from "../../images/build";
 import { pulumiRootForTests } from "../support/opsProject";
 import { REPO_ROOT } from "../support/platform";
 
@@ -55,7 +56,7 @@ function runScript(script: string, command: string, env: NodeJS.ProcessEnv): Pro
     return new Promise((resolve, reject) =>
         execFile(
             "bash",
-            [join(REPO_ROOT, "scripts", script), command],
+            [join(REPO_ROOT, "scripts", script), ...command.split(" ")],
             { env, timeout: 30 * 60_000, maxBuffer: 16 * 2 ** 20 },
             (error, stdout, stderr) => (error ? reject(new Error(`${script} ${command} failed: ${stdout}${stderr}`)) : resolve()),
         ),
@@ -72,7 +73,9 @@ export async function e2eProject(): Promise<E2eProject> {
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     copyFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), join(dir, "Pulumi.local.yaml"));
     const clusterEnv = { ...process.env, MCP_CLUSTER_DIR: join(dir, ".local", "cluster") };
-    await runScript("cluster.sh", "up", clusterEnv);
+    // The local stack runs its stores, MCP servers, prober and backup jobs on the real node, from images built here.
+    await buildImages({ ...defaultImageOptions(), names: imagesToRefresh(defaultImageOptions().outDir) });
+    await runScript("cluster.sh", "up --real", clusterEnv);
     const root = pulumiRootForTests();
     const envVars = stackEnvironment(dir, "local", {});
     ensureFileBackend(envVars.PULUMI_BACKEND_URL);

@@ -1,5 +1,4 @@
-import { execFile, spawn } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Redis } from "ioredis";
@@ -8,7 +7,7 @@ import { buildImages, defaultOptions } from "../../images/build";
 import { imageByName } from "../../images/catalog";
 import { type HostState, hostState } from "../support/hostState";
 import { type LocalCluster, localCluster } from "../support/localCluster";
-import { freePort } from "../support/ports";
+import { type Kubectl, kubectlFor, portForward } from "../support/kubectl";
 
 /**
  * A real node on the local cluster (scripts/cluster.sh up --real): containers run, Services and
@@ -88,7 +87,7 @@ describe("a real node", () => {
     let cluster: LocalCluster;
     let imagesDir: string;
     let before: HostState;
-    let kubectl: (args: string[], input?: string) => Promise<string>;
+    let kubectl: Kubectl;
 
     async function startClient(name: string, labels: Record<string, string> = {}) {
         await kubectl(["apply", "-f", "-"], JSON.stringify(clientPod(name, labels)));
@@ -119,17 +118,7 @@ describe("a real node", () => {
         before = hostState(cluster.dir);
         const up = await cluster.run("up");
         if (up.code !== 0) throw new Error(`cluster up --real failed:\n${up.output}`);
-        const bin = readFileSync(join(cluster.dir, "bin"), "utf8").trim();
-        kubectl = (args, input) =>
-            new Promise((resolve, reject) => {
-                const child = execFile(
-                    join(bin, "kubectl"),
-                    ["--kubeconfig", cluster.kubeconfig, ...args],
-                    { timeout: 120_000, maxBuffer: 16 * 2 ** 20 },
-                    (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout)),
-                );
-                if (input !== undefined) child.stdin!.end(input);
-            });
+        kubectl = kubectlFor(cluster.dir);
         await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: store }));
         await kubectl(["rollout", "status", "-n", NS, "deployment/store", "--timeout=90s"]);
     }, 30 * 60_000);
@@ -159,26 +148,14 @@ describe("a real node", () => {
     });
 
     it("lets the API server reach into pods: a port-forward from this host answers", async () => {
-        const port = await freePort();
-        const forward = spawn(
-            join(readFileSync(join(cluster.dir, "bin"), "utf8").trim(), "kubectl"),
-            ["--kubeconfig", cluster.kubeconfig, "port-forward", "-n", NS, "svc/store", `${port}:6379`],
-            { stdio: ["ignore", "pipe", "pipe"] },
-        );
+        const forward = await portForward(cluster.dir, NS, "svc/store", 6379);
+        const redis = new Redis({ host: "127.0.0.1", port: forward.port, lazyConnect: true, maxRetriesPerRequest: 1 });
         try {
-            await new Promise<void>((resolve, reject) => {
-                forward.stdout.on("data", (d: Buffer) => d.toString().includes("Forwarding from") && resolve());
-                forward.on("exit", (code) => reject(new Error(`port-forward exited with ${code}`)));
-            });
-            const redis = new Redis({ host: "127.0.0.1", port, lazyConnect: true, maxRetriesPerRequest: 1 });
-            try {
-                await redis.connect();
-                expect(await redis.ping()).toBe("PONG");
-            } finally {
-                redis.disconnect();
-            }
+            await redis.connect();
+            expect(await redis.ping()).toBe("PONG");
         } finally {
-            forward.kill();
+            redis.disconnect();
+            forward.close();
         }
     });
 
