@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError, VerificationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
-import { type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
+import { inClusterAddress, type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
 import { collect, numberOption } from "../commandLine/flags";
 import { endProgress, print, progress, report } from "../commandLine/output";
 import { backupPostgres } from "../postgres/backup";
@@ -171,7 +171,10 @@ function withPostgresFlags(command: Command): Command {
 async function postgresTargetOf(ctx: CommandContext, o: PostgresFlags): Promise<PostgresTarget> {
     const password = await storePassword(ctx, o);
     if (o.url) return { url: o.url, password, tlsCaFile: o.tlsCa };
-    return { ...addressOf(ctx.config(o.stack)), password, tlsCaFile: o.tlsCa };
+    const config = ctx.config(o.stack);
+    const address = addressOf(config);
+    if (config.postgres.mode === "external") return { ...address, password, tlsCaFile: o.tlsCa };
+    return { ...address, ...(await inClusterAddress(ctx, o, "postgres", 5432)), password, tlsCaFile: o.tlsCa };
 }
 
 function addressOf(config: PlatformConfig): Pick<PostgresTarget, "host" | "port" | "database" | "user"> {

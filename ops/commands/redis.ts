@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import type { Command } from "commander";
 import { InvalidInputError, OperationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
-import { type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
+import { inClusterAddress, type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
 import { collect, numberOption, withJson } from "../commandLine/flags";
 import { endProgress, print, progress, report } from "../commandLine/output";
 import { applyCachePolicy, type TtlRule } from "../redis/cachePolicy";
@@ -153,7 +153,10 @@ function withRedisFlags(command: Command): Command {
 /** Where Redis is and its password: from the environment, or straight from the stack's Kubernetes Secret (never a flag). */
 async function redisTargetOf(ctx: CommandContext, o: RedisFlags): Promise<RedisTarget> {
     const password = await storePassword(ctx, o);
-    return redisTarget(o.url ? undefined : ctx.config(o.stack), o.url, password, o.db, o.tlsCa);
+    const config = o.url ? undefined : ctx.config(o.stack);
+    const target = redisTarget(config, o.url, password, o.db, o.tlsCa);
+    if (!config || config.redis.mode === "external") return target;
+    return { ...target, ...(await inClusterAddress(ctx, o, "redis", 6379)) };
 }
 
 /** `--rule session:=3600` flags, or the stack's ttlRules when none are given. */

@@ -5,6 +5,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages, defaultOptions } from "../../images/build";
 import { imageByName } from "../../images/catalog";
+import { openTunnel } from "../../ops/kube/tunnel";
 import { type HostState, hostState } from "../support/hostState";
 import { type LocalCluster, localCluster } from "../support/localCluster";
 import { type Kubectl, kubectlFor, portForward } from "../support/kubectl";
@@ -157,6 +158,23 @@ describe("a real node", () => {
             redis.disconnect();
             forward.close();
         }
+    });
+
+    it("opens mcp-ops' own tunnel to a Service through the API server, and refuses one with no ready pod", async () => {
+        const tunnel = await openTunnel(cluster.kubeconfig, NS, "store", 6379);
+        const redis = new Redis({ host: tunnel.host, port: tunnel.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+        try {
+            await redis.connect();
+            expect(await redis.ping()).toBe("PONG");
+            expect(tunnel.pod).toMatch(/^store-/);
+        } finally {
+            redis.disconnect();
+            tunnel.close();
+        }
+        // kubectl's Service selects app=nobody: no such pod.
+        await kubectl(["create", "service", "clusterip", "nobody", "-n", NS, "--tcp=6379:6379"]);
+        await expect(openTunnel(cluster.kubeconfig, NS, "nobody", 6379)).rejects.toThrow(`no ready pod behind Service ${NS}/nobody`);
+        await expect(openTunnel(cluster.kubeconfig, NS, "missing", 6379)).rejects.toThrow(`no Service ${NS}/missing to reach`);
     });
 
     it("enforces NetworkPolicies: a pod that is not a declared caller cannot connect, a caller can", async () => {
