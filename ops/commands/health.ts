@@ -9,6 +9,7 @@ import { print, report } from "../commandLine/output";
 import { serveHealth } from "../health/serve";
 import { checkHealth, type HealthReport } from "../health/health";
 import { healthTargets, parseEndpoints } from "../health/targets";
+import { openHealthTunnels } from "../health/tunnels";
 import { SIMULATED_NOTE } from "../kube/simulated";
 import type { RedisTarget } from "../redis/connect";
 import { redisTarget } from "../redis/target";
@@ -58,7 +59,8 @@ export function define(command: Command, ctx: CommandContext): void {
             if (o.serve) return serve(o.serve, o, ctx);
             const config = ctx.config(o.stack);
             const redis = o.redis ? redisTarget(config, o.redisUrl, process.env[o.passwordEnv]) : undefined;
-            const kubeconfig = o.cluster ? ctx.kubeconfig(o.stack, o.kubeconfig) : undefined;
+            const reachable = ctx.kubeconfig(o.stack, o.kubeconfig);
+            const kubeconfig = o.cluster ? reachable : undefined;
             const rounds = o.watch ? (o.count ?? Infinity) : 1;
             for (let round = 1; round <= rounds; round++) {
                 const { report, exitCode } = await healthCommand({
@@ -67,7 +69,9 @@ export function define(command: Command, ctx: CommandContext): void {
                     timeoutMs: o.timeout,
                     slowMs: o.slow,
                     redis,
+                    redisUrlGiven: o.redisUrl !== undefined,
                     kubeconfig,
+                    tunnelsThrough: reachable,
                 });
                 print(o.json, report, () => renderHealth(report));
                 process.exitCode = exitCode;
@@ -122,6 +126,9 @@ export interface HealthCommandOptions {
     redis?: RedisTarget;
     /** Kubeconfig of the cluster to read workload readiness from; none skips that check. */
     kubeconfig?: string;
+    /** Kubeconfig to open tunnels through to the servers (and Redis) that have no --endpoint (--redis-url). */
+    tunnelsThrough?: string;
+    redisUrlGiven?: boolean;
 }
 
 export type HealthCommandReport = HealthReport & {
@@ -132,18 +139,36 @@ export type HealthCommandReport = HealthReport & {
 /** One round of checks: the report and the exit code its overall status maps to. */
 async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
     const endpoints = parseEndpoints(options.endpoint);
-    const targets = healthTargets(options.config, endpoints);
-    const cluster = options.kubeconfig ? { kubeconfig: options.kubeconfig, namespace: options.config.namespace } : undefined;
-    const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs, redis: options.redis, cluster });
-    const exitCode = report.status === "HEALTHY" ? EXIT.ok : report.status === "DEGRADED" ? EXIT.degraded : EXIT.unhealthy;
-    return { report: { ...report, hints: reachHints(options.config, report, endpoints) }, exitCode };
+    const given = healthTargets(options.config, endpoints);
+    const tunnels = options.tunnelsThrough
+        ? await openHealthTunnels(options.config, given, options.tunnelsThrough, {
+              endpoints,
+              redis: options.redis !== undefined && !options.redisUrlGiven,
+          })
+        : undefined;
+    try {
+        const targets = tunnels ? healthTargets(options.config, { ...endpoints, ...tunnels.endpoints }) : given;
+        const redis = options.redis && tunnels?.redis ? { ...options.redis, ...tunnels.redis } : options.redis;
+        const cluster = options.kubeconfig ? { kubeconfig: options.kubeconfig, namespace: options.config.namespace } : undefined;
+        const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs, redis, cluster });
+        const exitCode = report.status === "HEALTHY" ? EXIT.ok : report.status === "DEGRADED" ? EXIT.degraded : EXIT.unhealthy;
+        const reached = { ...endpoints, ...tunnels?.endpoints };
+        return { report: { ...report, hints: reachHints(options.config, report, reached, tunnels?.unreachable ?? {}) }, exitCode };
+    } finally {
+        tunnels?.close();
+    }
 }
 
 /**
  * For every server checked at its in-cluster address that failed: the exact port-forward and
  * --endpoint that reach it from here, and whether its pods are simulated (then nothing answers).
  */
-function reachHints(config: PlatformConfig, report: HealthReport, endpoints: Record<string, string>): string[] {
+function reachHints(
+    config: PlatformConfig,
+    report: HealthReport,
+    endpoints: Record<string, string>,
+    unreachable: Record<string, string>,
+): string[] {
     const failing = report.services.filter((s) => !(s.rest.ok && s.mcp.ok) && endpoints[s.name] === undefined);
     return failing.map((s, i) => {
         const port = config.services[s.name].port;
@@ -152,9 +177,11 @@ function reachHints(config: PlatformConfig, report: HealthReport, endpoints: Rec
         const reach =
             `kubectl -n ${config.namespace} port-forward svc/${s.name} ${local}:${port}, then --endpoint ` +
             `${s.name}=http://127.0.0.1:${local}`;
-        return simulated
-            ? `${s.name}: ${SIMULATED_NOTE}, so no server answers there; check a running server with --endpoint ${s.name}=<url>`
-            : `${s.name}: reach it with ${reach}`;
+        if (simulated)
+            return `${s.name}: ${SIMULATED_NOTE}, so no server answers there; check a running server with --endpoint ${s.name}=<url>`;
+        // A tunnel was tried and could not be opened: its reason says what to look at.
+        if (unreachable[s.name]) return `${s.name}: not reached through the cluster: ${unreachable[s.name]}`;
+        return `${s.name}: reach it with ${reach}`;
     });
 }
 

@@ -126,14 +126,20 @@ describe("the local stack end to end", () => {
         expect(simulated(report.workloads).sort()).toEqual(["gateway", "router"]);
         expect(report.note).toBe("kwok's nodes are simulated: pods there report Ready, but no container runs");
 
-        const health = await project.cli(["health", "--json", "--timeout", "2000"]);
-        expect(health.code).toBe(2);
+        // From outside the cluster, health reaches the servers and Redis through its own port-forwards.
+        const secret = await project.kube.core.readNamespacedSecret({ name: "redis-password", namespace: NAMESPACE });
+        const REDIS_PASSWORD = Buffer.from(secret.data!.value, "base64").toString();
+        const health = await project.cli(["health", "--json", "--timeout", "5000"], { REDIS_PASSWORD });
         const checked = JSON.parse(health.stdout);
+        expect(checked.services.map((s: any) => [s.name, s.status])).toEqual([
+            ["mcp-filesystem", "HEALTHY"],
+            ["mcp-memory", "HEALTHY"],
+        ]);
+        expect(checked.redis.status).toBe("HEALTHY");
         expect(simulated(checked.workloads).sort()).toEqual(["gateway", "router"]);
-        expect(checked.hints).toContain(
-            "mcp-memory: reach it with kubectl -n mcp-system port-forward svc/mcp-memory 18081:3000, then --endpoint " +
-                "mcp-memory=http://127.0.0.1:18081",
-        );
+        expect(checked.hints).toEqual([]);
+        expect(health.code, health.stderr).toBe(0);
+        expect(health.stdout + health.stderr).not.toContain(REDIS_PASSWORD);
     });
 
     it("scales a fixed count in place: same Deployment, no new pods template, a PDB once more than one must run", async () => {
@@ -229,8 +235,7 @@ describe("the local stack end to end", () => {
         const health = await project.cli(["health", "--json", "--timeout", "2000"]);
         expect([0, 1, 2]).toContain(health.code);
         expect(JSON.parse(health.stdout).hints).toContain(
-            "mcp-memory: reach it with kubectl -n mcp-system port-forward svc/mcp-memory 18081:3000, then --endpoint " +
-                "mcp-memory=http://127.0.0.1:18081",
+            "mcp-memory: not reached through the cluster: no ready pod behind Service mcp-system/mcp-memory; check mcp-ops status",
         );
 
         const off = await change(["maintenance", "off"]);

@@ -109,7 +109,14 @@ describe("the local stack's running pods", () => {
         expect([...new Set(simulated.map((p) => p.metadata!.labels!["app.kubernetes.io/name"]))].sort()).toEqual(["gateway", "router"]);
     });
 
-    it("has stores that accept the passwords in their Secrets", async () => {
+    it("has stores that accept the passwords in their Secrets, and mcp-ops reaches them with no hand-made port-forward", async () => {
+        for (const store of ["redis", "postgres"]) {
+            const stats = await project.cli([store, "stats", "--password-secret", `${store}-password`, "--json"]);
+            expect(stats.code, stats.stderr).toBe(0);
+            expect(stats.stderr).toContain(`reaching ${store} through a port-forward to pod ${NAMESPACE}/${store}-0`);
+            expect(stats.stdout + stats.stderr).not.toContain(await secret(`${store}-password`));
+        }
+
         const redisForward = await portForward(clusterDir(), NAMESPACE, "svc/redis", 6379);
         const redis = new Redis({ port: redisForward.port, password: await secret("redis-password"), lazyConnect: true });
         try {
@@ -137,26 +144,17 @@ describe("the local stack's running pods", () => {
     });
 
     it("has MCP servers that answer tools/list through their Services, and the prober in the cluster sees them up", async () => {
-        const forwards = await Promise.all(
-            ["mcp-memory", "mcp-filesystem"].map((s) => portForward(clusterDir(), NAMESPACE, `svc/${s}`, 3000)),
-        );
-        try {
-            const health = await project.cli([
-                "health",
-                "--json",
-                "--no-redis",
-                `--endpoint`,
-                `mcp-memory=http://127.0.0.1:${forwards[0].port}`,
-                `--endpoint`,
-                `mcp-filesystem=http://127.0.0.1:${forwards[1].port}`,
-            ]);
-            const report = JSON.parse(health.stdout);
-            const servers = Object.fromEntries(report.services.map((s: any) => [s.name, s]));
-            expect(servers["mcp-memory"].status, health.stdout).toBe("HEALTHY");
-            expect(servers["mcp-filesystem"].status, health.stdout).toBe("HEALTHY");
-        } finally {
-            forwards.forEach((f) => f.close());
-        }
+        // health from outside the cluster reaches each server through its own port-forward to the Service's pod.
+        const health = await project.cli(["health", "--json", "--no-redis"]);
+        const report = JSON.parse(health.stdout);
+        expect(
+            report.services.map((s: any) => [s.name, s.status, s.mcp.tools.length > 0]),
+            health.stdout,
+        ).toEqual([
+            ["mcp-filesystem", "HEALTHY", true],
+            ["mcp-memory", "HEALTHY", true],
+        ]);
+        expect(health.code).toBe(0);
         await eventually(
             "the prober reports both servers up",
             proberMetrics,
