@@ -34,7 +34,6 @@ start() {
   echo $! > "$state/pids/$name"
 }
 
-
 kubectl_() { "$bin/kubectl" --kubeconfig "$kubeconfig" "$@"; }
 
 api_ready() { kubectl_ get --raw /readyz; }
@@ -204,13 +203,10 @@ status() {
 }
 
 down() {
-  if [ -d "$state/pids" ]; then
-    teardown
-    log "stopped"
-  else
-    teardown
-    log "not running"
-  fi
+  local was_running=0
+  [ -d "$state/pids" ] && was_running=1
+  teardown
+  if [ "$was_running" -eq 1 ]; then log "stopped"; else log "not running"; fi
 }
 
 case "${1:-}" in

@@ -17,8 +17,8 @@
 #   node -> host   the API server listens on the host's loopback only; socat relays the node's
 #                  <node IP>:<port> and 127.0.0.1:<port> to it over a Unix socket in the cluster folder
 #                  (a file, so it crosses network namespaces)
-#   pods           a bridge in the node's namespace, their default route; the node has none, so
-#                  nothing a pod sends leaves the node's namespace but to the host's end of the link
+#   pods           a bridge in the node's namespace, their default route; the node has none, and
+#                  drops what pods send to the host's end of the link, so nothing a pod sends leaves it
 #
 # What the node changes on the host is undone by `down`: processes (all tracked in one cgroup),
 # cgroups, the veth pair (it dies with the namespace), and the kernel settings the kubelet sets
