@@ -22,7 +22,8 @@
 #
 # What the node changes on the host is undone by `down`: processes (all tracked in one cgroup),
 # cgroups, the veth pair (it dies with the namespace), and the kernel settings the kubelet sets
-# (vm.overcommit_memory, kernel.panic, ...), restored from the values saved at `net`.
+# (vm.overcommit_memory, kernel.panic, ...), restored by the last running node from the values the
+# first one saved.
 set -euo pipefail
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
@@ -32,7 +33,10 @@ images="${MCP_IMAGES_DIR:-$repo/.local/images}"
 NODE_NAME=real-node
 POD_CIDR=10.244.0.0/24
 CLUSTER_DNS=10.96.0.10
-# Host-wide settings the kubelet and the CNI plugins may change; `down` puts back what `net` saved.
+# Host-wide settings the kubelet and the CNI plugins may change; the last node to stop puts back
+# what the first one to start saved. Real nodes of several cluster folders may run at once, so the
+# saved values and the list of running nodes live in one place per host user, under a lock.
+host_state="${MCP_NODE_HOST_STATE:-$HOME/.cache/mcp-platform/node-host}"
 HOST_SYSCTLS=(vm.overcommit_memory vm.panic_on_oom kernel.panic kernel.panic_on_oops kernel.keys.root_maxkeys
   kernel.keys.root_maxbytes net.ipv4.ip_forward net.netfilter.nf_conntrack_max net.bridge.bridge-nf-call-iptables)
 
@@ -91,9 +95,7 @@ net() {
     exit 1
   fi
   mkdir -p "$node/pids"
-  for key in "${HOST_SYSCTLS[@]}"; do
-    value="$(sysctl -n "$key" 2>/dev/null)" && printf '%s\t%s\n' "$key" "$value"
-  done > "$node/host-sysctls"
+  save_host_settings
 
   local dir
   for dir in $(cgroup_roots); do mkdir -p "$dir"; done
@@ -298,13 +300,49 @@ down() {
     [ -d "$dir" ] && log "could not remove cgroup $dir"
   done
   ip link del "$host_link" 2>/dev/null || true
-  if [ -f "$node/host-sysctls" ]; then
-    local key value
-    while IFS=$'\t' read -r key value; do
-      [ "$(sysctl -n "$key" 2>/dev/null)" = "$value" ] || sysctl -qw "$key=$value" >/dev/null || log "could not restore $key"
-    done < "$node/host-sysctls"
-  fi
+  restore_host_settings
   rm -rf "$node"
+}
+
+# Registers this node; the first of the running nodes saves the host's settings as they are.
+save_host_settings() {
+  mkdir -p "$host_state/nodes"
+  (
+    flock 9
+    forget_stopped_nodes
+    if [ -z "$(ls -A "$host_state/nodes")" ]; then
+      for key in "${HOST_SYSCTLS[@]}"; do
+        value="$(sysctl -n "$key" 2>/dev/null)" && printf '%s\t%s\n' "$key" "$value"
+      done > "$host_state/sysctls"
+    fi
+    echo "$node" > "$host_state/nodes/$id"
+  ) 9>"$host_state/lock"
+}
+
+# Unregisters this node; the last one to stop puts the saved settings back.
+restore_host_settings() {
+  [ -d "$host_state/nodes" ] || return 0
+  (
+    flock 9
+    rm -f "$host_state/nodes/$id"
+    forget_stopped_nodes
+    if [ -z "$(ls -A "$host_state/nodes")" ] && [ -f "$host_state/sysctls" ]; then
+      local key value
+      while IFS=$'\t' read -r key value; do
+        [ "$(sysctl -n "$key" 2>/dev/null)" = "$value" ] || sysctl -qw "$key=$value" >/dev/null || log "could not restore $key"
+      done < "$host_state/sysctls"
+      rm -f "$host_state/sysctls"
+    fi
+  ) 9>"$host_state/lock"
+}
+
+# A registered node whose cluster folder is gone has stopped (or was deleted by hand).
+forget_stopped_nodes() {
+  local entry
+  for entry in "$host_state"/nodes/*; do
+    [ -e "$entry" ] && [ ! -d "$(cat "$entry")" ] && rm -f "$entry"
+  done
+  return 0
 }
 
 case "${1:-}" in

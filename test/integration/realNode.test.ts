@@ -188,11 +188,24 @@ describe("a real node", () => {
         expect(await ping("client")).toMatch(/^failed: /);
     });
 
-    it("down stops everything and leaves the host as it was", async () => {
-        const down = await cluster.run("down");
-        expect(down.code).toBe(0);
+    it("down stops everything and leaves the host as it was, also when a second real node outlives the first", async () => {
+        // The kubelet's kernel settings are host-wide: the first node's down must leave them to the
+        // second, and the second's down must put back what the host had before either.
+        const running = hostState(cluster.dir).sysctls;
+        const second = localCluster({ real: true, imagesDir });
+        try {
+            const up = await second.run("up");
+            expect(up.code, up.output).toBe(0);
+            const down = await cluster.run("down");
+            expect(down.code).toBe(0);
+            expect(hostState(cluster.dir).processes).toEqual([]);
+            expect(hostState(second.dir).sysctls).toEqual(running);
+        } finally {
+            await second.run("down");
+        }
+        expect(hostState(second.dir).processes).toEqual([]);
         const after = hostState(cluster.dir);
         expect(after.processes).toEqual([]);
         expect(after).toEqual(before);
-    }, 180_000);
+    }, 300_000);
 });
