@@ -160,8 +160,9 @@ async function healthCommand(options: HealthCommandOptions): Promise<{ report: H
 }
 
 /**
- * For every server checked at its in-cluster address that failed: the exact port-forward and
- * --endpoint that reach it from here, and whether its pods are simulated (then nothing answers).
+ * For every server checked at its in-cluster address that failed: whether its pods are simulated
+ * (then nothing answers), why no port-forward could be opened to it, or, with no cluster known, the
+ * exact port-forward and --endpoint that reach it from here.
  */
 function reachHints(
     config: PlatformConfig,

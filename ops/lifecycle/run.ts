@@ -20,8 +20,10 @@ export interface StackPort {
 }
 
 export interface Verifier {
-    /** Checks that the named Deployments rolled out; returns a reason when they did not. */
-    /** Waits for the rollouts up to the deadline (default: the command's --verify-timeout). */
+    /**
+     * Checks that the named Deployments rolled out, waiting up to the deadline (default: the
+     * command's --verify-timeout); returns a reason when they did not.
+     */
     verify(deployments: string[], deadlineMs?: number): Promise<{ ok: boolean; detail: string }>;
 }
 
