@@ -14,6 +14,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 state="${MCP_CLUSTER_DIR:-$repo/.local/cluster}"
 kubeconfig="$state/kubeconfig"
+# kubectl's discovery cache lives with the cluster (its default, ~/.kube/cache, would outlive it).
+export KUBECACHEDIR="$state/kube-cache"
 components=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
 
 log() { echo "cluster: $*"; }

@@ -101,14 +101,16 @@ net() {
   for dir in $(cgroup_roots); do mkdir -p "$dir"; done
   mkdir -p "$(tracking_cgroup)/runtime"
 
-  # The holder keeps the namespaces alive; /run and /var/log inside are the node's own, so the
-  # paths containerd and the kubelet hard-code (shim sockets, pod logs) stay off the host.
-  mkdir -p "$node/log" "$node/run"
+  # The holder keeps the namespaces alive; /run, /var/log and /var/lib inside are the node's own, so
+  # the paths containerd, the kubelet and CNI hard-code (shim sockets, pod logs, the kubelet's
+  # device-plugin socket and certificate, CNI's result cache) stay off the host.
+  mkdir -p "$node/log" "$node/run" "$node/var-lib"
   setsid sh -c 'echo $$ > "$0/runtime/cgroup.procs" && exec unshare --net --mount --propagation private sleep infinity' \
     "$(tracking_cgroup)" </dev/null >/dev/null 2>&1 &
   echo $! > "$node/pids/holder"
   wait_for holder 10 holder_unshared
-  run_in_node sh -c "mount --bind '$node/run' /run && mount --bind '$node/log' /var/log && ip link set lo up"
+  run_in_node sh -c "mount --bind '$node/run' /run && mount --bind '$node/log' /var/log && mount --bind '$node/var-lib' /var/lib"
+  run_in_node ip link set lo up
   # The local cluster's volumes (cluster/local/storage.yaml) are host paths under /var/local: on the
   # node they are folders of its own, writable by the stores' users as a provisioner would make them.
   mkdir -p "$node/volumes"
@@ -157,6 +159,9 @@ root = "$node/containerd/root"
 state = "/run/containerd"
 [grpc]
   address = "/run/containerd/containerd.sock"
+[plugins.'io.containerd.internal.v1.opt']
+  # Its default, /opt/containerd, is on the host.
+  path = "$node/opt"
 [plugins.'io.containerd.cri.v1.images']
   snapshotter = "overlayfs"
   [plugins.'io.containerd.cri.v1.images'.pinned_images]

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 
 /** The kernel settings a real node's kubelet, kube-proxy and CNI plugins are known to change. */
@@ -16,10 +17,25 @@ const WATCHED_SYSCTLS = [
     "net.netfilter.nf_conntrack_max",
 ];
 
+/** Where a node's parts write by default, outside any folder they are told to use. */
+const DEFAULT_PATHS = [
+    "/var/lib/kubelet",
+    "/var/lib/cni",
+    "/var/lib/containerd",
+    "/opt/containerd",
+    "/opt/cni",
+    "/etc/cni",
+    "/run/containerd",
+    "/run/netns",
+    "/var/log/pods",
+    "/var/log/containers",
+    join(homedir(), ".kube"),
+];
+
 /**
  * What a cluster could leave behind on the host, as comparable text: processes whose command line
  * names the cluster's folder, network devices, mounts, cgroups at the top of every hierarchy,
- * firewall rules and sets, and kernel settings.
+ * firewall rules and sets, kernel settings, and which of the node's parts' default paths exist.
  */
 export interface HostState {
     processes: string[];
@@ -29,6 +45,7 @@ export interface HostState {
     iptables: string[];
     ipsets: string[];
     sysctls: Record<string, string>;
+    paths: string[];
 }
 
 const lines = (text: string) => text.split("\n").filter((l) => l.trim() !== "");
@@ -64,5 +81,6 @@ export function hostState(clusterDir: string): HostState {
         iptables: lines(execFileSync("iptables-save", { encoding: "utf8" })).filter((l) => !l.startsWith("#")),
         ipsets: lines(execFileSync("ipset", ["list", "-n"], { encoding: "utf8" })),
         sysctls: Object.fromEntries(WATCHED_SYSCTLS.map((k) => [k, sysctl(k)])),
+        paths: DEFAULT_PATHS.filter((p) => existsSync(p)),
     };
 }

@@ -19,7 +19,7 @@ export function kubectlFor(clusterDir: string): Kubectl {
         new Promise((resolve, reject) => {
             const child = execFile(
                 binary,
-                ["--kubeconfig", join(clusterDir, "kubeconfig"), ...args],
+                ["--kubeconfig", join(clusterDir, "kubeconfig"), "--cache-dir", join(clusterDir, "kube-cache"), ...args],
                 { timeout: 180_000, maxBuffer: 16 * 2 ** 20 },
                 (error, stdout, stderr) => (error ? reject(new Error(`kubectl ${args.join(" ")}: ${stderr}`)) : resolve(stdout)),
             );
@@ -32,7 +32,17 @@ export async function portForward(clusterDir: string, namespace: string, target:
     const port = await freePort();
     const child = spawn(
         kubectlBinary(clusterDir),
-        ["--kubeconfig", join(clusterDir, "kubeconfig"), "port-forward", "-n", namespace, target, `${port}:${remotePort}`],
+        [
+            "--kubeconfig",
+            join(clusterDir, "kubeconfig"),
+            "--cache-dir",
+            join(clusterDir, "kube-cache"),
+            "port-forward",
+            "-n",
+            namespace,
+            target,
+            `${port}:${remotePort}`,
+        ],
         { stdio: ["ignore", "pipe", "pipe"] },
     );
     let stderr = "";
