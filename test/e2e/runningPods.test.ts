@@ -252,8 +252,9 @@ describe("the local stack's running pods", () => {
         await kubectl(["rollout", "status", "-n", NAMESPACE, "statefulset/postgres", "--timeout=180s"]);
         const rotated = await secret("postgres-password");
         expect(rotated).not.toBe(old);
-        const forward = await portForward(clusterDir(), NAMESPACE, "svc/postgres", 5432);
+        // A port-forward per login: kubectl's ends when the server closes a refused login's connection.
         const login = async (password: string) => {
+            const forward = await portForward(clusterDir(), NAMESPACE, "svc/postgres", 5432);
             const pg = new Client({ port: forward.port, host: "127.0.0.1", user: "mcp", database: "mcp", password });
             try {
                 await pg.connect();
@@ -262,14 +263,11 @@ describe("the local stack's running pods", () => {
                 return (error as Error).message;
             } finally {
                 await pg.end().catch(() => undefined);
+                forward.close();
             }
         };
-        try {
-            expect(await login(rotated)).toBe('password authentication failed for user "mcp"');
-            expect(await login(old)).toBe("in");
-        } finally {
-            forward.close();
-        }
+        expect(await login(rotated)).toBe('password authentication failed for user "mcp"');
+        expect(await login(old)).toBe("in");
     });
 });
 
