@@ -5,7 +5,7 @@ import { checksum } from "./checksum";
 import { httpProbe } from "./probes";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
-import { envFromSecret, type SecretRef } from "./secretRef";
+import { envFromSecret, keySetEnv, type SecretRef } from "./secretRef";
 import { workloadNetworkPolicy } from "./networkPolicy";
 import { podPlacement } from "./placement";
 import type { Placement } from "../config/placement";
@@ -45,8 +45,14 @@ export interface McpServiceArgs {
     readinessPath?: string;
     /** Plain environment. Default none. */
     env?: Record<string, pulumi.Input<string>>;
-    /** Environment from secrets; each secret's checksum joins the pod annotations. Default none. */
+    /**
+     * Environment from secrets: NAME holds the value in use, NAME_ID its key id and NAME_SET every
+     * accepted value with its id (a verifier of signatures accepts them all while a rotation is under
+     * way). The pods roll whenever one of these changes. Default none.
+     */
     secretEnv?: Record<string, SecretRef>;
+    /** Passwords of the stores it calls, by environment variable: the pods roll when the password in use changes. Default none. */
+    storePasswords?: Record<string, SecretRef>;
     /** Tuning written to the service's ConfigMap and mounted as environment. */
     tuning: Record<string, string>;
     /** Bumping it rolls the pods and changes nothing else. Default 0. */
@@ -103,7 +109,11 @@ export class McpService extends pulumi.ComponentResource {
             { parent: this },
         );
 
-        const secretChecksums = Object.values(secretEnv).map((ref) => ref.checksum);
+        const storePasswords = args.storePasswords ?? {};
+        const secretChecksums = [
+            ...Object.values(secretEnv).map((ref) => ref.keySetChecksum),
+            ...Object.values(storePasswords).map((ref) => ref.checksum),
+        ];
         const ports = [{ name: "http", containerPort: args.port, protocol: "TCP" }];
         if (args.metricsPort !== undefined) ports.push({ name: "metrics", containerPort: args.metricsPort, protocol: "TCP" });
         const volumes: k8s.types.input.core.v1.Volume[] = [tmpVolume];
@@ -160,7 +170,8 @@ export class McpService extends pulumi.ComponentResource {
                                     envFrom: [{ configMapRef: { name: configMap.metadata.name } }],
                                     env: [
                                         ...Object.entries(args.env ?? {}).map(([envName, value]) => ({ name: envName, value })),
-                                        ...Object.entries(secretEnv).map(([envName, ref]) => envFromSecret(envName, ref)),
+                                        ...Object.entries(secretEnv).flatMap(([envName, ref]) => keySetEnv(envName, ref)),
+                                        ...Object.entries(storePasswords).map(([envName, ref]) => envFromSecret(envName, ref)),
                                     ],
                                     resources: args.resources,
                                     startupProbe: probe(healthPath, 2, 30),

@@ -1,6 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import type { RedisConfig } from "../config/schema";
-import { envFromSecret, type SecretRef } from "./secretRef";
+import type { Generations } from "../platform/credentialGenerations";
+import { envFromSecret, SECRET_KEYS, type SecretRef } from "./secretRef";
 import { declareStatefulStore } from "./statefulStore";
 import { STORE_PORTS, type TrafficRules } from "./traffic";
 
@@ -11,10 +12,15 @@ export interface RedisArgs {
     /** Password the server requires (and consumers present). */
     password: SecretRef;
     traffic: TrafficRules;
+    /** The rotation state of the password and the image of its credentials Job. */
+    credentials: { image: pulumi.Input<string>; generations: Generations; traffic: TrafficRules };
 }
 
 /** The Redis image's "redis" user: the alpine image's, and the local image's (images/catalog.ts). */
 export const REDIS_UID = 999;
+
+/** The ACL user the probes log in as: it may PING and nothing else, and needs no password. */
+const PROBE_USER = "probe";
 
 /**
  * Redis: an in-cluster StatefulSet with a persistent volume and a required password, or an
@@ -23,6 +29,8 @@ export const REDIS_UID = 999;
 export class Redis extends pulumi.ComponentResource {
     readonly host: pulumi.Output<string>;
     readonly port: number;
+    /** Consumers depend on it: the store takes a new password before anyone uses it. Absent for an external store. */
+    readonly credentialsApplied?: pulumi.Resource;
 
     constructor(name: string, args: RedisArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp:data:Redis", name, {}, opts);
@@ -32,8 +40,7 @@ export class Redis extends pulumi.ComponentResource {
             this.port = config.external.port;
         } else {
             this.port = STORE_PORTS.redis;
-            const passwordEnv = envFromSecret("REDIS_PASSWORD", args.password);
-            this.host = declareStatefulStore(this, name, {
+            const store = declareStatefulStore(this, name, {
                 namespace: args.namespace,
                 image: config.image,
                 port: this.port,
@@ -43,10 +50,25 @@ export class Redis extends pulumi.ComponentResource {
                 storageClass: config.storageClass,
                 resources: config.resources,
                 command: ["redis-server"],
-                // $(REDIS_PASSWORD) is expanded by the kubelet, so the value never appears in the spec.
+                // $(…) is expanded by the kubelet, so no value appears in the spec. The default user takes
+                // both values its Secret holds (the same one twice outside a rotation): restarted mid-rotation,
+                // Redis accepts what its clients hold. The credentials Job changes them live.
                 args: [
-                    "--requirepass",
-                    "$(REDIS_PASSWORD)",
+                    "--user",
+                    "default",
+                    "on",
+                    ">$(REDIS_PASSWORD)",
+                    ">$(REDIS_PASSWORD_ALSO)",
+                    "~*",
+                    "&*",
+                    "+@all",
+                    // The probes' user: PING and nothing else, so a probe needs no password that a rotation retires.
+                    "--user",
+                    PROBE_USER,
+                    "on",
+                    "nopass",
+                    "-@all",
+                    "+ping",
                     "--dir",
                     "/data",
                     "--maxmemory",
@@ -56,13 +78,18 @@ export class Redis extends pulumi.ComponentResource {
                     "--appendonly",
                     config.appendonly ? "yes" : "no",
                 ],
-                // redis-cli reads REDISCLI_AUTH, which keeps the password off the probe's command line.
-                env: [passwordEnv, { ...passwordEnv, name: "REDISCLI_AUTH" }],
-                probeCommand: ["sh", "-c", "redis-cli -p 6379 ping | grep -q PONG"],
+                env: [
+                    envFromSecret("REDIS_PASSWORD", args.password),
+                    envFromSecret("REDIS_PASSWORD_ALSO", args.password, SECRET_KEYS.alsoAccepted),
+                ],
+                probeCommand: ["sh", "-c", `redis-cli -p 6379 --user ${PROBE_USER} --pass unused --no-auth-warning ping | grep -q PONG`],
                 password: args.password,
+                credentials: { store: "redis", ...args.credentials },
                 traffic: args.traffic,
                 placement: config.placement,
             });
+            this.host = store.host;
+            this.credentialsApplied = store.credentialsApplied;
         }
         this.registerOutputs({ host: this.host, port: this.port });
     }

@@ -8,6 +8,7 @@ import { workloadNetworkPolicy } from "./networkPolicy";
 import { podPlacement } from "./placement";
 import type { Placement } from "../config/placement";
 import type { TrafficRules } from "./traffic";
+import { declareStoreCredentials, type StoreCredentialsArgs } from "./storeCredentials";
 
 /** What differs between the stores; everything else about running one is shared. */
 export interface StatefulStoreSpec {
@@ -28,18 +29,33 @@ export interface StatefulStoreSpec {
     probeCommand: string[];
     /** Extra writable directories the image needs with a read-only root filesystem. */
     scratchPaths?: string[];
-    /** The credential the store is started with; its checksum rolls the pod on rotation. */
+    /** The store's credential. The store takes a rotation live: its pod never rolls for one. */
     password: SecretRef;
+    /** How the credentials Job reaches the store and where it runs. */
+    credentials: Omit<StoreCredentialsArgs, "namespace" | "host" | "port" | "password" | "placement">;
     traffic: TrafficRules;
     placement?: Placement;
 }
 
+/** A declared store: where it answers, and the Job its consumers wait for before they use a new credential. */
+export interface DeclaredStore {
+    host: pulumi.Output<string>;
+    credentialsApplied: pulumi.Resource;
+}
+
+/**
+ * Before rotations had phases, a rotation restarted the store through this annotation; a single
+ * replica restarting fails every request meanwhile. It is no longer declared, and ignored where an
+ * older update wrote it, so upgrading does not restart the store either.
+ */
+const FORMER_SECRETS_ANNOTATION = `spec.template.metadata.annotations["${ANNOTATIONS.secretsChecksum}"]`;
+
 /**
  * Declares a single-replica StatefulSet with a persistent volume, a headless Service, a
- * ServiceAccount without token and a NetworkPolicy, all children of `parent`.
- * Returns the in-cluster host name.
+ * ServiceAccount without token, a NetworkPolicy and the Job that applies its credentials, all
+ * children of `parent`.
  */
-export function declareStatefulStore(parent: pulumi.Resource, name: string, spec: StatefulStoreSpec): pulumi.Output<string> {
+export function declareStatefulStore(parent: pulumi.Resource, name: string, spec: StatefulStoreSpec): DeclaredStore {
     const labels = workloadLabels(name, "store");
     const selector = selectorLabels(name);
     const metadata = { name, namespace: spec.namespace, labels };
@@ -62,7 +78,7 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, spec
         { parent },
     );
 
-    new k8s.apps.v1.StatefulSet(
+    const statefulSet = new k8s.apps.v1.StatefulSet(
         `${name}-statefulset`,
         {
             metadata,
@@ -71,7 +87,7 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, spec
                 replicas: 1,
                 selector: { matchLabels: selector },
                 template: {
-                    metadata: { labels, annotations: { [ANNOTATIONS.secretsChecksum]: spec.password.checksum } },
+                    metadata: { labels },
                     spec: {
                         serviceAccountName: serviceAccount.metadata.name,
                         automountServiceAccountToken: false,
@@ -109,10 +125,16 @@ export function declareStatefulStore(parent: pulumi.Resource, name: string, spec
                 ],
             },
         },
-        { parent },
+        { parent, ignoreChanges: [FORMER_SECRETS_ANNOTATION] },
     );
 
     workloadNetworkPolicy(name, metadata, selector, spec.traffic, parent);
 
-    return pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+    const host = pulumi.interpolate`${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local`;
+    const credentialsApplied = declareStoreCredentials(
+        `${name}-credentials`,
+        { ...spec.credentials, namespace: spec.namespace, host, port: spec.port, password: spec.password, placement: spec.placement },
+        { parent, dependsOn: [statefulSet] },
+    );
+    return { host, credentialsApplied };
 }

@@ -68,9 +68,12 @@ export function serviceTraffic(config: PlatformConfig, name: string): TrafficRul
     return { ingress: config.security.lockdown ? [] : ingress, egress };
 }
 
-/** A store admits its callers and the backup jobs; PostgreSQL also admits its exporter. */
+/** Name of the pods that apply a store's credentials (its credentials Job); the store admits them. */
+export const credentialsWorkload = (store: StoreName) => `${store}-credentials`;
+
+/** A store admits its callers, its credentials Job and the backup jobs; PostgreSQL also admits its exporter. */
 export function storeTraffic(config: PlatformConfig, store: StoreName): TrafficRules {
-    const from = callersOf(config, store).map(podsOf);
+    const from = [...callersOf(config, store), credentialsWorkload(store)].map(podsOf);
     if (config.backups.enabled) from.push(podsOf(BACKUP_WORKLOAD));
     if (store === "postgres" && runsPostgresExporter(config)) from.push(podsOf(POSTGRES_EXPORTER_WORKLOAD));
     const ingress = from.length > 0 ? [{ from, ports: tcp(STORE_PORTS[store]) }] : [];
@@ -88,6 +91,11 @@ export function proberTraffic(config: PlatformConfig): TrafficRules {
 export function postgresExporterTraffic(config: PlatformConfig): TrafficRules {
     const ingress = [{ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(POSTGRES_EXPORTER_PORT) }];
     return { ingress: config.security.lockdown ? [] : ingress, egress: [egressTo(config, "postgres")] };
+}
+
+/** A store's credentials Job reaches that store and nothing else. */
+export function credentialsTraffic(config: PlatformConfig, store: StoreName): TrafficRules {
+    return { ingress: [], egress: [egressTo(config, store)] };
 }
 
 /** Backup jobs reach the stores and, for S3, HTTPS endpoints. */

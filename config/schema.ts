@@ -261,8 +261,29 @@ export const tlsSchema = z.strictObject({
 export const secretSchema = z.strictObject({
     /** Length of the generated value. Default 32. */
     length: z.int().min(16).max(128).default(32),
-    /** Bumped by `mcp-ops rotate`: a new value is generated and consumers roll. */
+    /** The newest generation of the value; `mcp-ops rotate` bumps it when it adds a new value. */
     rotationEpoch: z.int().min(0).default(0),
+    /**
+     * A rotation under way (written by `mcp-ops rotate`, absent otherwise): generation `from` and
+     * `rotationEpoch` are both accepted; consumers still use `from` ("added") or already use the new
+     * one ("rolled", since `rolledAt`). Retiring `from` removes this.
+     */
+    rotation: z
+        .strictObject({
+            phase: z.enum(["added", "rolled"]),
+            from: z.int().min(0),
+            rolledAt: z.iso.datetime().optional(),
+        })
+        .optional(),
+    /**
+     * Seconds after consumers rolled before the previous value may be retired: the longest a client
+     * keeps a credential (for a signing key, a token's lifetime).
+     */
+    retireAfterSeconds: z
+        .int()
+        .min(0)
+        .max(30 * 24 * 3600)
+        .default(60),
 });
 
 export const securitySchema = z.strictObject({

@@ -126,6 +126,15 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     for (const name of Object.keys(secrets)) {
         if (name in RESERVED_SECRET_NAMES)
             report(`secrets.${name}`, `is the name of the Secret holding ${RESERVED_SECRET_NAMES[name]}; choose another name`);
+        const secret = record(secrets[name]) ?? {};
+        const rotation = record(secret.rotation);
+        if (rotation && typeof rotation.from === "number" && rotation.from !== Number(secret.rotationEpoch ?? 0) - 1) {
+            report(
+                `secrets.${name}.rotation.from`,
+                `must be rotationEpoch - 1 (${Number(secret.rotationEpoch ?? 0) - 1}): a rotation moves from one generation to the ` +
+                    "next; let mcp-ops rotate write it",
+            );
+        }
     }
 
     const environment = text(raw.environment);

@@ -16,6 +16,7 @@ import type { SecretRef } from "../components/secretRef";
 import { Prober } from "../components/prober";
 import {
     backupTraffic,
+    credentialsTraffic,
     postgresExporterTraffic,
     proberTraffic,
     runsPostgresExporter,
@@ -24,7 +25,9 @@ import {
     storeTraffic,
 } from "../components/traffic";
 import { mcpServers, probeConfig, probeTokenEnv } from "../config/probeTargets";
-import type { PlatformConfig } from "../config/schema";
+import { type PlatformConfig, type StoreName, STORES } from "../config/schema";
+import { generationsOf } from "./credentialGenerations";
+import { waitForCredentials } from "./waitForCredentials";
 import { takeFieldOwnership } from "./fieldOwnership";
 import { STORE_SECRET } from "./secretUse";
 import { isWriter, serviceTuning } from "./tuning";
@@ -68,12 +71,23 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         const external = externalCredential(config, name, credentials);
         secrets[name] = external
             ? new ExternalSecret(name, { namespace, value: external, rotationEpoch: secret.rotationEpoch }, owned)
-            : new RotatedSecret(name, { namespace, rotationEpoch: secret.rotationEpoch, length: secret.length }, owned);
+            : new RotatedSecret(name, { namespace, config: secret }, owned);
     }
 
+    const credentialsJob = (store: StoreName) => ({
+        image: config.backups.opsImage,
+        generations: generationsOf(config.secrets[STORE_SECRET[store]]),
+        traffic: credentialsTraffic(config, store),
+    });
     const redis = new Redis(
         "redis",
-        { namespace, config: config.redis, password: secrets[STORE_SECRET.redis], traffic: storeTraffic(config, "redis") },
+        {
+            namespace,
+            config: config.redis,
+            password: secrets[STORE_SECRET.redis],
+            traffic: storeTraffic(config, "redis"),
+            credentials: credentialsJob("redis"),
+        },
         owned,
     );
     const postgres = new Postgres(
@@ -83,9 +97,16 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
             config: config.postgres,
             password: secrets[STORE_SECRET.postgres],
             traffic: storeTraffic(config, "postgres"),
+            credentials: credentialsJob("postgres"),
         },
         owned,
     );
+    // Whoever reads a store's password waits for the store to accept it.
+    const usesStores = (stores: readonly string[]): pulumi.ComponentResourceOptions => {
+        const byStore = { redis, postgres };
+        const jobs = STORES.filter((store) => stores.includes(store)).flatMap((store) => byStore[store].credentialsApplied ?? []);
+        return { transformations: [takeFieldOwnership, waitForCredentials(jobs)] };
+    };
 
     const tls = config.tls.enabled ? new GatewayCertificate("gateway-tls", { namespace, config: config.tls }, owned) : undefined;
 
@@ -106,10 +127,11 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         const env: Record<string, pulumi.Input<string>> = { ...service.env };
         const secretEnv: Record<string, SecretRef> = {};
         for (const [envName, secretName] of Object.entries(service.secretEnv)) secretEnv[envName] = secrets[secretName];
+        const storePasswords: Record<string, SecretRef> = {};
         for (const callee of service.calls) {
             if (callee === "redis") {
                 Object.assign(env, { REDIS_HOST: redis.host, REDIS_PORT: String(redis.port) });
-                secretEnv.REDIS_PASSWORD = secrets[STORE_SECRET.redis];
+                storePasswords.REDIS_PASSWORD = secrets[STORE_SECRET.redis];
             } else if (callee === "postgres") {
                 Object.assign(env, {
                     DATABASE_HOST: postgres.host,
@@ -117,7 +139,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                     DATABASE_NAME: postgres.database,
                     DATABASE_USER: postgres.user,
                 });
-                secretEnv.DATABASE_PASSWORD = secrets[STORE_SECRET.postgres];
+                storePasswords.DATABASE_PASSWORD = secrets[STORE_SECRET.postgres];
             } else {
                 env[`${callee.toUpperCase().replace(/-/g, "_")}_URL`] = `http://${callee}:${config.services[callee].port}`;
             }
@@ -138,13 +160,14 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                 readinessPath: service.health.readinessPath,
                 env,
                 secretEnv,
+                storePasswords,
                 tuning: serviceTuning(config, name),
                 restartEpoch: service.restartEpoch,
                 traffic: serviceTraffic(config, name),
                 tlsSecretName: name === "gateway" ? tls?.secretName : undefined,
                 placement: service.placement,
             },
-            owned,
+            usesStores(service.calls),
         );
         services[name] = {
             url: component.url,
@@ -153,7 +176,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         };
     }
 
-    const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets, owned) : undefined;
+    const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets, usesStores(STORES)) : undefined;
 
     if (runsProber(config)) {
         const tokens: Record<string, SecretRef> = {};
@@ -190,7 +213,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                 traffic: postgresExporterTraffic(config),
                 placement: config.monitoring.placement,
             },
-            owned,
+            usesStores(["postgres"]),
         );
     }
 

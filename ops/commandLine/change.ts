@@ -34,6 +34,23 @@ export type Planner = (current: CurrentConfig, history: () => Promise<HistoryEnt
  * command's arguments and options), then the shared lifecycle, then one line of result.
  */
 export function changeCommand<O>(command: Command, ctx: CommandContext, planner: (args: string[], o: O & ChangeFlags) => Planner): Command {
+    return withChangeFlags(command).action(async (...received: unknown[]) => {
+        const o = received[received.length - 2] as O & ChangeFlags;
+        const args = received.slice(0, -2) as string[];
+        let result: RunResult;
+        try {
+            result = await runChangeCommand(o, ctx, planner(args, o));
+        } catch (error) {
+            const attached = (error as { result?: RunResult }).result;
+            if (attached && o.json) print(true, attached, () => "");
+            throw error;
+        }
+        print(Boolean(o.json), result, () => describeResult(result));
+    });
+}
+
+/** The flags of every desired-state command (ChangeFlags). */
+export function withChangeFlags(command: Command): Command {
     return command
         .option("--stack <name>", "stack to change", "local")
         .option("--reason <text>", "why; recorded in the stack history (required for production)")
@@ -43,20 +60,7 @@ export function changeCommand<O>(command: Command, ctx: CommandContext, planner:
         .option("--wait", "wait for another update on the stack to finish instead of failing", false)
         .option("--kubeconfig <file>", "cluster to verify rollouts on (default: $KUBECONFIG, else the local cluster if up)")
         .addOption(numberOption("--verify-timeout <s>", "seconds to wait for rollouts").default(300))
-        .option("--json", "print the result as JSON", false)
-        .action(async (...received: unknown[]) => {
-            const o = received[received.length - 2] as O & ChangeFlags;
-            const args = received.slice(0, -2) as string[];
-            let result: RunResult;
-            try {
-                result = await runChangeCommand(o, ctx, planner(args, o));
-            } catch (error) {
-                const attached = (error as { result?: RunResult }).result;
-                if (attached && o.json) print(true, attached, () => "");
-                throw error;
-            }
-            print(Boolean(o.json), result, () => describeResult(result));
-        });
+        .option("--json", "print the result as JSON", false);
 }
 
 /** A desired-state switch (`lockdown on|off`, `maintenance on|off`): its argument, and its plan for the state asked for. */
@@ -70,7 +74,7 @@ export function switchCommand(command: Command, ctx: CommandContext, plan: (curr
     );
 }
 
-function describeResult(result: RunResult): string {
+export function describeResult(result: RunResult): string {
     if (result.outcome === "applied")
         return `applied: ${result.summary} (update ${result.version ?? "?"})${result.verification ? `; ${result.verification}` : ""}`;
     if (result.outcome === "previewed") return `preview only: ${result.summary}; nothing was changed`;

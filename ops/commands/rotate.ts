@@ -1,39 +1,120 @@
-import type { Command } from "commander";
-import { consumersOf } from "../../platform/secretUse";
+import { type Command, Option } from "commander";
+import { isExternalCredential } from "../../platform/secretUse";
 import { InvalidInputError } from "../errors";
-import { changeCommand } from "../commandLine/change";
+import { describeResult, type ChangeFlags, runChangeCommand, withChangeFlags } from "../commandLine/change";
 import type { CommandContext } from "../commandLine/context";
-import { planEdits } from "../plan/edit";
-import type { CurrentConfig, Plan } from "../plan/types";
+import { print, report } from "../commandLine/output";
+import type { RunResult } from "../lifecycle/run";
+import {
+    checkSecretNames,
+    nextPhase,
+    type Phase,
+    PHASES,
+    planExternalRotation,
+    planRotationPhase,
+    remainingPhases,
+    retireDueInMs,
+    rotationStatus,
+    type RotationStatus,
+} from "../plan/rotation";
 
-/** `mcp-ops rotate <secret...|--all>`: bump rotation epochs; new values are drawn and every consumer rolls. */
-export function define(command: Command, ctx: CommandContext): void {
-    changeCommand<{ all: boolean }>(
-        command.argument("[secrets...]").option("--all", "every secret", false),
-        ctx,
-        ([secrets], o) =>
-            (current) =>
-                planRotate(current, o.all ? "all" : (secrets as unknown as string[])),
-    );
+interface RotateFlags extends ChangeFlags {
+    all: boolean;
+    status: boolean;
+    phase?: Phase;
 }
 
-export function planRotate(current: CurrentConfig, secrets: string[] | "all"): Plan {
-    const { config, raw } = current;
-    const names = secrets === "all" ? Object.keys(config.secrets) : secrets;
-    if (names.length === 0) throw new InvalidInputError("name a secret to rotate, or pass --all");
-    for (const name of names) {
-        if (!config.secrets[name])
-            throw new InvalidInputError(`unknown secret "${name}"; this stack has: ${Object.keys(config.secrets).join(", ")}`);
-    }
-    // Only the epoch changes: settings written in the stack file stay as written, defaults stay unwritten.
-    const written = (raw.secrets ?? {}) as Record<string, object | undefined>;
-    const edits = names.map((n) => ({ path: `secrets.${n}`, to: { ...written[n], rotationEpoch: config.secrets[n].rotationEpoch + 1 } }));
-    const consumers = [...new Set(names.flatMap((n) => consumersOf(config, n)))].sort();
-    return planEdits(
-        "rotate",
-        `rotate ${names.join(", ")}; consumers roll: ${consumers.join(", ") || "none"}`,
-        current,
-        edits,
-        () => consumers,
+/**
+ * `mcp-ops rotate <secret...|--all>`: a rotation in phases, each a stack update verified before the
+ * next (add the new value beside the current one, roll consumers onto it, retire the old one after
+ * its grace period), with one confirmation. Stopped between phases, the platform keeps working;
+ * the same command resumes where it stopped. `--phase` runs one phase, `--status` shows rotations under way.
+ */
+export function define(command: Command, ctx: CommandContext): void {
+    withChangeFlags(
+        command
+            .argument("[secrets...]")
+            .option("--all", "every secret", false)
+            .option("--status", "show which secrets are mid-rotation and what comes next; changes nothing", false)
+            .addOption(new Option("--phase <phase>", "run only this phase (it must be the next one)").choices(PHASES)),
+    ).action(async (secrets: string[], o: RotateFlags) => {
+        if (o.status) return printStatus(ctx, o);
+        const { config } = ctx.currentConfig(o.stack);
+        const names = o.all ? Object.keys(config.secrets) : secrets;
+        checkSecretNames(config, names);
+        const external = names.filter((n) => isExternalCredential(config, n));
+        const phased = names.filter((n) => !external.includes(n));
+        if (o.phase && external.length > 0)
+            throw new InvalidInputError(`${external.join(", ")} belong(s) to an external store and rotate in one step; drop --phase`);
+        const phases = o.phase ? [o.phase] : PHASES.filter((p) => phased.some((n) => remainingPhases(config.secrets[n]).includes(p)));
+        if (o.phase) {
+            const elsewhere = phased.filter((n) => nextPhase(config.secrets[n]) !== o.phase);
+            if (elsewhere.length > 0)
+                throw new InvalidInputError(
+                    elsewhere.map((n) => `${n}'s next phase is ${nextPhase(config.secrets[n])}`).join("; ") +
+                        `; run --phase ${nextPhase(config.secrets[elsewhere[0]])} (mcp-ops rotate --status shows each secret's)`,
+                );
+        }
+        if (phased.length > 0)
+            report(`rotation of ${phased.join(", ")}: ${phases.join(" -> ")}, each phase one update, verified before the next`);
+
+        const results: RunResult[] = [];
+        let confirmed = o.yes;
+        if (external.length > 0) {
+            results.push(await runChangeCommand(o, ctx, (current) => planExternalRotation(current, external)));
+            confirmed = true;
+        }
+        let rolledAt: number | undefined;
+        for (const [i, phase] of phases.entries()) {
+            report(`phase ${i + 1}/${phases.length}: ${phase}`);
+            if (phase === "retire" && !o.preview) await waitForRetirement(ctx, o, phased, rolledAt);
+            const result = await runChangeCommand({ ...o, yes: confirmed }, ctx, (current) =>
+                planRotationPhase(
+                    current,
+                    phased.filter((n) => nextPhase(current.config.secrets[n]) === phase),
+                    phase,
+                    new Date(),
+                ),
+            );
+            results.push(result);
+            confirmed = true;
+            if (phase === "roll") rolledAt = Date.now();
+            if (result.outcome === "previewed") {
+                if (i < phases.length - 1) report(`preview of the first phase only: ${phases.slice(i + 1).join(" and ")} follow(s) it`);
+                break;
+            }
+        }
+        print(Boolean(o.json), results, () => results.map(describeResult).join("\n"));
+    });
+}
+
+/** Waits out the grace period of each secret: a client may hold the previous value that long after its pods rolled. */
+async function waitForRetirement(ctx: CommandContext, o: RotateFlags, names: string[], rolledHereAt?: number): Promise<void> {
+    const { config } = ctx.currentConfig(o.stack);
+    const now = new Date();
+    const waitMs = Math.max(
+        0,
+        ...names.map((n) => {
+            const secret = config.secrets[n];
+            const sinceRollHere = rolledHereAt === undefined ? 0 : rolledHereAt + secret.retireAfterSeconds * 1000 - now.getTime();
+            return Math.max(retireDueInMs(secret, now), sinceRollHere);
+        }),
+    );
+    if (waitMs === 0) return;
+    report(`waiting ${Math.ceil(waitMs / 1000)}s before retiring (retireAfterSeconds); stopping now leaves the rotation safe to resume`);
+    await new Promise((r) => setTimeout(r, waitMs));
+}
+
+function printStatus(ctx: CommandContext, o: RotateFlags): void {
+    const statuses = rotationStatus(ctx.currentConfig(o.stack).config, new Date());
+    print(Boolean(o.json), statuses, () => statuses.map(describeStatus).join("\n"));
+}
+
+function describeStatus(s: RotationStatus): string {
+    if (s.phase === "idle") return `${s.secret}: generation ${s.generation}, no rotation under way${s.external ? " (external store)" : ""}`;
+    const due = s.retireDueInSeconds ? ` (retire allowed in ${s.retireDueInSeconds}s)` : "";
+    return (
+        `${s.secret}: mid-rotation, ${s.phase}: generations ${s.accepted.join(" and ")} accepted, consumers use ${s.generation}; ` +
+        `next: mcp-ops rotate ${s.secret} --phase ${s.next}${due}`
     );
 }

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MCP_OPS_IMAGE } from "../../config/images";
 import type { AutomationStack } from "../../ops/stack/automation";
 import { type Kubectl, kubectlFor, portForward } from "../support/kubectl";
+import { postgresLoad, redisLoad } from "../support/storeLoad";
 import { type E2eProject, e2eProject, eventually, NAMESPACE } from "./support";
 
 /**
@@ -81,7 +82,13 @@ describe("the local stack's running pods", () => {
 
     it("runs every workload placed on the real node there, as the restricted profile and a read-only root demand", async () => {
         const pods = (await project.kube.core.listNamespacedPod({ namespace: NAMESPACE })).items;
-        const real = pods.filter((p) => p.spec?.nodeName === "real-node");
+        // The stores' credentials Jobs ran there too, and completed.
+        const jobs = pods.filter((p) => p.metadata?.labels?.["app.kubernetes.io/component"] === "credentials");
+        expect(jobs.map((p) => [p.metadata!.labels!["app.kubernetes.io/name"], p.spec?.nodeName, p.status?.phase]).sort()).toEqual([
+            ["postgres-credentials", "real-node", "Succeeded"],
+            ["redis-credentials", "real-node", "Succeeded"],
+        ]);
+        const real = pods.filter((p) => p.spec?.nodeName === "real-node" && !jobs.includes(p));
         const owner = (pod: (typeof pods)[number]) => pod.metadata!.labels!["app.kubernetes.io/name"];
         expect([...new Set(real.map(owner))].sort()).toEqual(REAL_WORKLOADS);
         for (const pod of real) {
@@ -130,13 +137,14 @@ describe("the local stack's running pods", () => {
         const pg = new Client({
             port: pgForward.port,
             host: "127.0.0.1",
-            user: "mcp",
+            user: "mcp_a",
             database: "mcp",
             password: await secret("postgres-password"),
         });
         try {
             await pg.connect();
-            expect((await pg.query("SELECT current_user AS who")).rows).toEqual([{ who: "mcp" }]);
+            // A login role of the generation in use, acting as the owner of the database's objects.
+            expect((await pg.query("SELECT session_user AS login, current_user AS who")).rows).toEqual([{ login: "mcp_a", who: "mcp" }]);
         } finally {
             await pg.end();
             pgForward.close();
@@ -241,33 +249,83 @@ describe("the local stack's running pods", () => {
         await eventually("the prober reports mcp-memory up", proberMetrics, (m) => up(m, "mcp-memory") === 1, 180_000);
     });
 
-    // The defect the credential rotation issue fixes, reproduced: the image reads POSTGRES_PASSWORD
-    // only when it initialises an empty data folder, so after a rotation the server keeps the old
-    // password and refuses the Secret's new one, and every consumer's login fails. Once the rotation
-    // is fixed, this test fails, and states the right behaviour instead.
-    it("reproduces the rotation defect: after rotate postgres-password the server refuses the Secret's new password", async () => {
-        const old = await secret("postgres-password");
-        const rotate = await project.cli(["rotate", "postgres-password", "--yes", "--reason", "e2e: rotation"]);
-        expect(rotate.code, rotate.stderr).toBe(0);
-        await kubectl(["rollout", "status", "-n", NAMESPACE, "statefulset/postgres", "--timeout=180s"]);
-        const rotated = await secret("postgres-password");
-        expect(rotated).not.toBe(old);
-        // A port-forward per login: kubectl's ends when the server closes a refused login's connection.
-        const login = async (password: string) => {
-            const forward = await portForward(clusterDir(), NAMESPACE, "svc/postgres", 5432);
-            const pg = new Client({ port: forward.port, host: "127.0.0.1", user: "mcp", database: "mcp", password });
-            try {
-                await pg.connect();
-                return (await pg.query("SELECT 'in' AS login")).rows[0].login as string;
-            } catch (error) {
-                return (error as Error).message;
-            } finally {
-                await pg.end().catch(() => undefined);
-                forward.close();
-            }
+    // Before rotations had phases, the image read POSTGRES_PASSWORD only into an empty data folder:
+    // after a rotation the server kept the old password and every consumer's login failed. Now each
+    // phase is an update whose credentials Job changes the live store, and clients of both values
+    // keep working while consumers roll; the stores themselves never restart.
+    it("rotates both store passwords in phases under load: 0 refused logins, stores never restarted, consumers rolled", async () => {
+        const podOf = async (name: string) => {
+            const pod = await project.kube.core.readNamespacedPod({ name, namespace: NAMESPACE });
+            return { uid: pod.metadata!.uid, restarts: pod.status!.containerStatuses![0].restartCount };
         };
-        expect(await login(rotated)).toBe('password authentication failed for user "mcp"');
-        expect(await login(old)).toBe("in");
+        const storesBefore = [await podOf("redis-0"), await podOf("postgres-0")];
+        const exporterPod = async () =>
+            (await project.kube.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/name=postgres-exporter" }))
+                .items[0].metadata!.name!;
+        const exporterBefore = await exporterPod();
+        const pgForward = await portForward(clusterDir(), NAMESPACE, "svc/postgres", 5432);
+        const redisForward = await portForward(clusterDir(), NAMESPACE, "svc/redis", 6379);
+        // Clients of each store through a port-forward, as a consumer holds them: a credential fixed at start.
+        const pg = postgresLoad({ host: "127.0.0.1", port: pgForward.port, database: "mcp" });
+        const redis = redisLoad(redisForward.port);
+        try {
+            await pg.begin(2, { user: "mcp_a", password: await secret("postgres-password") });
+            await redis.begin(2, await secret("redis-password"));
+            const phase = async (name: string) => {
+                const run = await project.cli([
+                    "rotate",
+                    "postgres-password",
+                    "redis-password",
+                    "--phase",
+                    name,
+                    "--yes",
+                    "--reason",
+                    "e2e",
+                ]);
+                expect(run.code, run.stderr).toBe(0);
+                return run;
+            };
+            await phase("add");
+            const status = await project.cli(["rotate", "--status"]);
+            expect(status.stdout).toContain("postgres-password: mid-rotation, added: generations 0 and 1 accepted, consumers use 0");
+            await phase("roll");
+            // The clients' rolling update: new instances start with what the Secret now holds.
+            await pg.roll({ user: "mcp_b", password: await secret("postgres-password") });
+            await redis.roll(await secret("redis-password"));
+            const retire = await phase("retire");
+            expect(retire.stderr).toMatch(/waiting \d+s before retiring/);
+            await pg.hold(2000);
+        } finally {
+            const counts = { postgres: await pg.end(), redis: await redis.end() };
+            pgForward.close();
+            redisForward.close();
+            console.log(`e2e rotation under load: ${JSON.stringify(counts)}`);
+            expect(counts.postgres).toMatchObject({ failed: 0, refusedLogins: 0 });
+            expect(counts.redis).toMatchObject({ failed: 0, refusedLogins: 0 });
+            expect(counts.postgres.requests + counts.redis.requests).toBeGreaterThan(100);
+        }
+        expect([await podOf("redis-0"), await podOf("postgres-0")]).toEqual(storesBefore);
+        // From inside the cluster: the exporter rolled onto the new login and logs in; a backup job does too.
+        expect(await exporterPod()).not.toBe(exporterBefore);
+        await eventually(
+            "postgres_exporter logs in with the new login",
+            async () => {
+                const forward = await portForward(clusterDir(), NAMESPACE, "svc/postgres-exporter", 9187);
+                try {
+                    return await (await fetch(`http://127.0.0.1:${forward.port}/metrics`)).text();
+                } finally {
+                    forward.close();
+                }
+            },
+            (m) => /^pg_up 1$/m.test(m),
+            120_000,
+        );
+        const backup = await project.cli(["backup", "now", "postgres"]);
+        expect(backup.code, backup.stderr).toBe(0);
+        const status = await project.cli(["rotate", "--status", "--json"]);
+        expect(JSON.parse(status.stdout)).toContainEqual(
+            expect.objectContaining({ secret: "postgres-password", phase: "idle", generation: 1 }),
+        );
     });
 });
 

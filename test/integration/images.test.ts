@@ -15,7 +15,7 @@ import { postgresSchema, redisSchema } from "../../config/schema";
 import { buildImages, type BuiltImage, defaultOptions } from "../../images/build";
 import { IMAGES } from "../../images/catalog";
 import { postgresBackupPod } from "../support/backupJob";
-import { declareComponent, noTraffic, secretRef } from "../support/component";
+import { declareComponent, idleCredentials, noTraffic, secretRef } from "../support/component";
 import { type ContainerSpec, type Mount, OciRunner, type RunningContainer, unpackImage, type UnpackedImage } from "../support/ociRunner";
 import { K8S, REPO_ROOT } from "../support/platform";
 import { freePort } from "../support/ports";
@@ -31,14 +31,15 @@ import { parsePromText, valueOf } from "../support/promText";
 type PodContainer = {
     command?: string[];
     args?: string[];
-    env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string } } }>;
+    env?: Array<{ name: string; value?: string; valueFrom?: { secretKeyRef: { name: string; key: string } } }>;
 };
 
-/** A rendered container's command, args and env, with each Secret reference given its value. */
+/** A rendered container's command, args and env, with each Secret reference given its value ("<secret>/<key>", else "<secret>"). */
 function asSpec(container: PodContainer, secrets: Record<string, string>, extra: Partial<ContainerSpec> = {}): ContainerSpec {
     const env: Record<string, string> = {};
     for (const e of container.env ?? []) {
-        const value = e.valueFrom ? secrets[e.valueFrom.secretKeyRef.name] : e.value;
+        const ref = e.valueFrom?.secretKeyRef;
+        const value = ref ? (secrets[`${ref.name}/${ref.key}`] ?? secrets[ref.name]) : e.value;
         if (value === undefined) throw new Error(`no value for ${e.name}`);
         env[e.name] = value;
     }
@@ -164,7 +165,14 @@ describe("the images, built here and run as the pods run them", () => {
 
         beforeAll(async () => {
             const d = await declareComponent(
-                () => new Postgres("postgres", { namespace: "ns", config, password: secretRef("postgres-password"), traffic: noTraffic }),
+                () =>
+                    new Postgres("postgres", {
+                        namespace: "ns",
+                        config,
+                        password: secretRef("postgres-password"),
+                        traffic: noTraffic,
+                        credentials: idleCredentials,
+                    }),
             );
             const pod = d.one(K8S.statefulSet).inputs.spec.template.spec;
             container = pod.containers[0];
@@ -224,15 +232,78 @@ describe("the images, built here and run as the pods run them", () => {
             expect(drill.output).toMatch(/5000 rows/);
         });
 
-        it("keeps its data across a restart, and its first password: POSTGRES_PASSWORD only initialises", async () => {
+        it("keeps its data over a restart; POSTGRES_PASSWORD only initialises, credentials Jobs apply each phase", async () => {
+            const rotated = "a-rotated-password";
             await server.stop();
-            server = start("a-rotated-password");
+            server = start(rotated);
             const client = await waitFor("PostgreSQL restarts on its data", () => login(password), server);
             expect((await client.query("select count(*)::int as n from sessions")).rows[0].n).toBe(5000);
             await client.end();
-            await expect(login("a-rotated-password")).rejects.toThrow(/password authentication failed/);
+            // The image alone: a new value in the Secret changes nothing for the running server.
+            await expect(login(rotated)).rejects.toThrow(/password authentication failed/);
+
+            const loginAs = async (user: string, secret: string) => {
+                const c = new Client({ host: "127.0.0.1", port, user, database: config.database, password: secret });
+                const outcome = await c.connect().then(
+                    () => "accepted",
+                    () => "refused",
+                );
+                await c.end().catch(() => undefined);
+                return outcome;
+            };
+            const generations = { 0: password, 1: rotated };
+            const phases = [
+                { inUse: 0, also: 0, expect: { mcp_a: "accepted", mcp_b: "refused" } },
+                { inUse: 0, also: 1, expect: { mcp_a: "accepted", mcp_b: "accepted" } },
+                { inUse: 1, also: 0, expect: { mcp_a: "accepted", mcp_b: "accepted" } },
+                { inUse: 1, also: 1, expect: { mcp_a: "refused", mcp_b: "accepted" } },
+            ] as const;
+            for (const phase of phases) {
+                const accepted = [...new Set([phase.also, phase.inUse])].sort();
+                const state = {
+                    phase: accepted.length === 1 ? ("idle" as const) : phase.inUse > phase.also ? ("rolled" as const) : ("added" as const),
+                    inUse: phase.inUse,
+                    accepted,
+                };
+                const d = await declareComponent(
+                    () =>
+                        new Postgres("postgres", {
+                            namespace: "ns",
+                            config,
+                            password: secretRef("postgres-password"),
+                            traffic: noTraffic,
+                            credentials: { ...idleCredentials, generations: state },
+                        }),
+                );
+                const pod = d.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
+                const job = pod.containers[0] as PodContainer & { image: string; command: string[] };
+                expect(job.image).toBe(idleCredentials.image);
+                // The declared command, pointed at this server instead of the in-cluster Service.
+                const command = job.command.map((arg, i) =>
+                    job.command[i - 1] === "--host" ? "127.0.0.1" : job.command[i - 1] === "--port" ? String(port) : arg,
+                );
+                const uid = pod.securityContext.runAsUser as number;
+                const ran = await runc.runToEnd(
+                    unpacked["mcp-ops"],
+                    asSpec(
+                        { ...job, command },
+                        {
+                            "postgres-password/value": generations[phase.inUse],
+                            "postgres-password/also-accepted": generations[phase.also],
+                        },
+                        { uid, gid: uid },
+                    ),
+                );
+                expect(ran.code, ran.output).toBe(0);
+                expect(ran.output).not.toMatch(new RegExp(`${password}|${rotated}`));
+                const logins = { mcp_a: await loginAs("mcp_a", password), mcp_b: await loginAs("mcp_b", rotated) };
+                expect(logins, `phase ${JSON.stringify(phase)}: ${ran.output}`).toEqual(phase.expect);
+            }
+            // Retired with the old generation: nobody logs in with the first password any more, the owner included.
+            expect(await loginAs(config.user, password)).toBe("refused");
+            expect(await loginAs(config.user, rotated)).toBe("accepted");
             await server.stop();
-        });
+        }, 120_000);
     });
 
     it("Redis runs with the StatefulSet's command, args and env, requires its password, persists to /data; its probe passes", async () => {
@@ -243,6 +314,7 @@ describe("the images, built here and run as the pods run them", () => {
                     config: redisSchema.parse({}),
                     password: secretRef("redis-password"),
                     traffic: noTraffic,
+                    credentials: idleCredentials,
                 }),
         );
         const pod = d.one(K8S.statefulSet).inputs.spec.template.spec;

@@ -26,11 +26,20 @@ export async function declareComponent(declare: () => unknown): Promise<Declared
     };
 }
 
+export const noTraffic = { ingress: [], egress: [] };
+
 /** A credential reference as consumers see it: a Secret's name and key, and a checksum. */
 export const secretRef = (name: string): SecretRef => ({
     secretName: pulumi.output(name),
     key: "value",
     checksum: pulumi.output(`${name}-checksum`),
+    keySetChecksum: pulumi.output(`${name}-keyset-checksum`),
+    keyId: `${name}-0`,
 });
 
-export const noTraffic = { ingress: [], egress: [] };
+/** A store's credentials Job outside a rotation, as a component test declares it. */
+export const idleCredentials = {
+    image: "mcp-ops:test",
+    generations: { phase: "idle" as const, inUse: 0, accepted: [0] },
+    traffic: noTraffic,
+};

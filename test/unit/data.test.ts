@@ -41,7 +41,8 @@ describe("backup CronJobs", () => {
             "postgres",
             "backup",
             "--url",
-            "postgres://mcp@postgres.mcp-system.svc.cluster.local:5432/mcp",
+            // A login role of the generation in use, never the owner of the objects.
+            "postgres://mcp_a@postgres.mcp-system.svc.cluster.local:5432/mcp",
             "--out",
             "/backups/postgres",
             "--wait",
@@ -124,7 +125,7 @@ describe("secrets", () => {
     it("reach workloads only by reference, never as literal values", async () => {
         const d = await deploy(stackConfig("local"));
         const generated = ["redis-password", "postgres-password", "gateway-jwt-signing-key"].map((name) =>
-            mockedSecretValue(`${name}-value`, { rotationEpoch: "0" }),
+            mockedSecretValue(`${name}-value-g0`, { rotationEpoch: "0" }),
         );
         const nonSecrets = d.resources.filter((r) => r.type !== K8S.secret && !r.type.startsWith("random:"));
         const text = JSON.stringify(nonSecrets.map((r) => r.inputs));

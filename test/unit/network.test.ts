@@ -76,14 +76,24 @@ describe("service policies", () => {
         expect(filesystem.egress).toEqual([]);
     });
 
-    it("let stores be reached only by their callers and the backup jobs (and PostgreSQL by its exporter)", async () => {
+    it("let stores be reached by their callers, their credentials Job and the backup jobs (and PostgreSQL by its exporter)", async () => {
         const d = await deploy(stackConfig("local"));
         expect(selectedNames(policyNamed(d, "postgres").inputs.spec.ingress[0].from)).toEqual([
             "backup",
             "mcp-memory",
+            "postgres-credentials",
             "postgres-exporter",
         ]);
-        expect(selectedNames(policyNamed(d, "redis").inputs.spec.ingress[0].from)).toEqual(["backup", "gateway", "router"]);
+        expect(selectedNames(policyNamed(d, "redis").inputs.spec.ingress[0].from)).toEqual([
+            "backup",
+            "gateway",
+            "redis-credentials",
+            "router",
+        ]);
+        expect(policyNamed(d, "postgres-credentials").inputs.spec).toMatchObject({
+            ingress: [],
+            egress: [{ ports: [{ protocol: "TCP", port: 5432 }] }],
+        });
     });
 
     it("open the gateway to the configured ingress namespaces and Prometheus to metrics ports", async () => {
@@ -173,6 +183,10 @@ describe("postgres_exporter's traffic", () => {
             { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 6432 }] },
         ]);
         const off = await deploy(editedConfig("local", (r) => (r.monitoring = { enabled: false })));
-        expect(selectedNames(policyNamed(off, "postgres").inputs.spec.ingress[0].from)).toEqual(["backup", "mcp-memory"]);
+        expect(selectedNames(policyNamed(off, "postgres").inputs.spec.ingress[0].from)).toEqual([
+            "backup",
+            "mcp-memory",
+            "postgres-credentials",
+        ]);
     });
 });

@@ -7,7 +7,7 @@ import { planRateLimit } from "../../ops/commands/rate-limit";
 import { planResources } from "../../ops/commands/resources";
 import { planRestart } from "../../ops/commands/restart";
 import { planRollback } from "../../ops/commands/rollback";
-import { planRotate } from "../../ops/commands/rotate";
+import { checkSecretNames, nextPhase, planRotationPhase, retireDueInMs, rotationStatus } from "../../ops/plan/rotation";
 import { planScaleBounds, planScaleReplicas } from "../../ops/commands/scale";
 import type { HistoryEntry } from "../../ops/stack/history";
 import { currentStackConfig, rawStackConfig } from "../support/platform";
@@ -112,10 +112,10 @@ const BAD: Array<[string, () => unknown, string | RegExp]> = [
     ],
     [
         "rotating an unknown secret",
-        () => planRotate(local(), ["api-token"]),
+        () => checkSecretNames(local().config, ["api-token"]),
         'unknown secret "api-token"; this stack has: redis-password, postgres-password, gateway-jwt-signing-key',
     ],
-    ["rotating nothing", () => planRotate(local(), []), "name a secret to rotate, or pass --all"],
+    ["rotating nothing", () => checkSecretNames(local().config, []), "name a secret to rotate, or pass --all"],
     [
         "a zero rate",
         () => planRateLimit(local(), 0),
@@ -199,11 +199,55 @@ describe("ops command planning", () => {
         expect(planRestart(local(), "all").rollouts).toEqual(["gateway", "router", "mcp-filesystem", "mcp-memory"]);
     });
 
-    it("rotates a secret and names the workloads that will roll, never a value", () => {
-        const plan = planRotate(local(), ["redis-password"]);
-        expect(plan.edits).toEqual([{ path: "secrets.redis-password", from: undefined, to: { rotationEpoch: 1 } }]);
-        expect(plan.rollouts).toEqual(["gateway", "router"]);
-        expect(plan.summary).toBe("rotate redis-password; consumers roll: gateway, router");
+    it("rotates a store password in three phases: only the roll restarts its consumers", () => {
+        const now = new Date("2026-12-01T10:00:00Z");
+        const add = planRotationPhase(local(), ["redis-password"], "add", now);
+        expect(add.edits).toEqual([
+            { path: "secrets.redis-password", from: undefined, to: { rotationEpoch: 1, rotation: { phase: "added", from: 0 } } },
+        ]);
+        expect(add.rollouts).toEqual([]);
+        expect(add.summary).toBe("rotate redis-password (0 -> 1), add: accept the new value beside the current one; consumers roll: none");
+
+        const added = currentStackConfig("local", { ...localRaw(), ...add.config });
+        expect(nextPhase(added.config.secrets["redis-password"])).toBe("roll");
+        const roll = planRotationPhase(added, ["redis-password"], "roll", now);
+        expect(roll.edits[0].to).toEqual({
+            rotationEpoch: 1,
+            rotation: { phase: "rolled", from: 0, rolledAt: "2026-12-01T10:00:00.000Z" },
+        });
+        expect(roll.rollouts).toEqual(["gateway", "router"]);
+
+        const rolled = currentStackConfig("local", { ...localRaw(), ...roll.config });
+        const secret = rolled.config.secrets["redis-password"];
+        expect(retireDueInMs(secret, new Date("2026-12-01T10:00:45Z"))).toBe(15_000);
+        expect(retireDueInMs(secret, new Date("2026-12-01T10:01:05Z"))).toBe(0);
+        expect(rotationStatus(rolled.config, new Date("2026-12-01T10:00:45Z")).find((s) => s.secret === "redis-password")).toEqual({
+            secret: "redis-password",
+            generation: 1,
+            phase: "rolled",
+            accepted: [0, 1],
+            next: "retire",
+            retireDueInSeconds: 15,
+            external: false,
+        });
+        const retire = planRotationPhase(rolled, ["redis-password"], "retire", now);
+        expect(retire.edits[0].to).toEqual({ rotationEpoch: 1 });
+        expect(retire.rollouts).toEqual([]);
+        expect(JSON.stringify([add, roll, retire])).not.toMatch(/SECRET|password":\s*"/);
+    });
+
+    it("rolls the readers of a key set at every phase: they must verify the new key before anyone signs with it", () => {
+        const phases = (["add", "roll", "retire"] as const).reduce(
+            (acc, phase) => {
+                const plan = planRotationPhase(acc.current, ["gateway-jwt-signing-key"], phase, new Date());
+                return {
+                    current: currentStackConfig("local", { ...localRaw(), ...plan.config }),
+                    rollouts: [...acc.rollouts, plan.rollouts],
+                };
+            },
+            { current: local(), rollouts: [] as string[][] },
+        );
+        expect(phases.rollouts).toEqual([["gateway"], ["gateway"], ["gateway"]]);
     });
 
     it("switches lockdown, rate limit, circuit breaker and maintenance through config", () => {

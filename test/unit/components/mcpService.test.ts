@@ -40,15 +40,17 @@ describe("McpService", () => {
         });
     });
 
-    it("passes secrets by reference, and rolls its pods when a secret's checksum changes", async () => {
-        const template = async (checksum: string) => {
-            const ref = { ...secretRef("api-token"), checksum: pulumi.output(checksum) };
+    it("passes secrets by reference, and rolls its pods when a secret's key set changes", async () => {
+        const template = async (keySetChecksum: string) => {
+            const ref = { ...secretRef("api-token"), keySetChecksum: pulumi.output(keySetChecksum) };
             const d = await declareComponent(() => new McpService("memory", { ...args, secretEnv: { API_TOKEN: ref }, restartEpoch: 3 }));
             return d.one(K8S.deployment).inputs.spec.template;
         };
         const [before, after] = [await template("epoch-0"), await template("epoch-1")];
         expect(before.spec.containers[0].env).toEqual([
             { name: "API_TOKEN", valueFrom: { secretKeyRef: { name: "api-token", key: "value" } } },
+            { name: "API_TOKEN_ID", value: "api-token-0" },
+            { name: "API_TOKEN_SET", valueFrom: { secretKeyRef: { name: "api-token", key: "keyset" } } },
         ]);
         expect(before.metadata.annotations[ANNOTATIONS.restartEpoch]).toBe("3");
         expect(before.metadata.annotations[ANNOTATIONS.secretsChecksum]).not.toBe(after.metadata.annotations[ANNOTATIONS.secretsChecksum]);

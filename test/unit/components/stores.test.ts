@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { Postgres } from "../../../components/postgres";
 import { Redis } from "../../../components/redis";
 import { postgresSchema, redisSchema } from "../../../config/schema";
-import { declareComponent, noTraffic, secretRef } from "../../support/component";
+import { declareComponent, idleCredentials, noTraffic, secretRef } from "../../support/component";
 import { K8S } from "../../support/platform";
 
 const resolve = <T>(output: pulumi.Output<T>) => new Promise<T>((r) => output.apply(r));
@@ -18,14 +18,19 @@ describe("Redis", () => {
                     config: redisSchema.parse({}),
                     password: secretRef("redis-password"),
                     traffic: noTraffic,
+                    credentials: idleCredentials,
                 })),
         );
         const container = d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0];
-        expect(container.args.slice(0, 2)).toEqual(["--requirepass", "$(REDIS_PASSWORD)"]);
+        // Both values the Secret holds (the same one outside a rotation); the probe's user may only PING.
+        expect(container.args.slice(0, 14)).toEqual(
+            "--user default on >$(REDIS_PASSWORD) >$(REDIS_PASSWORD_ALSO) ~* &* +@all --user probe on nopass -@all +ping".split(" "),
+        );
         expect(container.env.map((e: { name: string; valueFrom: unknown }) => [e.name, e.valueFrom])).toEqual([
             ["REDIS_PASSWORD", { secretKeyRef: { name: "redis-password", key: "value" } }],
-            ["REDISCLI_AUTH", { secretKeyRef: { name: "redis-password", key: "value" } }],
+            ["REDIS_PASSWORD_ALSO", { secretKeyRef: { name: "redis-password", key: "also-accepted" } }],
         ]);
+        expect(JSON.stringify(container.readinessProbe)).not.toMatch(/REDISCLI_AUTH|REDIS_PASSWORD/);
         expect(d.one(K8S.statefulSet).inputs.spec.volumeClaimTemplates[0].spec.resources.requests.storage).toBe(
             redisSchema.parse({}).storage,
         );
@@ -37,7 +42,14 @@ describe("Redis", () => {
         let redis!: Redis;
         const config = redisSchema.parse({ mode: "external", external: { host: "cache.example.com", port: 6380, tls: true } });
         const d = await declareComponent(
-            () => (redis = new Redis("redis", { namespace: "ns", config, password: secretRef("redis-password"), traffic: noTraffic })),
+            () =>
+                (redis = new Redis("redis", {
+                    namespace: "ns",
+                    config,
+                    password: secretRef("redis-password"),
+                    traffic: noTraffic,
+                    credentials: idleCredentials,
+                })),
         );
         expect(d.resources.filter((r) => r.type.startsWith("kubernetes:"))).toEqual([]);
         expect([await resolve(redis.host), redis.port]).toEqual(["cache.example.com", 6380]);
@@ -48,7 +60,14 @@ describe("Postgres", () => {
     it("keeps its data in a subdirectory of its volume and checks readiness with pg_isready", async () => {
         const config = postgresSchema.parse({});
         const d = await declareComponent(
-            () => new Postgres("postgres", { namespace: "ns", config, password: secretRef("postgres-password"), traffic: noTraffic }),
+            () =>
+                new Postgres("postgres", {
+                    namespace: "ns",
+                    config,
+                    password: secretRef("postgres-password"),
+                    traffic: noTraffic,
+                    credentials: idleCredentials,
+                }),
         );
         const container = d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0];
         expect(container.env).toContainEqual({ name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" });
@@ -63,7 +82,14 @@ describe("Postgres", () => {
     it("starts with pg_stat_statements loaded and the configured parameters, as postgres -c arguments", async () => {
         const config = postgresSchema.parse({ settings: { max_connections: 200, work_mem: "16MB" } });
         const d = await declareComponent(
-            () => new Postgres("postgres", { namespace: "ns", config, password: secretRef("postgres-password"), traffic: noTraffic }),
+            () =>
+                new Postgres("postgres", {
+                    namespace: "ns",
+                    config,
+                    password: secretRef("postgres-password"),
+                    traffic: noTraffic,
+                    credentials: idleCredentials,
+                }),
         );
         expect(d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0].args).toEqual([
             ...["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=top"],
