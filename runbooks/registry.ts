@@ -324,11 +324,26 @@ export const RUNBOOKS: readonly Runbook[] = [
         cadence: "monthly",
         prerequisites: ["Rights to run stack updates", "REDIS_PASSWORD for session revocation"],
         steps: [
-            { say: "Rotate one or all secrets", run: "mcp-ops rotate <secret|--all>" },
+            { say: "See whether a rotation is already under way (resume it rather than start another)", run: "mcp-ops rotate --status" },
+            {
+                say: "Rotate one or all secrets in phases: add the new value beside the old, roll consumers, retire the old after a grace",
+                run: "mcp-ops rotate <secret|--all>",
+            },
+            { say: "Or one phase at a time, verifying between them", run: "mcp-ops rotate <secret> --phase add|roll|retire" },
             { say: "Revoke sessions signed or authorised with the old value", run: "mcp-ops redis revoke-sessions --pattern 'session:*'" },
         ],
-        verification: ["Consumers rolled", "`mcp-ops health` HEALTHY", "Old sessions gone (`--preview` counts 0)"],
-        rollback: ["Old values are not kept; roll forward by rotating again."],
+        verification: [
+            "`mcp-ops rotate --status` shows no rotation under way",
+            "Consumers rolled; the stores' credentials Jobs completed (their pods Succeeded)",
+            "`mcp-ops health` HEALTHY",
+            "Old sessions gone (`--preview` counts 0)",
+        ],
+        rollback: [
+            "Stopped between phases the platform keeps working (both values stay accepted until the retirement): rerun to resume.",
+            "A retired value is gone from the state: rollback never restores secrets. Roll forward by rotating again.",
+            "A credentials Job fails with `the store and its Secret disagree`: the store accepts none of the Secret's values (restored " +
+                "from an old backup?); set the password live to the Secret's value (`kubectl exec`), then rerun the phase.",
+        ],
         escalation: "A consumer fails after rotation: service-unavailable.",
         delivery: ["resource", "command"],
         replaces: ["Credential Rotation", "Secret Rotation", "Refresh JWT tokens"],
