@@ -3,6 +3,7 @@
  * change, on the local stack of a private local cluster, in one run. Needs the provider plugins
  * (as npm run test:e2e does). Prints one row per command and the ratio; nothing is asserted.
  */
+import { writeStackConfigValues } from "../ops/stack/stackFile";
 import { e2eProject, measureChange } from "../test/e2e/support";
 
 /** The change commands, with values that differ from round to round so that every round changes something. */
@@ -12,7 +13,10 @@ const commands = (round: number): string[][] => [
     ["scale", "router", "1", "--fixed"],
     ["resources", "router", "--cpu", `${600 + 10 * round}m`, "--memory", `${300 + 10 * round}Mi`],
     ["restart", "mcp-memory"],
-    ["rotate", "redis-password"],
+    // A rotation is three updates; each phase is measured on its own (the retirement's grace is 0 here).
+    ["rotate", "redis-password", "--phase", "add"],
+    ["rotate", "redis-password", "--phase", "roll"],
+    ["rotate", "redis-password", "--phase", "retire"],
     ["rate-limit", String(250 + round), "--burst", "500"],
     ["circuit-breaker", `errorThresholdPercent=${25 + round}`],
     ["lockdown", "on"],
@@ -30,6 +34,8 @@ async function main(): Promise<void> {
     console.log("starting a private local cluster and deploying the local stack ...");
     const project = await e2eProject();
     try {
+        // The grace between roll and retire is waiting, not work: none here, so the retire row measures the update.
+        writeStackConfigValues("local", project.dir, { secrets: { "redis-password": { retireAfterSeconds: 0 } } });
         const stack = await project.stack();
         await stack.up("bench: deploy");
         // Row i is command i of every round, named as in the first round.

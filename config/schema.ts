@@ -266,13 +266,14 @@ export const secretSchema = z.strictObject({
     /**
      * A rotation under way (written by `mcp-ops rotate`, absent otherwise): generation `from` and
      * `rotationEpoch` are both accepted; consumers still use `from` ("added") or already use the new
-     * one ("rolled", since `rolledAt`). Retiring `from` removes this.
+     * one ("rolled", since `rolledAt`, in seconds since 1970 UTC: a date would reach the program as
+     * whatever the YAML parser makes of a timestamp). Retiring `from` removes this.
      */
     rotation: z
         .strictObject({
             phase: z.enum(["added", "rolled"]),
             from: z.int().min(0),
-            rolledAt: z.iso.datetime().optional(),
+            rolledAt: z.int().min(0).optional(),
         })
         .optional(),
     /**

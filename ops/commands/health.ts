@@ -137,7 +137,7 @@ export type HealthCommandReport = HealthReport & {
 };
 
 /** One round of checks: the report and the exit code its overall status maps to. */
-async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
+export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
     const endpoints = parseEndpoints(options.endpoint);
     const given = healthTargets(options.config, endpoints);
     const tunnels = options.tunnelsThrough

@@ -1,4 +1,6 @@
 import type { Command } from "commander";
+import { generationsOf, postgresLoginRole } from "../../platform/credentialGenerations";
+import { STORE_SECRET } from "../../platform/secretUse";
 import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError, VerificationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
@@ -179,7 +181,9 @@ async function postgresTargetOf(ctx: CommandContext, o: PostgresFlags): Promise<
 
 function addressOf(config: PlatformConfig): Pick<PostgresTarget, "host" | "port" | "database" | "user"> {
     const { postgres } = config;
-    const base = { database: postgres.database, user: postgres.user };
-    if (postgres.mode === "external" && postgres.external) return { ...base, host: postgres.external.host, port: postgres.external.port };
-    return { ...base, host: `postgres.${config.namespace}.svc.cluster.local`, port: 5432 };
+    if (postgres.mode === "external" && postgres.external)
+        return { database: postgres.database, user: postgres.user, host: postgres.external.host, port: postgres.external.port };
+    // The login role of the value in use, as the consumers log in: the password in the Secret's "value" is its.
+    const user = postgresLoginRole(postgres.user, generationsOf(config.secrets[STORE_SECRET.postgres]).inUse);
+    return { database: postgres.database, user, host: `postgres.${config.namespace}.svc.cluster.local`, port: 5432 };
 }

@@ -1,6 +1,11 @@
 import { type Command, Option } from "commander";
 import { isExternalCredential } from "../../platform/secretUse";
-import { InvalidInputError } from "../errors";
+import { CHECK_DEFAULTS } from "../../config/probeTargets";
+import { STORE_SECRET } from "../../platform/secretUse";
+import { InvalidInputError, VerificationFailedError } from "../errors";
+import { readSecretValue } from "../kube/secrets";
+import { redisTarget } from "../redis/target";
+import { healthCommand } from "./health";
 import { describeResult, type ChangeFlags, runChangeCommand, withChangeFlags } from "../commandLine/change";
 import type { CommandContext } from "../commandLine/context";
 import { print, report } from "../commandLine/output";
@@ -78,7 +83,10 @@ export function define(command: Command, ctx: CommandContext): void {
             );
             results.push(result);
             confirmed = true;
-            if (phase === "roll") rolledAt = Date.now();
+            if (phase === "roll" && result.outcome === "applied") {
+                rolledAt = Date.now();
+                await checkHealthAfterRoll(ctx, o);
+            }
             if (result.outcome === "previewed") {
                 if (i < phases.length - 1) report(`preview of the first phase only: ${phases.slice(i + 1).join(" and ")} follow(s) it`);
                 break;
@@ -86,6 +94,41 @@ export function define(command: Command, ctx: CommandContext): void {
         }
         print(Boolean(o.json), results, () => results.map(describeResult).join("\n"));
     });
+}
+
+/**
+ * The consumers rolled onto the new value: `health` must not be UNHEALTHY before the old value is
+ * retired. Stopping here is safe, as both values still work.
+ */
+async function checkHealthAfterRoll(ctx: CommandContext, o: RotateFlags): Promise<void> {
+    const config = ctx.config(o.stack);
+    const kubeconfig = ctx.kubeconfig(o.stack, o.kubeconfig);
+    if (!kubeconfig) {
+        report("no cluster reachable (no kubeconfig): health after the roll not checked");
+        return;
+    }
+    const inCluster = config.redis.mode !== "external";
+    const password = inCluster ? await readSecretValue(kubeconfig, config.namespace, STORE_SECRET.redis) : undefined;
+    const { report: health } = await healthCommand({
+        config,
+        endpoint: [],
+        timeoutMs: CHECK_DEFAULTS.timeoutMs,
+        slowMs: CHECK_DEFAULTS.slowMs,
+        redis: inCluster ? redisTarget(config, undefined, password) : undefined,
+        kubeconfig,
+        tunnelsThrough: kubeconfig,
+    });
+    const failing = [
+        ...health.services.filter((s) => s.status === "UNHEALTHY").map((s) => `${s.name}: ${s.reasons.join("; ")}`),
+        ...(health.redis?.status === "UNHEALTHY" ? ["redis"] : []),
+        ...(health.workloads ?? []).filter((w) => w.status === "UNHEALTHY").map((w) => `${w.name} ${w.ready}/${w.desired} ready`),
+    ];
+    report(`health after the roll: ${health.status}`);
+    if (health.status === "UNHEALTHY")
+        throw new VerificationFailedError(
+            `health is UNHEALTHY after the roll (${failing.join(" | ") || "see mcp-ops health"}); the old value ` +
+                "is not retired, so both still work: fix what fails, then rerun the same mcp-ops rotate to retire it",
+        );
 }
 
 /** Waits out the grace period of each secret: a client may hold the previous value that long after its pods rolled. */

@@ -21,7 +21,7 @@ export const remainingPhases = (secret: Pick<SecretConfig, "rotation">): Phase[]
 /** Milliseconds until the previous value may be retired (0 when it may be now). */
 export function retireDueInMs(secret: SecretConfig, now: Date): number {
     if (secret.rotation?.phase !== "rolled" || !secret.rotation.rolledAt) return 0;
-    return Math.max(0, Date.parse(secret.rotation.rolledAt) + secret.retireAfterSeconds * 1000 - now.getTime());
+    return Math.max(0, (secret.rotation.rolledAt + secret.retireAfterSeconds) * 1000 - now.getTime());
 }
 
 /** Refuses names that are not secrets of the stack, before anything changes. */
@@ -49,7 +49,7 @@ export function planRotationPhase(current: CurrentConfig, names: string[], phase
             phase === "add"
                 ? { ...rest, rotationEpoch: secret.rotationEpoch + 1, rotation: { phase: "added", from: secret.rotationEpoch } }
                 : phase === "roll"
-                  ? { ...rest, rotation: { phase: "rolled", from: secret.rotation!.from, rolledAt: now.toISOString() } }
+                  ? { ...rest, rotation: { phase: "rolled", from: secret.rotation!.from, rolledAt: Math.floor(now.getTime() / 1000) } }
                   : rest;
         return { path: `secrets.${name}`, to };
     });

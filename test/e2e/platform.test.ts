@@ -182,20 +182,27 @@ describe("the local stack end to end", () => {
         expect(await rolled(revisionsBefore)).toEqual(["mcp-memory"]);
     });
 
-    it("rotates a credential in place: the Secret and its consumers keep their UIDs, consumers roll", async () => {
+    it("rotates a credential in phases, in place: objects keep their UIDs, consumers roll once, Redis never restarts", async () => {
         const read = () => project.kube.core.readNamespacedSecret({ name: "redis-password", namespace: NAMESPACE });
         const valueBefore = sha((await read()).data?.value);
-        const revisionBefore = (await project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE })).status
-            ?.updateRevision;
-        const { uidsBefore, revisionsBefore } = await change(["rotate", "redis-password"]);
+        const redisRevision = async () =>
+            (await project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE })).status?.updateRevision;
+        const revisionBefore = await redisRevision();
+        const uidsBefore = await liveUids(project.kube);
+        const revisionsBefore = await revisions(project.kube);
+        const run = await project.cli(["rotate", "redis-password", "--yes", "--json"]);
+        expect(run.code, run.stderr).toBe(0);
+        const results = JSON.parse(run.stdout) as Array<{ outcome: string; summary: string }>;
+        expect(results.map((r) => [r.outcome, /, (add|roll|retire):/.exec(r.summary)?.[1]])).toEqual([
+            ["applied", "add"],
+            ["applied", "roll"],
+            ["applied", "retire"],
+        ]);
+        expect(run.stderr).toContain("health after the roll: ");
         await expectSameObjects(uidsBefore);
         expect(sha((await read()).data?.value) !== valueBefore, "the redis password changed").toBe(true);
         expect(await rolled(revisionsBefore)).toEqual(["gateway", "router"]);
-        await eventually(
-            "redis StatefulSet rolls to a new revision",
-            () => project.kube.apps.readNamespacedStatefulSet({ name: "redis", namespace: NAMESPACE }),
-            (s) => s.status?.updateRevision !== undefined && s.status.updateRevision !== revisionBefore,
-        );
+        expect(await redisRevision()).toBe(revisionBefore);
     });
 
     it("changes the rate limit and the circuit breaker as rolling updates of the gateway, its ConfigMap updated in place", async () => {

@@ -148,7 +148,9 @@ export async function measureChange(project: E2eProject, stack: AutomationStack,
     const before = project.stackFile();
     const run = await project.cli([...args, "--yes", "--json"]);
     if (run.code !== 0) return { run };
-    const result = JSON.parse(run.stdout) as NonNullable<MeasuredChange["result"]>;
+    // A rotation prints one result per phase it ran.
+    const printed = JSON.parse(run.stdout) as NonNullable<MeasuredChange["result"]> | Array<NonNullable<MeasuredChange["result"]>>;
+    const result = Array.isArray(printed) ? printed[printed.length - 1] : printed;
     const after = project.stackFile();
     writeFileSync(file, before);
     await stack.up("baseline: the same change, reversed");

@@ -218,6 +218,33 @@ describe("mcp-ops itself", () => {
     });
 });
 
+describe("mcp-ops rotate, before anything changes", () => {
+    it("--status shows each secret's generation and that no rotation is under way", async () => {
+        const result = await runCli(["rotate", "--status", "--stack", "local", "--json"]);
+        expect(result.code, result.stderr).toBe(0);
+        expect(JSON.parse(result.stdout)).toEqual(
+            ["redis-password", "postgres-password", "gateway-jwt-signing-key"].map((secret) => ({
+                secret,
+                generation: 0,
+                phase: "idle",
+                accepted: [0],
+                external: false,
+            })),
+        );
+    });
+
+    it("refuses a phase that is not the next one, and an unknown secret, naming what to run (exit 64)", async () => {
+        const phase = await runCli(["rotate", "redis-password", "--phase", "retire", "--stack", "local", "--yes"]);
+        expect(phase).toMatchObject({ code: 64, stdout: "" });
+        expect(phase.stderr).toBe(
+            "mcp-ops: redis-password's next phase is add; run --phase add (mcp-ops rotate --status shows each secret's)\n",
+        );
+        const unknown = await runCli(["rotate", "api-token", "--stack", "local", "--yes"]);
+        expect(unknown.code).toBe(64);
+        expect(unknown.stderr).toContain('unknown secret "api-token"; this stack has: redis-password, postgres-password');
+    });
+});
+
 describe("mcp-ops health --serve, the executable the prober's pod runs", () => {
     it("serves /metrics from its --targets file while it checks, and stops after --count rounds", async () => {
         const server = await startMcpServer({ tools: ["read_graph"] });

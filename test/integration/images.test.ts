@@ -6,7 +6,6 @@ import { join } from "node:path";
 import Redis from "ioredis";
 import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Postgres } from "../../components/postgres";
 import { Prober } from "../../components/prober";
 import { Redis as RedisStore } from "../../components/redis";
 import { MCP_OPS_IMAGE } from "../../config/images";
@@ -15,7 +14,7 @@ import { postgresSchema, redisSchema } from "../../config/schema";
 import { buildImages, type BuiltImage, defaultOptions } from "../../images/build";
 import { IMAGES } from "../../images/catalog";
 import { postgresBackupPod } from "../support/backupJob";
-import { declareComponent, idleCredentials, noTraffic, secretRef } from "../support/component";
+import { declareComponent, declarePostgres, idleCredentials, noTraffic, secretRef } from "../support/component";
 import { type ContainerSpec, type Mount, OciRunner, type RunningContainer, unpackImage, type UnpackedImage } from "../support/ociRunner";
 import { K8S, REPO_ROOT } from "../support/platform";
 import { freePort } from "../support/ports";
@@ -164,16 +163,7 @@ describe("the images, built here and run as the pods run them", () => {
         };
 
         beforeAll(async () => {
-            const d = await declareComponent(
-                () =>
-                    new Postgres("postgres", {
-                        namespace: "ns",
-                        config,
-                        password: secretRef("postgres-password"),
-                        traffic: noTraffic,
-                        credentials: idleCredentials,
-                    }),
-            );
+            const d = await declarePostgres(config);
             const pod = d.one(K8S.statefulSet).inputs.spec.template.spec;
             container = pod.containers[0];
             podUid = pod.securityContext.runAsUser;
@@ -265,16 +255,7 @@ describe("the images, built here and run as the pods run them", () => {
                     inUse: phase.inUse,
                     accepted,
                 };
-                const d = await declareComponent(
-                    () =>
-                        new Postgres("postgres", {
-                            namespace: "ns",
-                            config,
-                            password: secretRef("postgres-password"),
-                            traffic: noTraffic,
-                            credentials: { ...idleCredentials, generations: state },
-                        }),
-                );
+                const d = await declarePostgres(config, state);
                 const pod = d.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
                 const job = pod.containers[0] as PodContainer & { image: string; command: string[] };
                 expect(job.image).toBe(idleCredentials.image);

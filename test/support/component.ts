@@ -1,5 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
+import { Postgres } from "../../components/postgres";
 import type { SecretRef } from "../../components/secretRef";
+import type { PostgresConfig } from "../../config/schema";
+import type { Generations } from "../../platform/credentialGenerations";
 import { recordResources, type Registered, settle } from "./mocks";
 
 export interface Declared {
@@ -43,3 +46,17 @@ export const idleCredentials = {
     generations: { phase: "idle" as const, inUse: 0, accepted: [0] },
     traffic: noTraffic,
 };
+
+/** The Postgres component as the platform declares it in-cluster, with its password's rotation state (default: none under way). */
+export function declarePostgres(config: PostgresConfig, generations: Generations = idleCredentials.generations): Promise<Declared> {
+    return declareComponent(
+        () =>
+            new Postgres("postgres", {
+                namespace: "ns",
+                config,
+                password: secretRef("postgres-password"),
+                traffic: noTraffic,
+                credentials: { ...idleCredentials, generations },
+            }),
+    );
+}

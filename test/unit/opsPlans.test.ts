@@ -213,7 +213,7 @@ describe("ops command planning", () => {
         const roll = planRotationPhase(added, ["redis-password"], "roll", now);
         expect(roll.edits[0].to).toEqual({
             rotationEpoch: 1,
-            rotation: { phase: "rolled", from: 0, rolledAt: "2026-12-01T10:00:00.000Z" },
+            rotation: { phase: "rolled", from: 0, rolledAt: Date.parse("2026-12-01T10:00:00Z") / 1000 },
         });
         expect(roll.rollouts).toEqual(["gateway", "router"]);
 

@@ -1,9 +1,8 @@
 import type * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
-import { Postgres } from "../../../components/postgres";
 import { Redis } from "../../../components/redis";
 import { postgresSchema, redisSchema } from "../../../config/schema";
-import { declareComponent, idleCredentials, noTraffic, secretRef } from "../../support/component";
+import { declareComponent, declarePostgres, idleCredentials, noTraffic, secretRef } from "../../support/component";
 import { K8S } from "../../support/platform";
 
 const resolve = <T>(output: pulumi.Output<T>) => new Promise<T>((r) => output.apply(r));
@@ -59,16 +58,7 @@ describe("Redis", () => {
 describe("Postgres", () => {
     it("keeps its data in a subdirectory of its volume and checks readiness with pg_isready", async () => {
         const config = postgresSchema.parse({});
-        const d = await declareComponent(
-            () =>
-                new Postgres("postgres", {
-                    namespace: "ns",
-                    config,
-                    password: secretRef("postgres-password"),
-                    traffic: noTraffic,
-                    credentials: idleCredentials,
-                }),
-        );
+        const d = await declarePostgres(config);
         const container = d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0];
         expect(container.env).toContainEqual({ name: "PGDATA", value: "/var/lib/postgresql/data/pgdata" });
         expect(container.env).toContainEqual({
@@ -81,16 +71,7 @@ describe("Postgres", () => {
 
     it("starts with pg_stat_statements loaded and the configured parameters, as postgres -c arguments", async () => {
         const config = postgresSchema.parse({ settings: { max_connections: 200, work_mem: "16MB" } });
-        const d = await declareComponent(
-            () =>
-                new Postgres("postgres", {
-                    namespace: "ns",
-                    config,
-                    password: secretRef("postgres-password"),
-                    traffic: noTraffic,
-                    credentials: idleCredentials,
-                }),
-        );
+        const d = await declarePostgres(config);
         expect(d.one(K8S.statefulSet).inputs.spec.template.spec.containers[0].args).toEqual([
             ...["-c", "shared_preload_libraries=pg_stat_statements", "-c", "pg_stat_statements.track=top"],
             ...["-c", "max_connections=200", "-c", "work_mem=16MB"],
