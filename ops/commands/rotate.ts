@@ -15,9 +15,9 @@ import {
     nextPhase,
     type Phase,
     PHASES,
+    phasesToRun,
     planExternalRotation,
     planRotationPhase,
-    remainingPhases,
     retireDueInMs,
     rotationStatus,
     type RotationStatus,
@@ -51,15 +51,7 @@ export function define(command: Command, ctx: CommandContext): void {
         const phased = names.filter((n) => !external.includes(n));
         if (o.phase && external.length > 0)
             throw new InvalidInputError(`${external.join(", ")} belong(s) to an external store and rotate in one step; drop --phase`);
-        const phases = o.phase ? [o.phase] : PHASES.filter((p) => phased.some((n) => remainingPhases(config.secrets[n]).includes(p)));
-        if (o.phase) {
-            const elsewhere = phased.filter((n) => nextPhase(config.secrets[n]) !== o.phase);
-            if (elsewhere.length > 0)
-                throw new InvalidInputError(
-                    elsewhere.map((n) => `${n}'s next phase is ${nextPhase(config.secrets[n])}`).join("; ") +
-                        `; run --phase ${nextPhase(config.secrets[elsewhere[0]])} (mcp-ops rotate --status shows each secret's)`,
-                );
-        }
+        const phases = phasesToRun(config, phased, o.phase);
         if (phased.length > 0)
             report(`rotation of ${phased.join(", ")}: ${phases.join(" -> ")}, each phase one update, verified before the next`);
 

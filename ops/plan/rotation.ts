@@ -18,6 +18,22 @@ export function nextPhase(secret: Pick<SecretConfig, "rotation">): Phase {
 /** The phases left to run, from the next one to the retirement. */
 export const remainingPhases = (secret: Pick<SecretConfig, "rotation">): Phase[] => PHASES.slice(PHASES.indexOf(nextPhase(secret)));
 
+/**
+ * The phases a command runs for these secrets: `only` (which must be each one's next phase), else
+ * every phase left to any of them, in order.
+ */
+export function phasesToRun(config: PlatformConfig, names: string[], only?: Phase): Phase[] {
+    if (!only) return PHASES.filter((p) => names.some((n) => remainingPhases(config.secrets[n]).includes(p)));
+    const elsewhere = names.filter((n) => nextPhase(config.secrets[n]) !== only);
+    if (elsewhere.length > 0) {
+        throw new InvalidInputError(
+            elsewhere.map((n) => `${n}'s next phase is ${nextPhase(config.secrets[n])}`).join("; ") +
+                `; run --phase ${nextPhase(config.secrets[elsewhere[0]])} (mcp-ops rotate --status shows each secret's)`,
+        );
+    }
+    return [only];
+}
+
 /** Milliseconds until the previous value may be retired (0 when it may be now). */
 export function retireDueInMs(secret: SecretConfig, now: Date): number {
     if (secret.rotation?.phase !== "rolled" || !secret.rotation.rolledAt) return 0;

@@ -7,7 +7,7 @@ import { planRateLimit } from "../../ops/commands/rate-limit";
 import { planResources } from "../../ops/commands/resources";
 import { planRestart } from "../../ops/commands/restart";
 import { planRollback } from "../../ops/commands/rollback";
-import { checkSecretNames, nextPhase, planRotationPhase, retireDueInMs, rotationStatus } from "../../ops/plan/rotation";
+import { checkSecretNames, nextPhase, phasesToRun, planRotationPhase, retireDueInMs, rotationStatus } from "../../ops/plan/rotation";
 import { planScaleBounds, planScaleReplicas } from "../../ops/commands/scale";
 import type { HistoryEntry } from "../../ops/stack/history";
 import { currentStackConfig, rawStackConfig } from "../support/platform";
@@ -234,6 +234,19 @@ describe("ops command planning", () => {
         expect(retire.edits[0].to).toEqual({ rotationEpoch: 1 });
         expect(retire.rollouts).toEqual([]);
         expect(JSON.stringify([add, roll, retire])).not.toMatch(/SECRET|password":\s*"/);
+    });
+
+    it("runs every phase left to any of the secrets, or only the one asked for if it is each one's next", () => {
+        const mixed = currentStackConfig("local", {
+            ...localRaw(),
+            secrets: { "redis-password": { rotationEpoch: 1, rotation: { phase: "rolled", from: 0 } } },
+        }).config;
+        expect(phasesToRun(mixed, ["redis-password"])).toEqual(["retire"]);
+        expect(phasesToRun(mixed, ["redis-password", "postgres-password"])).toEqual(["add", "roll", "retire"]);
+        expect(phasesToRun(mixed, ["redis-password"], "retire")).toEqual(["retire"]);
+        expect(() => phasesToRun(mixed, ["redis-password", "postgres-password"], "retire")).toThrow(
+            "postgres-password's next phase is add; run --phase add (mcp-ops rotate --status shows each secret's)",
+        );
     });
 
     it("rolls the readers of a key set at every phase: they must verify the new key before anyone signs with it", () => {
