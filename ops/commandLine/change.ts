@@ -91,7 +91,7 @@ export function runChangeCommand(flags: ChangeFlags, ctx: CommandContext, planne
 
 async function planAndRun(flags: ChangeFlags, ctx: CommandContext, planner: Planner): Promise<RunResult> {
     // Read under the change lock: no other change can write the stack file between this read and the update.
-    const current = ctx.currentConfig(flags.stack);
+    const current = ctx.readConfig(flags.stack);
     const { config } = current;
     if (config.environment === "production" && !flags.reason) {
         throw new InvalidInputError("production changes need a --reason (it is recorded in the stack history)");

@@ -24,14 +24,16 @@ export class CommandContext {
             openWithAutomation(projectDir, stack, kubeconfig, rolloutWaitSeconds),
     ) {}
 
-    /** The stack's config as its stack file has it now (read once per command). */
+    /** The stack's config as its stack file had it when this command first read it. */
     currentConfig(stack: string): CurrentConfig {
-        let found = this.current.get(stack);
-        if (!found) {
-            const raw = readRawStackConfig(stack, this.projectDir);
-            found = { raw, config: parsePlatformConfig(raw) };
-            this.current.set(stack, found);
-        }
+        return this.current.get(stack) ?? this.readConfig(stack);
+    }
+
+    /** The stack's config read from its stack file now: under the change lock, after an earlier change of this command. */
+    readConfig(stack: string): CurrentConfig {
+        const raw = readRawStackConfig(stack, this.projectDir);
+        const found = { raw, config: parsePlatformConfig(raw) };
+        this.current.set(stack, found);
         return found;
     }
 

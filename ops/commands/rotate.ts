@@ -23,7 +23,7 @@ import {
     type RotationStatus,
 } from "../plan/rotation";
 
-interface RotateFlags extends ChangeFlags {
+export interface RotateFlags extends ChangeFlags {
     all: boolean;
     status: boolean;
     phase?: Phase;
@@ -44,48 +44,54 @@ export function define(command: Command, ctx: CommandContext): void {
             .addOption(new Option("--phase <phase>", "run only this phase (it must be the next one)").choices(PHASES)),
     ).action(async (secrets: string[], o: RotateFlags) => {
         if (o.status) return printStatus(ctx, o);
-        const { config } = ctx.currentConfig(o.stack);
-        const names = o.all ? Object.keys(config.secrets) : secrets;
-        checkSecretNames(config, names);
-        const external = names.filter((n) => isExternalCredential(config, n));
-        const phased = names.filter((n) => !external.includes(n));
-        if (o.phase && external.length > 0)
-            throw new InvalidInputError(`${external.join(", ")} belong(s) to an external store and rotate in one step; drop --phase`);
-        const phases = phasesToRun(config, phased, o.phase);
-        if (phased.length > 0)
-            report(`rotation of ${phased.join(", ")}: ${phases.join(" -> ")}, each phase one update, verified before the next`);
-
-        const results: RunResult[] = [];
-        let confirmed = o.yes;
-        if (external.length > 0) {
-            results.push(await runChangeCommand(o, ctx, (current) => planExternalRotation(current, external)));
-            confirmed = true;
-        }
-        let rolledAt: number | undefined;
-        for (const [i, phase] of phases.entries()) {
-            report(`phase ${i + 1}/${phases.length}: ${phase}`);
-            if (phase === "retire" && !o.preview) await waitForRetirement(ctx, o, phased, rolledAt);
-            const result = await runChangeCommand({ ...o, yes: confirmed }, ctx, (current) =>
-                planRotationPhase(
-                    current,
-                    phased.filter((n) => nextPhase(current.config.secrets[n]) === phase),
-                    phase,
-                    new Date(),
-                ),
-            );
-            results.push(result);
-            confirmed = true;
-            if (phase === "roll" && result.outcome === "applied") {
-                rolledAt = Date.now();
-                await checkHealthAfterRoll(ctx, o);
-            }
-            if (result.outcome === "previewed") {
-                if (i < phases.length - 1) report(`preview of the first phase only: ${phases.slice(i + 1).join(" and ")} follow(s) it`);
-                break;
-            }
-        }
+        const results = await rotate(ctx, secrets, o);
         print(Boolean(o.json), results, () => results.map(describeResult).join("\n"));
     });
+}
+
+/** Runs the rotation the flags ask for; one result per update it ran. */
+export async function rotate(ctx: CommandContext, secrets: string[], o: RotateFlags): Promise<RunResult[]> {
+    const { config } = ctx.currentConfig(o.stack);
+    const names = o.all ? Object.keys(config.secrets) : secrets;
+    checkSecretNames(config, names);
+    const external = names.filter((n) => isExternalCredential(config, n));
+    const phased = names.filter((n) => !external.includes(n));
+    if (o.phase && external.length > 0)
+        throw new InvalidInputError(`${external.join(", ")} belong(s) to an external store and rotate in one step; drop --phase`);
+    const phases = phasesToRun(config, phased, o.phase);
+    if (phased.length > 0)
+        report(`rotation of ${phased.join(", ")}: ${phases.join(" -> ")}, each phase one update, verified before the next`);
+
+    const results: RunResult[] = [];
+    let confirmed = o.yes;
+    if (external.length > 0) {
+        results.push(await runChangeCommand(o, ctx, (current) => planExternalRotation(current, external)));
+        confirmed = true;
+    }
+    let rolledAt: number | undefined;
+    for (const [i, phase] of phases.entries()) {
+        report(`phase ${i + 1}/${phases.length}: ${phase}`);
+        if (phase === "retire" && !o.preview) await waitForRetirement(ctx, o, phased, rolledAt);
+        const result = await runChangeCommand({ ...o, yes: confirmed }, ctx, (current) =>
+            planRotationPhase(
+                current,
+                phased.filter((n) => nextPhase(current.config.secrets[n]) === phase),
+                phase,
+                new Date(),
+            ),
+        );
+        results.push(result);
+        confirmed = true;
+        if (phase === "roll" && result.outcome === "applied") {
+            rolledAt = Date.now();
+            await checkHealthAfterRoll(ctx, o);
+        }
+        if (result.outcome === "previewed") {
+            if (i < phases.length - 1) report(`preview of the first phase only: ${phases.slice(i + 1).join(" and ")} follow(s) it`);
+            break;
+        }
+    }
+    return results;
 }
 
 /**
@@ -125,7 +131,7 @@ async function checkHealthAfterRoll(ctx: CommandContext, o: RotateFlags): Promis
 
 /** Waits out the grace period of each secret: a client may hold the previous value that long after its pods rolled. */
 async function waitForRetirement(ctx: CommandContext, o: RotateFlags, names: string[], rolledHereAt?: number): Promise<void> {
-    const { config } = ctx.currentConfig(o.stack);
+    const { config } = ctx.readConfig(o.stack);
     const now = new Date();
     const waitMs = Math.max(
         0,

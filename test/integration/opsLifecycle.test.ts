@@ -7,7 +7,10 @@ import { type ChangeFlags, runChangeCommand } from "../../ops/commandLine/change
 import { CommandContext } from "../../ops/commandLine/context";
 import { parseAuditMessage } from "../../ops/lifecycle/audit";
 import { planRollback } from "../../ops/commands/rollback";
+import { rotate } from "../../ops/commands/rotate";
 import { planScaleReplicas } from "../../ops/commands/scale";
+import { rotationStatus } from "../../ops/plan/rotation";
+import { writeStackConfigValues } from "../../ops/stack/stackFile";
 import { stackEnvironment } from "../../ops/stack/environment";
 import { LockConflictError, lockFiles } from "../../ops/stack/locks";
 import { recoverStack } from "../../ops/stack/recover";
@@ -82,6 +85,35 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         expect(result.outcome).toBe("applied");
         expect(stackFile()["mcp:services"].router.replicas).toBe(1);
         expect((await stack.history()).length).toBe(history.length + 1);
+    });
+
+    it("rotates in phases as three audited updates, resumes a rotation stopped between phases, and reports it mid-way", async () => {
+        writeStackConfigValues("local", project.dir, { secrets: { "postgres-password": { retireAfterSeconds: 0 } } });
+        const rotation = { ...flags, all: false, status: false };
+        const added = await rotate(ctx(), ["postgres-password"], { ...rotation, phase: "add" });
+        expect(added.map((r) => r.outcome)).toEqual(["applied"]);
+        expect(stackFile()["mcp:secrets"]["postgres-password"]).toEqual({
+            retireAfterSeconds: 0,
+            rotationEpoch: 1,
+            rotation: { phase: "added", from: 0 },
+        });
+        expect(rotationStatus(ctx().config("local"), new Date()).find((s) => s.secret === "postgres-password")).toMatchObject({
+            phase: "added",
+            next: "roll",
+        });
+        // Stopped after the add; the same command without --phase goes on from there.
+        const resumed = await rotate(ctx(), ["postgres-password"], rotation);
+        expect(resumed.map((r) => [r.outcome, r.summary.split(": ")[0]])).toEqual([
+            ["applied", "rotate postgres-password (0 -> 1), roll"],
+            ["applied", "rotate postgres-password (0 -> 1), retire"],
+        ]);
+        expect(stackFile()["mcp:secrets"]["postgres-password"]).toEqual({ retireAfterSeconds: 0, rotationEpoch: 1 });
+        const messages = (await (await project.open()).history(3)).map((h) => parseAuditMessage(h.message)?.summary.split(": ")[0]);
+        expect(messages).toEqual([
+            "rotate postgres-password (0 -> 1), retire",
+            "rotate postgres-password (0 -> 1), roll",
+            "rotate postgres-password (0 -> 1), add",
+        ]);
     });
 
     it("shows the audit log and the stack outputs through mcp-ops history and status", async () => {
