@@ -14,7 +14,8 @@ import { postgresSchema, redisSchema } from "../../config/schema";
 import { buildImages, type BuiltImage, defaultOptions } from "../../images/build";
 import { IMAGES } from "../../images/catalog";
 import { postgresBackupPod } from "../support/backupJob";
-import { declareComponent, declarePostgres, idleCredentials, noTraffic, secretRef } from "../support/component";
+import { type Declared, declareComponent, declarePostgres, idleCredentials, noTraffic, secretRef } from "../support/component";
+import type { Generations } from "../../platform/credentialGenerations";
 import { type ContainerSpec, type Mount, OciRunner, type RunningContainer, unpackImage, type UnpackedImage } from "../support/ociRunner";
 import { K8S, REPO_ROOT } from "../support/platform";
 import { freePort } from "../support/ports";
@@ -85,6 +86,20 @@ describe("the images, built here and run as the pods run them", () => {
         first = await buildImages({ ...defaultOptions(), names: [], outDir: dir("out-1") });
         for (const image of first) unpacked[image.name] = unpackImage(image.archive, dir(`unpacked-${image.name}`));
     }, 1_800_000);
+
+    /** A store's credentials Job exactly as declared, pointed at a server on this machine, with its Secret's two values. */
+    const runCredentialsJob = (declared: Declared, port: number, secret: string, values: { value: string; also: string }) => {
+        const pod = declared.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
+        const job = pod.containers[0] as PodContainer & { image: string; command: string[] };
+        expect(job.image).toBe(idleCredentials.image);
+        // The declared command, pointed at this server instead of the in-cluster Service.
+        const command = job.command.map((arg, i) =>
+            job.command[i - 1] === "--host" ? "127.0.0.1" : job.command[i - 1] === "--port" ? String(port) : arg,
+        );
+        const uid = pod.securityContext.runAsUser as number;
+        const secrets = { [`${secret}/value`]: values.value, [`${secret}/also-accepted`]: values.also };
+        return runc.runToEnd(unpacked["mcp-ops"], asSpec({ ...job, command }, secrets, { uid, gid: uid }));
+    };
 
     afterAll(async () => {
         await runc.close();
@@ -255,26 +270,10 @@ describe("the images, built here and run as the pods run them", () => {
                     inUse: phase.inUse,
                     accepted,
                 };
-                const d = await declarePostgres(config, state);
-                const pod = d.one("kubernetes:batch/v1:Job").inputs.spec.template.spec;
-                const job = pod.containers[0] as PodContainer & { image: string; command: string[] };
-                expect(job.image).toBe(idleCredentials.image);
-                // The declared command, pointed at this server instead of the in-cluster Service.
-                const command = job.command.map((arg, i) =>
-                    job.command[i - 1] === "--host" ? "127.0.0.1" : job.command[i - 1] === "--port" ? String(port) : arg,
-                );
-                const uid = pod.securityContext.runAsUser as number;
-                const ran = await runc.runToEnd(
-                    unpacked["mcp-ops"],
-                    asSpec(
-                        { ...job, command },
-                        {
-                            "postgres-password/value": generations[phase.inUse],
-                            "postgres-password/also-accepted": generations[phase.also],
-                        },
-                        { uid, gid: uid },
-                    ),
-                );
+                const ran = await runCredentialsJob(await declarePostgres(config, state), port, "postgres-password", {
+                    value: generations[phase.inUse],
+                    also: generations[phase.also],
+                });
                 expect(ran.code, ran.output).toBe(0);
                 expect(ran.output).not.toMatch(new RegExp(`${password}|${rotated}`));
                 const logins = { mcp_a: await loginAs("mcp_a", password), mcp_b: await loginAs("mcp_b", rotated) };
@@ -287,17 +286,19 @@ describe("the images, built here and run as the pods run them", () => {
         }, 120_000);
     });
 
-    it("Redis runs with the StatefulSet's command, args and env, requires its password, persists to /data; its probe passes", async () => {
-        const d = await declareComponent(
-            () =>
-                new RedisStore("redis", {
-                    namespace: "ns",
-                    config: redisSchema.parse({}),
-                    password: secretRef("redis-password"),
-                    traffic: noTraffic,
-                    credentials: idleCredentials,
-                }),
-        );
+    it("Redis runs with the StatefulSet's args and env, needs its password, keeps /data, rotates live; its probe passes", async () => {
+        const declareRedis = (generations: Generations = idleCredentials.generations) =>
+            declareComponent(
+                () =>
+                    new RedisStore("redis", {
+                        namespace: "ns",
+                        config: redisSchema.parse({}),
+                        password: secretRef("redis-password"),
+                        traffic: noTraffic,
+                        credentials: { ...idleCredentials, generations },
+                    }),
+            );
+        const d = await declareRedis();
         const pod = d.one(K8S.statefulSet).inputs.spec.template.spec;
         const container = pod.containers[0];
         const uid = pod.securityContext.runAsUser as number;
@@ -340,6 +341,34 @@ describe("the images, built here and run as the pods run them", () => {
         const again = await waitFor("Redis restarts on its data", connected, server);
         expect(await again.get("session:1")).toBe("alive");
         again.disconnect();
+
+        // A rotation as the credentials Jobs apply it to the running server: a second password added, then the first retired.
+        const rotated = "redis-rotated-value";
+        const accepts = (password: string) => {
+            const c = connect(password);
+            c.on("error", () => {});
+            return c.connect().then(
+                () => (c.disconnect(), "accepted"),
+                () => (c.disconnect(), "refused"),
+            );
+        };
+        const first = secrets["redis-password"];
+        const added = await runCredentialsJob(await declareRedis({ phase: "added", inUse: 0, accepted: [0, 1] }), port, "redis-password", {
+            value: first,
+            also: rotated,
+        });
+        expect(added.code, added.output).toBe(0);
+        expect([await accepts(first), await accepts(rotated)]).toEqual(["accepted", "accepted"]);
+        const retired = await runCredentialsJob(await declareRedis({ phase: "idle", inUse: 1, accepted: [1] }), port, "redis-password", {
+            value: rotated,
+            also: rotated,
+        });
+        expect(retired.code, retired.output).toBe(0);
+        expect(`${added.output}${retired.output}`).not.toMatch(new RegExp(`${first}|${rotated}`));
+        expect([await accepts(first), await accepts(rotated)]).toEqual(["refused", "accepted"]);
+        // The probe needs no password, so retiring one never fails it.
+        const stillReady = await runc.runToEnd(unpacked.redis, { ...asSpec(container, secrets), command: probe, args: [], uid, gid: uid });
+        expect(stillReady.code, stillReady.output).toBe(0);
         await server.stop();
     });
 
