@@ -83,6 +83,29 @@ describe("Redis password rotation under load", () => {
     });
 });
 
+describe("Redis started as before rotations had phases (--requirepass)", () => {
+    it("takes a second password live from the credentials Job, and its clients never see a refused login", async () => {
+        const P = ["old-layout-generation-0-aaaa", "old-layout-generation-1-bbbb"];
+        const server = await startRedisServer({ password: P[0] });
+        try {
+            const clients = redisLoad(server.port);
+            await clients.begin(INSTANCES, P[0]);
+            await clients.hold(300);
+            const target = { host: "127.0.0.1", port: server.port };
+            await applyRedisPasswords(target, [P[0]], redisAccepted(values([0, P[0]], [1, P[1]])));
+            await clients.roll(P[1]);
+            await applyRedisPasswords(target, [P[1], P[0]], redisAccepted(values([1, P[1]])));
+            await clients.hold(300);
+            const counts = await clients.end();
+            report("redis, from --requirepass, phased", counts);
+            expect(counts.requests).toBeGreaterThan(300);
+            expect(counts).toMatchObject({ failed: 0, refusedLogins: 0 });
+        } finally {
+            await server.stop();
+        }
+    }, 60_000);
+});
+
 describe("PostgreSQL password rotation under load, from the layout before login roles", () => {
     let server: PostgresServer;
     const P = ["pg-generation-0-aaaaaaaaaaaaaaa", "pg-generation-1-bbbbbbbbbbbbbbb", "pg-generation-2-ccccccccccccccc"];

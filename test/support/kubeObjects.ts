@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import type { Registered } from "./mocks";
 
 /** A Kubernetes object as the program declares it (the inputs the provider would apply). */
@@ -28,9 +29,19 @@ function plain(value: unknown): unknown {
     return value;
 }
 
-/** The objects the program registered with the kubernetes provider (AWS and component resources left out). */
+/**
+ * The objects the program registered with the kubernetes provider (AWS and component resources left
+ * out). One declared without a name gets one as the provider gives it: the resource's name and a suffix.
+ */
 export function kubeObjects(resources: Registered[]): KubeObject[] {
-    return resources.filter((r) => r.type.startsWith("kubernetes:")).map((r) => plain(r.inputs) as KubeObject);
+    return resources
+        .filter((r) => r.type.startsWith("kubernetes:"))
+        .map((r) => {
+            const o = plain(r.inputs) as KubeObject;
+            if (o.metadata.name !== undefined) return o;
+            const suffix = createHash("sha256").update(r.name).digest("hex").slice(0, 8);
+            return { ...o, metadata: { ...o.metadata, name: `${r.name}-${suffix}` } };
+        });
 }
 
 export const objectKey = (o: KubeObject) =>
@@ -49,6 +60,7 @@ export function podTemplate(o: KubeObject): PodTemplate | undefined {
     const spec = o.spec as Record<string, any> | undefined;
     if (o.kind === "Deployment" || o.kind === "StatefulSet") return spec?.template;
     if (o.kind === "CronJob") return spec?.jobTemplate?.spec?.template;
+    if (o.kind === "Job") return spec?.template;
     return undefined;
 }
 
