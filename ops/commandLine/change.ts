@@ -86,6 +86,9 @@ export function describeResult(result: RunResult): string {
  * all under the stack's change lock, so the stack file only ever holds one change in flight.
  */
 export function runChangeCommand(flags: ChangeFlags, ctx: CommandContext, planner: Planner): Promise<RunResult> {
+    // Opening the stack starts the Pulumi CLI twice (its version, the stack's selection): it needs no
+    // lock, so it runs while this process plans and takes the change lock. Its errors surface where it is awaited.
+    ctx.stack(flags.stack, flags.kubeconfig, flags.verifyTimeout).catch(() => undefined);
     return withChangeLock(ctx.projectDir, flags.stack, () => planAndRun(flags, ctx, planner), { wait: flags.wait, report });
 }
 

@@ -85,8 +85,7 @@ export class CommandContext {
 /** The engine and the platform program load only when a command needs a stack: `health` and `--help` start without them. */
 function openWithAutomation(projectDir: string, stack: string, kubeconfig?: string, rolloutWaitSeconds?: number): Promise<AutomationStack> {
     const { openStack } = require("../stack/automation") as typeof import("../stack/automation");
-    const { pulumiRoot } = require("../stack/toolchain") as typeof import("../stack/toolchain");
-    return openStack({ projectDir, stack, pulumiRoot: pulumiRoot(projectDir), kubeconfig, rolloutWaitSeconds });
+    return openStack({ projectDir, stack, kubeconfig, rolloutWaitSeconds });
 }
 
 /** host:port of a store URL, for a question (never its credentials). */

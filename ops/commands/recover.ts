@@ -3,7 +3,6 @@ import type { CommandContext } from "../commandLine/context";
 import { withJson, withStack } from "../commandLine/flags";
 import { print } from "../commandLine/output";
 import { auditMessage, currentActor } from "../lifecycle/audit";
-import { stackEnvironment } from "../stack/environment";
 import { recoverStack } from "../stack/recover";
 
 /** `mcp-ops recover`: after an interrupted update, clear its stale locks and pending operations, then refresh. */
@@ -16,9 +15,8 @@ export function define(command: Command, ctx: CommandContext): void {
             const summary = `clear the stale locks and pending operations of stack ${o.stack}, then refresh its state`;
             await ctx.confirm(summary, o);
             const stack = await ctx.stack(o.stack);
-            const backend = process.env.PULUMI_BACKEND_URL ?? stackEnvironment(ctx.projectDir, o.stack).PULUMI_BACKEND_URL;
             const message = auditMessage({ operation: "recover", reason: o.reason ?? "not given", actor: currentActor() }, summary);
-            const result = await recoverStack(stack, backend, { force: o.force, message, projectDir: ctx.projectDir });
+            const result = await recoverStack(stack, { force: o.force, message, projectDir: ctx.projectDir });
             print(o.json, result, () =>
                 [
                     `locks removed: ${result.locksRemoved.join("; ") || "none"}`,

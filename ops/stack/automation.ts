@@ -1,14 +1,5 @@
-import {
-    type EngineEvent as AutomationEvent,
-    LocalWorkspace,
-    PulumiCommand,
-    type PulumiFn,
-    Stack,
-    StackNotFoundError,
-} from "@pulumi/pulumi/automation";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
-import { SemVer } from "semver";
+import { type EngineEvent as AutomationEvent, LocalWorkspace, type PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import { delimiter } from "node:path";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
@@ -16,7 +7,8 @@ import type { StackPort } from "../lifecycle/run";
 import { finishedUpdateVersion, type HistoryEntry, stackHistory } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
-import { ensureFileBackend, fileBackendPaths, stackEnvironment } from "./environment";
+import { ensureFileBackend, stackEnvironment } from "./environment";
+import { findPulumiCli, pulumiCli } from "./pulumiCli";
 import { withRolloutWait } from "./rolloutWait";
 
 export interface OpenStackOptions {
@@ -24,8 +16,8 @@ export interface OpenStackOptions {
     stack: string;
     /** The program to run. Default: the platform itself, in-process (no language host, no compile step). */
     program?: PulumiFn;
-    /** Directory holding bin/pulumi. Default: `pulumi` on PATH. */
-    pulumiRoot?: string;
+    /** The Pulumi CLI. Default: $MCP_PULUMI, else `pulumi` on PATH (ops/stack/pulumiCli.ts). */
+    pulumi?: string;
     /** Extra environment for the CLI. */
     env?: Record<string, string>;
     /** Cluster for the engine's Kubernetes provider. Default: $KUBECONFIG, else the local cluster's for the local stack. */
@@ -50,12 +42,12 @@ export interface AutomationStack extends StackPort {
 
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     requireStackFile(o.stack, o.projectDir);
-    const pulumiCommand = o.pulumiRoot ? await pulumiCommandAt(o.pulumiRoot) : undefined;
+    const cli = await pulumiCli(o.pulumi ?? findPulumiCli());
     const platform = o.rolloutWaitSeconds === undefined ? runPlatformProgram : withRolloutWait(o.rolloutWaitSeconds, runPlatformProgram);
     const program = o.program ?? platform;
     const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
-    // The engine finds plugins that come with the CLI (the policy-pack analyzer) on PATH.
-    if (o.pulumiRoot) envVars.PATH = `${join(o.pulumiRoot, "bin")}:${process.env.PATH ?? ""}`;
+    // The engine finds the plugins that come with the CLI (language hosts, the policy-pack analyzer) on PATH.
+    envVars.PATH = [cli.pluginDir, envVars.PATH ?? process.env.PATH ?? ""].join(delimiter);
     const backend = envVars.PULUMI_BACKEND_URL ?? process.env.PULUMI_BACKEND_URL;
     ensureFileBackend(backend);
     // The engine's Kubernetes provider reads KUBECONFIG: give it the same cluster ops commands verify on.
@@ -63,10 +55,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     if (kubeconfig) envVars.KUBECONFIG = kubeconfig;
     let stack: Stack;
     try {
-        const workspace = await LocalWorkspace.create({ workDir: o.projectDir, pulumiCommand, envVars, program });
-        // Selecting runs `pulumi stack select`, a CLI process that only proves the stack exists (every
-        // later command names the stack itself); a file backend shows that in its files.
-        if (fileBackendHasStack(backend, o.stack)) workspace.selectStack = async () => undefined;
+        const workspace = await LocalWorkspace.create({ workDir: o.projectDir, pulumiCommand: cli.command, envVars, program });
         stack = await Stack.select(o.stack, workspace);
     } catch (error) {
         if (error instanceof StackNotFoundError) {
@@ -95,7 +84,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         } catch (error) {
             failed(error);
         }
-        const version = await finishedUpdateVersion(stack, summaryVersion, backend);
+        const version = await finishedUpdateVersion(stack, summaryVersion);
         return { version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
     };
     const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {
@@ -144,18 +133,6 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     };
 }
 
-/**
- * The CLI in `root`/bin. scripts/toolchain.sh pins its version and records it beside it; with that
- * record the command is built as `PulumiCommand.get` builds it (its constructor, private in the
- * types, keeps the path and the version) without starting the CLI just to ask `pulumi version`.
- */
-async function pulumiCommandAt(root: string): Promise<PulumiCommand> {
-    const recorded = join(root, "bin", "pulumi.version");
-    if (!existsSync(recorded)) return PulumiCommand.get({ root, skipVersionCheck: true });
-    const create = PulumiCommand as unknown as new (command: string, version: SemVer) => PulumiCommand;
-    return new create(join(root, "bin", "pulumi"), new SemVer(readFileSync(recorded, "utf8").trim()));
-}
-
 /** The platform program, loaded on first use: commands that only read a stack never load the providers' SDKs. */
 const runPlatformProgram: PulumiFn = () => (require("../../platform/program") as typeof import("../../platform/program")).platformProgram();
 
@@ -165,11 +142,6 @@ const runPlatformProgram: PulumiFn = () => (require("../../platform/program") as
  */
 function preloadPlatformProgram(): void {
     setTimeout(() => require("../../platform/program"), 50);
-}
-
-/** Whether a file:// backend holds the stack's state (plain or gzipped). */
-function fileBackendHasStack(backend: string | undefined, stack: string): boolean {
-    return (fileBackendPaths(backend, "stacks", stack) ?? []).some((base) => existsSync(`${base}.json`) || existsSync(`${base}.json.gz`));
 }
 
 /** The preview as the lifecycle prints it: one line per changed resource with its fields. */

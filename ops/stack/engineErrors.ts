@@ -1,6 +1,6 @@
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { UnavailableError } from "../errors";
-import { describeLockHolder, LockConflictError } from "./locks";
+import { describeLock, engineLockHolders, LockConflictError } from "./locks";
 
 export interface EngineContext {
     stack: string;
@@ -44,7 +44,10 @@ export function engineErrorLines(text: string, max = 12): string[] {
  * anything else becomes a plain Error with the engine's error lines, never the whole output.
  */
 export function engineError(error: unknown, ctx: EngineContext): Error {
-    if (error instanceof ConcurrentUpdateError) return new LockConflictError(ctx.stack, describeLockHolder(ctx.backend, ctx.stack));
+    if (error instanceof ConcurrentUpdateError) {
+        const holders = engineLockHolders(error.message);
+        return new LockConflictError(ctx.stack, holders[0] && describeLock(holders[0]), holders);
+    }
     const text = error instanceof Error ? error.message : String(error);
     if (
         /configured Kubernetes cluster is unreachable|unable to load kubernetes client configuration|failed to read kubeconfig/i.test(text)

@@ -25,14 +25,3 @@ export function ensureFileBackend(url: string | undefined): void {
 
 /** Protects only the local stack's generated secrets, on the developer's own machine. */
 const LOCAL_PASSPHRASE = "mcp-platform-local-only";
-
-/**
- * Where a file:// backend keeps a stack's `area` ("stacks" for its state, "history" for its update
- * records): the project-scoped layout first, then the older one without projects. Undefined for
- * other backends, whose files are not on this machine.
- */
-export function fileBackendPaths(backend: string | undefined, area: "stacks" | "history", stack: string): string[] | undefined {
-    if (!backend?.startsWith("file://")) return undefined;
-    const root = join(fileURLToPath(backend), ".pulumi", area);
-    return [join(root, PROJECT_NAME, stack), join(root, stack)];
-}

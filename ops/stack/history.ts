@@ -1,6 +1,4 @@
-import { existsSync, readdirSync } from "node:fs";
 import type { Stack } from "@pulumi/pulumi/automation";
-import { fileBackendPaths } from "./environment";
 
 /** The parts of an update in the stack history a rollback needs (the Automation API's UpdateSummary). */
 export interface HistoryEntry {
@@ -40,20 +38,12 @@ export async function stackHistory(stack: Stack, limit: number): Promise<History
 }
 
 /**
- * The number `stackHistory` gives the update that just finished, without another CLI process
- * where the answer is at hand: backends that number updates put it in the update's own summary;
- * a file backend records every update as version 0 in one `<stack>-<time>.history.json`, so the
- * newest update's number is how many there are. Otherwise the history is asked.
+ * The number `stackHistory` gives the update that just finished: backends that number updates put
+ * it in the update's own summary; others (a file or S3 backend records every update as version 0)
+ * are asked for the history, whose length is the newest update's number.
  */
-export async function finishedUpdateVersion(
-    stack: Stack,
-    summaryVersion: number | undefined,
-    backend: string | undefined,
-): Promise<number | undefined> {
+export async function finishedUpdateVersion(stack: Stack, summaryVersion: number | undefined): Promise<number | undefined> {
     if (summaryVersion) return summaryVersion;
-    const dir = fileBackendPaths(backend, "history", stack.name)?.find((d) => existsSync(d));
-    const records = dir ? readdirSync(dir).filter((f) => f.endsWith(".history.json")).length : undefined;
-    if (records !== undefined) return records;
     const [newest] = await stackHistory(stack, 1);
     return newest?.version;
 }

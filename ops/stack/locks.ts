@@ -1,11 +1,14 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
-import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { EXIT, OpsError } from "../errors";
 
 export class LockConflictError extends OpsError {
-    constructor(stack: string, holder: string | undefined) {
+    constructor(
+        stack: string,
+        holder: string | undefined,
+        /** The engine's lock holders, when the engine named them. */
+        readonly holders: EngineLock[] = [],
+    ) {
         super(
             `stack ${stack} is being updated by someone else${holder ? ` (${holder})` : ""}; wait for it, run again with --wait, or if ` +
                 `that update died, run mcp-ops recover --stack ${stack}`,
@@ -22,41 +25,28 @@ export interface LockFile {
     timestamp: string;
 }
 
-/** Lock files of a stack on a file state backend (`file://…`); none for other backends. */
-export function lockFiles(backendUrl: string | undefined, stack: string): LockFile[] {
-    if (!backendUrl?.startsWith("file://")) return [];
-    const root = join(fileURLToPath(backendUrl), ".pulumi", "locks");
-    if (!existsSync(root)) return [];
-    const found: LockFile[] = [];
-    const walk = (dir: string) => {
-        for (const entry of readdirSync(dir)) {
-            const path = join(dir, entry);
-            if (statSync(path).isDirectory()) walk(path);
-            else if (entry.endsWith(".json") && dir.split("/").pop() === stack) {
-                try {
-                    const lock = JSON.parse(readFileSync(path, "utf8"));
-                    found.push({ path, pid: lock.pid, username: lock.username, hostname: lock.hostname, timestamp: lock.timestamp });
-                } catch {
-                    // A lock file being written right now; the next look will read it.
-                }
-            }
-        }
-    };
-    walk(root);
-    return found;
+/** A holder of the engine's lock, as the engine names it when it refuses to take the lock. */
+export type EngineLock = Omit<LockFile, "path"> & { url: string };
+
+/**
+ * The holders an engine refusal names. A file or S3 backend says "the stack is currently locked by N
+ * lock(s) …" and then, per lock, "<url>: created by <user>@<host> (pid <pid>) at <time>"; that text
+ * is the CLI's, the same for every such backend, so no backend's files are read here.
+ */
+export function engineLockHolders(message: string): EngineLock[] {
+    // The Automation API's error carries the CLI's output more than once (its stdout and stderr): one holder per lock URL.
+    const holders = new Map<string, EngineLock>();
+    for (const m of message.matchAll(/^\s*(\S+): created by (.+?)@(\S+) \(pid (\d+)\) at (\S+)\s*$/gm)) {
+        holders.set(m[1], { url: m[1], username: m[2], hostname: m[3], pid: Number(m[4]), timestamp: m[5] });
+    }
+    return [...holders.values()];
 }
 
 /** "alice@host, pid 4242, since 2026-11-21T12:00:00Z". */
 export const describeLock = (lock: Omit<LockFile, "path">) => `${lock.username}@${lock.hostname}, pid ${lock.pid}, since ${lock.timestamp}`;
 
-/** Who holds the engine's lock of a stack, or undefined when it cannot be told. */
-export function describeLockHolder(backendUrl: string | undefined, stack: string): string | undefined {
-    const [lock] = lockFiles(backendUrl, stack);
-    return lock ? describeLock(lock) : undefined;
-}
-
 /** A lock is stale when its process ran on this host and is gone. Locks of other hosts are never judged. */
-export function isStale(lock: LockFile): boolean {
+export function isStale(lock: Pick<LockFile, "pid" | "hostname">): boolean {
     if (lock.hostname !== hostname()) return false;
     try {
         process.kill(lock.pid, 0);

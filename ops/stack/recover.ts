@@ -1,6 +1,6 @@
-import { rmSync } from "node:fs";
+import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { recoverInterruptedChange } from "./changeLock";
-import { describeLock, LockConflictError, isStale, lockFiles } from "./locks";
+import { describeLock, type EngineLock, engineLockHolders, isStale, LockConflictError } from "./locks";
 import type { AutomationStack } from "./automation";
 
 export interface RecoverReport {
@@ -9,12 +9,6 @@ export interface RecoverReport {
     refreshed: boolean;
 }
 
-/**
- * After an update was killed: removes its lock (only when its process is gone from this host,
- * or with `force`), clears the pending operations it left in the state, and refreshes so the
- * state matches what really exists. Objects whose creation was interrupted are adopted by the
- * next update (server-side apply), which is why clearing is enough.
- */
 export interface RecoverOptions {
     /** Remove locks even when their process may be alive elsewhere. */
     force?: boolean;
@@ -26,31 +20,53 @@ export interface RecoverOptions {
     projectDir?: string;
 }
 
-export async function recoverStack(
-    stack: AutomationStack,
-    backendUrl: string | undefined,
-    options: RecoverOptions = {},
-): Promise<RecoverReport> {
+/**
+ * After an update was killed: clears the pending operations it left in the state and refreshes so
+ * the state matches what really exists. Objects whose creation was interrupted are adopted by the
+ * next update (server-side apply), which is why clearing is enough. The engine's lock is found the
+ * way the engine reports it, by refusing to take it (whatever the backend); it is removed with
+ * `pulumi cancel` only when its process is gone from this host, or with `force`.
+ */
+export async function recoverStack(stack: AutomationStack, options: RecoverOptions = {}): Promise<RecoverReport> {
     const report: RecoverReport = { locksRemoved: [], pendingCleared: [], refreshed: false };
     const changeLock = options.projectDir ? recoverInterruptedChange(options.projectDir, stack.name, options.force) : undefined;
     if (changeLock) report.locksRemoved.push(changeLock);
-    for (const lock of lockFiles(backendUrl, stack.name)) {
-        if (!isStale(lock) && !options.force) {
-            throw new LockConflictError(stack.name, `${describeLock(lock)}, still running; pass --force only if you know it is gone`);
+    const repair = async () => {
+        const state = await stack.stack.exportStack();
+        const deployment = state.deployment as { pending_operations?: Array<{ resource: { urn: string; type: string } }> };
+        // Importing takes the engine's lock, as a refresh does: either tells whether a dead update still holds it.
+        if (deployment.pending_operations?.length) {
+            report.pendingCleared = deployment.pending_operations.map((p) => ({ type: p.resource.type, urn: p.resource.urn }));
+            deployment.pending_operations = [];
+            await stack.stack.importStack(state);
         }
-        rmSync(lock.path, { force: true });
-        report.locksRemoved.push(`${lock.username}@${lock.hostname} pid ${lock.pid} (${lock.timestamp})`);
-    }
-    const state = await stack.stack.exportStack();
-    const deployment = state.deployment as { pending_operations?: Array<{ resource: { urn: string; type: string } }> };
-    if (deployment.pending_operations?.length) {
-        report.pendingCleared = deployment.pending_operations.map((p) => ({ type: p.resource.type, urn: p.resource.urn }));
-        deployment.pending_operations = [];
-        await stack.stack.importStack(state);
-    }
-    if (options.refresh ?? true) {
-        await stack.refresh(options.message);
-        report.refreshed = true;
+        if (options.refresh ?? true) {
+            await stack.refresh(options.message);
+            report.refreshed = true;
+        }
+    };
+    try {
+        await repair();
+    } catch (error) {
+        const holders = lockHolders(error);
+        if (!holders) throw error;
+        const alive = holders.filter((h) => !isStale(h));
+        if ((alive.length > 0 || holders.length === 0) && !options.force) {
+            throw new LockConflictError(
+                stack.name,
+                `${alive[0] ? describeLock(alive[0]) : "a holder the backend does not name"}, still running; pass --force only if you know it is gone`,
+            );
+        }
+        await stack.stack.cancel();
+        report.locksRemoved.push(...holders.map((h) => `${h.username}@${h.hostname} pid ${h.pid} (${h.timestamp})`));
+        await repair();
     }
     return report;
+}
+
+/** Who holds the lock the engine refused to take, from the Automation API directly or from the stack's own error; undefined for other errors. */
+function lockHolders(error: unknown): EngineLock[] | undefined {
+    if (error instanceof ConcurrentUpdateError) return engineLockHolders(error.message);
+    if (error instanceof LockConflictError) return error.holders;
+    return undefined;
 }

@@ -7,7 +7,7 @@ import { summarizeEvents } from "../../ops/review/summarize";
 import { readRawStackConfig, writeStackConfigValues } from "../../ops/stack/stackFile";
 import { parsePlatformConfig } from "../../config/load";
 import { startMcpServer } from "../support/mcpServer";
-import { lockFiles } from "../../ops/stack/locks";
+import { lockFiles } from "../support/engineLocks";
 import type { AutomationStack } from "../../ops/stack/automation";
 import { stackEnvironment } from "../../ops/stack/environment";
 import { type E2eProject, e2eProject, eventually, killTree, liveUids, measureChange, NAMESPACE, notFound, revisions } from "./support";

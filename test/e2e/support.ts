@@ -1,14 +1,14 @@
 import { execFile, execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { type KubeClient, kubeConfigFrom, loadKubeClient, localKubeconfigPath } from "../../ops/kube/client";
 import { type AutomationStack, openStack } from "../../ops/stack/automation";
 import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
 import { platformProgram } from "../../platform/program";
 import { buildImages, defaultOptions as defaultImageOptions, imagesToRefresh } from "../../images/build";
-import { pulumiRootForTests } from "../support/opsProject";
+import { pulumiCliForTests } from "../support/opsProject";
 import { REPO_ROOT } from "../support/platform";
 
 export const NAMESPACE = "mcp-system";
@@ -31,7 +31,8 @@ export type Kube = {
 
 export interface E2eProject {
     dir: string;
-    root: string;
+    /** The Pulumi CLI the suite runs. */
+    pulumi: string;
     stackFile(): string;
     /** The real `mcp-ops` executable as a user runs it: no KUBECONFIG exported, the project as working directory. */
     cli(args: string[], extraEnv?: Record<string, string>): Promise<CliRun>;
@@ -46,8 +47,8 @@ export interface E2eProject {
     close(): Promise<void>;
 }
 
-function cliEnv(dir: string, root: string): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, MCP_PROJECT_DIR: dir, MCP_PULUMI_ROOT: root, MCP_OPS_ACTOR: "e2e", NO_COLOR: "1" };
+function cliEnv(dir: string, pulumi: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, MCP_PROJECT_DIR: dir, MCP_PULUMI: pulumi, MCP_OPS_ACTOR: "e2e", NO_COLOR: "1" };
     delete env.KUBECONFIG;
     return env;
 }
@@ -76,19 +77,23 @@ export async function e2eProject(): Promise<E2eProject> {
     // The local stack runs its stores, MCP servers, prober and backup jobs on the real node, from images built here.
     await buildImages({ ...defaultImageOptions(), names: imagesToRefresh(defaultImageOptions().outDir) });
     await runScript("cluster.sh", "up --real", clusterEnv);
-    const root = pulumiRootForTests();
+    const pulumi = pulumiCliForTests();
     const envVars = stackEnvironment(dir, "local", {});
     ensureFileBackend(envVars.PULUMI_BACKEND_URL);
-    const ws = await LocalWorkspace.create({ workDir: dir, pulumiCommand: await PulumiCommand.get({ root }), envVars });
+    const ws = await LocalWorkspace.create({
+        workDir: dir,
+        pulumiCommand: await PulumiCommand.get({ root: dirname(dirname(pulumi)) }),
+        envVars,
+    });
     await ws.createStack("local");
 
     const client = await loadKubeClient();
     const kc = await kubeConfigFrom(localKubeconfigPath(dir));
-    const env = cliEnv(dir, root);
+    const env = cliEnv(dir, pulumi);
     const mcpOps = [join(REPO_ROOT, "ops", "mcp-ops.js")];
     return {
         dir,
-        root,
+        pulumi,
         stackFile: () => readFileSync(join(dir, "Pulumi.local.yaml"), "utf8"),
         cli(args, extraEnv = {}) {
             const started = Date.now();
@@ -107,7 +112,7 @@ export async function e2eProject(): Promise<E2eProject> {
             openStack({
                 projectDir: dir,
                 stack: "local",
-                pulumiRoot: root,
+                pulumi,
                 program: async () => {
                     await new Promise((r) => setTimeout(r, delayMs));
                     return platformProgram();

@@ -12,7 +12,8 @@ import { planScaleReplicas } from "../../ops/commands/scale";
 import { rotationStatus } from "../../ops/plan/rotation";
 import { writeStackConfigValues } from "../../ops/stack/stackFile";
 import { stackEnvironment } from "../../ops/stack/environment";
-import { LockConflictError, lockFiles } from "../../ops/stack/locks";
+import { LockConflictError } from "../../ops/stack/locks";
+import { lockFiles } from "../support/engineLocks";
 import { recoverStack } from "../../ops/stack/recover";
 import { runCli } from "../support/cli";
 import { opsProject } from "../support/opsProject";
@@ -117,7 +118,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
     });
 
     it("shows the audit log and the stack outputs through mcp-ops history and status", async () => {
-        const env = { MCP_PROJECT_DIR: project.dir, MCP_PULUMI_ROOT: project.root, KUBECONFIG: "" };
+        const env = { MCP_PROJECT_DIR: project.dir, MCP_PULUMI: project.pulumi, KUBECONFIG: "" };
         const history = await runCli(["history", "--stack", "local", "--json"], env);
         expect(history.code).toBe(0);
         const rows = JSON.parse(history.stdout);
@@ -190,7 +191,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const backend = stackEnvironment(project.dir, "local", {}).PULUMI_BACKEND_URL;
         const child = spawn(
             join(REPO_ROOT, "node_modules", ".bin", "tsx"),
-            [join(REPO_ROOT, "test", "support", "slowUp.ts"), project.dir, project.root],
+            [join(REPO_ROOT, "test", "support", "slowUp.ts"), project.dir, project.pulumi],
             { stdio: "ignore" },
         );
         const deadline = Date.now() + 60_000;
@@ -206,7 +207,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
 
         const stack = await project.open();
         await expect(stack.up("after the crash")).rejects.toBeInstanceOf(LockConflictError);
-        const report = await recoverStack(stack, backend);
+        const report = await recoverStack(stack);
         expect(report.locksRemoved).toHaveLength(1);
         expect(report.refreshed).toBe(true);
         const after = await stack.up("after recovery");

@@ -3,13 +3,13 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { installPlugins, missingPlugins, missingPluginsMessage, REQUIRED_PLUGINS } from "../../ops/stack/plugins";
-import { pulumiRootForTests } from "../support/opsProject";
+import { pulumiCliForTests } from "../support/opsProject";
 
 // The real Pulumi CLI with an empty plugin cache, its plugin source pointed at a closed loopback
 // port: what local:up and test:e2e do on a machine that cannot download plugins.
 describe("provider plugins", () => {
     const home = mkdtempSync(join(tmpdir(), "mcp-pulumi-home-"));
-    const pulumi = join(pulumiRootForTests(), "bin", "pulumi");
+    const pulumi = pulumiCliForTests();
     const env = {
         ...process.env,
         PULUMI_HOME: home,

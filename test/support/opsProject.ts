@@ -9,13 +9,13 @@ import { openStack } from "../../ops/stack/automation";
 import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
 import { REPO_ROOT } from "./platform";
 
-/** The project's Pulumi CLI, built from pinned Go modules by scripts/toolchain.sh. */
-export function pulumiRootForTests(): string {
+/** The project's Pulumi CLI (its path), built from pinned Go modules by scripts/toolchain.sh. */
+export function pulumiCliForTests(): string {
     const bin = execFileSync("bash", [join(REPO_ROOT, "scripts", "toolchain.sh"), "pulumi"], {
         encoding: "utf8",
         env: { ...process.env, MCP_TOOLCHAIN_QUIET: "1" },
     }).trim();
-    return dirname(bin);
+    return join(bin, "pulumi");
 }
 
 /**
@@ -46,7 +46,8 @@ class DesiredService extends pulumi.ComponentResource {
 /** A copy of the project (Pulumi.yaml and the local stack file) with its own file backend. */
 export async function opsProject(): Promise<{
     dir: string;
-    root: string;
+    /** The Pulumi CLI. */
+    pulumi: string;
     open: (delayMs?: number) => ReturnType<typeof openStack>;
     remove(): void;
 }> {
@@ -54,16 +55,16 @@ export async function opsProject(): Promise<{
     copyFileSync(join(REPO_ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
     copyFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), join(dir, "Pulumi.local.yaml"));
     writeFileSync(join(dir, ".keep"), "");
-    const root = pulumiRootForTests();
-    const pulumiCommand = await PulumiCommand.get({ root });
+    const pulumi = pulumiCliForTests();
+    const pulumiCommand = await PulumiCommand.get({ root: dirname(dirname(pulumi)) });
     const envVars = stackEnvironment(dir, "local", {});
     ensureFileBackend(envVars.PULUMI_BACKEND_URL);
     const ws = await LocalWorkspace.create({ workDir: dir, pulumiCommand, envVars });
     await ws.createStack("local");
     return {
         dir,
-        root,
-        open: (delayMs = 0) => openStack({ projectDir: dir, stack: "local", pulumiRoot: root, program: configOnlyProgram(delayMs) }),
+        pulumi,
+        open: (delayMs = 0) => openStack({ projectDir: dir, stack: "local", pulumi, program: configOnlyProgram(delayMs) }),
         remove: () => rmSync(dir, { recursive: true, force: true }),
     };
 }

@@ -2,8 +2,8 @@
 import { openStack } from "../../ops/stack/automation";
 import { configOnlyProgram } from "./opsProject";
 
-const [dir, root] = process.argv.slice(2);
-openStack({ projectDir: dir, stack: "local", pulumiRoot: root, program: configOnlyProgram(60_000) })
+const [dir, pulumi] = process.argv.slice(2);
+openStack({ projectDir: dir, stack: "local", pulumi, program: configOnlyProgram(60_000) })
     .then((stack) => stack.up("slow update"))
     .catch((error) => {
         console.error(error);
