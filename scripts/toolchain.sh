@@ -13,6 +13,9 @@
 #   scripts/toolchain.sh node      a real node's parts: the kubelet and kube-proxy, containerd (with ctr and
 #                                  the runc shim), the CNI plugins and kube-router (`cluster.sh up --real`)
 #   scripts/toolchain.sh all       all of the above (default)
+#   scripts/toolchain.sh pulumi-compat
+#                                  a second, newer Pulumi CLI (bin/compat/pulumi) that the end-to-end suite runs
+#                                  mcp-ops with, beside the pinned one; not part of "all"
 #
 # Progress goes to stderr; the bin directory is the only thing printed on stdout.
 # Cache root: $MCP_TOOLCHAIN_CACHE (default ~/.cache/mcp-platform/toolchain).
@@ -23,6 +26,8 @@ what="${1:-all}"
 cache_root="${MCP_TOOLCHAIN_CACHE:-$HOME/.cache/mcp-platform/toolchain}"
 
 PULUMI_VERSION=v3.259.0
+# The newer CLI the end-to-end suite also runs mcp-ops with (toolchain/pulumi-compat pins it).
+PULUMI_COMPAT_VERSION=v3.274.1
 KUBE_VERSION=v1.34.4
 KWOK_VERSION=v0.8.0
 # The Prometheus release of the module github.com/prometheus/prometheus v0.310.0 (pinned in toolchain/promtool).
@@ -55,11 +60,12 @@ total=0
 case "$what" in
   cluster) total=5 ;;
   pulumi) total=1 ;;
+  pulumi-compat) total=1 ;;
   promtool) total=1 ;;
   images) total=5 ;;
   node) total=4 ;;
   all) total=16 ;;
-  *) echo "usage: $0 [cluster|pulumi|promtool|images|node|all]" >&2; exit 64 ;;
+  *) echo "usage: $0 [cluster|pulumi|promtool|images|node|all|pulumi-compat]" >&2; exit 64 ;;
 esac
 
 # A module's binaries are stored under a key of that module alone (its go.mod and go.sum, the pinned
@@ -88,7 +94,8 @@ build() {
     (cd "$repo/toolchain/$dir" && GOFLAGS=-mod=mod go build -trimpath "${args[@]}") >&2
     echo "[$step/$total] $label: built in $((SECONDS - started))s" >&2
   fi
-  for o in "${outputs[@]}"; do ln -f "$store/$o" "$bin/$o" 2>/dev/null || cp -f "$store/$o" "$bin/$o"; done
+  local dest="${BUILD_DEST:-$bin}"
+  for o in "${outputs[@]}"; do ln -f "$store/$o" "$dest/$o" 2>/dev/null || cp -f "$store/$o" "$dest/$o"; done
 }
 
 kube_version=k8s.io/component-base/version
@@ -207,9 +214,6 @@ if [ "$what" = pulumi ] || [ "$what" = all ]; then
       -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_VERSION" -o "@OUT@/pulumi" \
       github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
   fi
-  # The version of the CLI in bin/, as `pulumi version` prints it: ops commands read it here instead
-  # of starting the CLI once more per command just to ask.
-  echo "$PULUMI_VERSION" > "$bin/pulumi.version"
   # Without a Node.js language host the engine starts policy packs through this analyzer; it runs
   # @pulumi/pulumi's policy-pack runner with the Node.js found on PATH (the project's own, under npm).
   cat > "$bin/pulumi-analyzer-policy-nodejs" <<'SHIM'
@@ -218,6 +222,16 @@ runner="$(node -e 'console.log(require.resolve("@pulumi/pulumi/cmd/run-policy-pa
 exec node "$runner" "$@"
 SHIM
   chmod +x "$bin/pulumi-analyzer-policy-nodejs"
+fi
+
+if [ "$what" = pulumi-compat ]; then
+  # In a folder of its own: a CLI looks for the plugins that come with it beside itself.
+  mkdir -p "$bin/compat"
+  BUILD_DEST="$bin/compat" build "Pulumi CLI $PULUMI_COMPAT_VERSION (compatibility)" pulumi-compat pulumi -- \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PULUMI_COMPAT_VERSION" -o "@OUT@/pulumi" \
+    github.com/pulumi/pulumi/pkg/v3/cmd/pulumi
+  echo "$bin/compat"
+  exit 0
 fi
 
 echo "$bin"
