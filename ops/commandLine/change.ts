@@ -99,8 +99,10 @@ async function planAndRun(flags: ChangeFlags, ctx: CommandContext, planner: Plan
     if (config.environment === "production" && !flags.reason) {
         throw new InvalidInputError("production changes need a --reason (it is recorded in the stack history)");
     }
-    const stack = await ctx.stack(flags.stack, flags.kubeconfig, flags.verifyTimeout);
-    const plan = await planner(current, () => stack.history());
+    // Bad input is refused before the stack is needed: the plan waits for the stack only to read its history.
+    const opening = ctx.stack(flags.stack, flags.kubeconfig, flags.verifyTimeout);
+    const plan = await planner(current, async () => (await opening).history());
+    const stack = await opening;
     const kubeconfig = ctx.kubeconfig(flags.stack, flags.kubeconfig);
     const verifier: Verifier | undefined = kubeconfig
         ? {

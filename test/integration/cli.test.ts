@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runCli } from "../support/cli";
 import { REPO_ROOT } from "../support/platform";
@@ -242,6 +242,18 @@ describe("mcp-ops rotate, before anything changes", () => {
         const unknown = await runCli(["rotate", "api-token", "--stack", "local", "--yes"]);
         expect(unknown.code).toBe(64);
         expect(unknown.stderr).toContain('unknown secret "api-token"; this stack has: redis-password, postgres-password');
+    });
+});
+
+describe("mcp-ops without a Pulumi CLI", () => {
+    it("refuses a change before anything changes, saying how to install or name one (exit 69)", async () => {
+        const stackFile = readFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), "utf8");
+        // Node.js and the shell's tools stay reachable; no folder with a pulumi in it does.
+        const path = [dirname(process.execPath), "/usr/bin", "/bin"].join(":");
+        const result = await runCli(["scale", "router", "4", "--stack", "local", "--yes"], { PATH: path, MCP_PULUMI: "" });
+        expect(result.code, result.stderr).toBe(69);
+        expect(result.stderr).toContain("mcp-ops: no Pulumi CLI: `pulumi` is not on PATH. Install Pulumi v3.259.0 or newer");
+        expect(readFileSync(join(REPO_ROOT, "Pulumi.local.yaml"), "utf8")).toBe(stackFile);
     });
 });
 
