@@ -8,6 +8,7 @@ import { collect, numberOption } from "../commandLine/flags";
 import { lockOf } from "../health/catalog";
 import { checkMcp } from "../health/checks";
 import { healthTargets, parseEndpoints } from "../health/targets";
+import { openHealthTunnels } from "../health/tunnels";
 import { planEdits } from "../plan/edit";
 import type { CurrentConfig, Plan } from "../plan/types";
 
@@ -22,16 +23,45 @@ export function define(command: Command, ctx: CommandContext): void {
             .command("lock")
             .description("record each MCP server's current tools (hashes of input schema and description) as the reviewed catalog")
             .option("--server <name>", "only this server")
-            .option("--endpoint <name=url>", "reach a server at this base URL (repeatable), e.g. after kubectl port-forward", collect, [])
+            .option(
+                "--endpoint <name=url>",
+                "reach a server at this base URL (repeatable); default: a port-forward of its own when a cluster is known",
+                collect,
+                [],
+            )
             .addOption(numberOption("--timeout <ms>", "per-server timeout").default(10_000)),
         ctx,
-        (_args, o) => (current) => planToolLock(current, { server: o.server, endpoints: parseEndpoints(o.endpoint), timeoutMs: o.timeout }),
+        (_args, o) => async (current) => {
+            const endpoints = parseEndpoints(o.endpoint);
+            const kubeconfig = ctx.kubeconfig(o.stack, o.kubeconfig);
+            if (!kubeconfig) return planToolLock(current, { server: o.server, endpoints, timeoutMs: o.timeout });
+            // From outside the cluster (a laptop, a CI runner): each server without --endpoint through its own port-forward.
+            const targets = healthTargets(current.config, endpoints).filter((t) => o.server === undefined || t.name === o.server);
+            const tunnels = await openHealthTunnels(current.config, targets, kubeconfig, { endpoints, redis: false });
+            try {
+                return await planToolLock(current, {
+                    server: o.server,
+                    endpoints: { ...endpoints, ...tunnels.endpoints },
+                    unreachable: tunnels.unreachable,
+                    timeoutMs: o.timeout,
+                });
+            } finally {
+                tunnels.close();
+            }
+        },
     );
 }
 
 export async function planToolLock(
     current: CurrentConfig,
-    o: { server?: string; endpoints: Record<string, string>; timeoutMs: number; env?: NodeJS.ProcessEnv },
+    o: {
+        server?: string;
+        endpoints: Record<string, string>;
+        /** Servers no port-forward could reach, with why. */
+        unreachable?: Record<string, string>;
+        timeoutMs: number;
+        env?: NodeJS.ProcessEnv;
+    },
 ): Promise<Plan> {
     const servers = mcpServers(current.config);
     if (o.server !== undefined && !servers.includes(o.server)) {
@@ -42,6 +72,8 @@ export async function planToolLock(
     const targets = healthTargets(current.config, o.endpoints).filter((t) => o.server === undefined || t.name === o.server);
     const locks = await Promise.all(
         targets.map(async (t) => {
+            const unreachable = o.unreachable?.[t.name];
+            if (unreachable) throw new UnavailableError(`cannot read the tools of ${t.name}: ${unreachable}; nothing was locked`);
             const checked = await checkMcp(t.mcpUrl, o.timeoutMs, probeToken(t, o.env));
             if (!checked.ok) {
                 throw new UnavailableError(

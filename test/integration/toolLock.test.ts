@@ -51,6 +51,16 @@ describe("mcp-ops tools lock, and health against the lock", () => {
         expect(error.message).toMatch(
             /; nothing was locked; reach it with --endpoint mcp-filesystem=<url> \(e\.g\. after kubectl port-forward\)$/,
         );
+        // A server the port-forward could not reach is named with the reason the tunnel gave, before any request.
+        const unreachable = await planToolLock(currentStackConfig("local"), {
+            endpoints: { "mcp-filesystem": filesystem.url },
+            unreachable: { "mcp-memory": "no ready pod behind Service mcp-system/mcp-memory; check mcp-ops status" },
+            timeoutMs: 1000,
+        }).catch((e) => e);
+        expect([unreachable.exitCode, unreachable.message]).toEqual([
+            69,
+            "cannot read the tools of mcp-memory: no ready pod behind Service mcp-system/mcp-memory; check mcp-ops status; nothing was locked",
+        ]);
         const unknown = await planToolLock(currentStackConfig("local"), { server: "gateway", endpoints: {}, timeoutMs: 1000 }).catch(
             (e) => e,
         );
