@@ -25,7 +25,7 @@ export function define(command: Command, ctx: CommandContext): void {
             const summary = `restore the declared state of ${drifted.length} drifted resource(s)`;
             await ctx.confirm(summary, o);
             const message = auditMessage({ operation: "drift-fix", reason: o.reason ?? "not given", actor: currentActor() }, summary);
-            const { version } = await withChangeLock(ctx.projectDir, o.stack, () => stack.upWithRefresh(message));
+            const version = await withChangeLock(ctx.projectDir, o.stack, async () => (await stack.upWithRefresh(message)).version);
             report(`declared state applied (update ${version ?? "?"})`);
         });
 }

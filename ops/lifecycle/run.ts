@@ -13,10 +13,13 @@ export interface StackPort {
     writeConfig(values: Record<string, unknown>): Promise<() => Promise<void>>;
     /** Previews the current config; returns a readable diff. */
     preview(): Promise<string>;
-    /** Runs an update with this message; returns its version in the history and its diff, from its own events. */
-    up(message: string): Promise<{ version?: number; diff?: string }>;
+    /**
+     * Runs an update with this message; returns its diff, from its own events, and its number in the
+     * history, which may need another look at the history: it is read while the rollouts are verified.
+     */
+    up(message: string): Promise<{ version: Promise<number | undefined>; diff?: string }>;
     /** An update that refreshes first, so what a controller changed meanwhile is put back. */
-    upWithRefresh(message: string): Promise<{ version?: number }>;
+    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined> }>;
 }
 
 export interface Verifier {
@@ -92,7 +95,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     }
 
     o.report("applying ...");
-    let version: number | undefined;
+    let version: Promise<number | undefined> = Promise.resolve(undefined);
     try {
         const applied = await stack.up(auditMessage(o.tag, plan.summary));
         version = applied.version;
@@ -122,23 +125,23 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     }
 
     const settled = plan.settle;
-    if (!verifier || plan.rollouts.length === 0) return { ...base, outcome: "applied", diff, version, settled };
+    if (!verifier || plan.rollouts.length === 0) return { ...base, outcome: "applied", diff, version: await version, settled };
     o.report(`verifying rollout of ${plan.rollouts.join(", ")} ...`);
     const verified = await verifier.verify(plan.rollouts);
-    if (verified.ok) return { ...base, outcome: "applied", diff, version, verification: verified.detail, settled };
+    if (verified.ok) return { ...base, outcome: "applied", diff, version: await version, verification: verified.detail, settled };
     if (o.noRevert) {
         throw new VerificationFailedError(`verification failed and --no-revert was given, so the change stays: ${verified.detail}`);
     }
     return revert(verified.detail, diff, version);
 
     /** Puts the previous config back as a new update, and fails the command with what happened. */
-    async function revert(detail: string, appliedDiff: string | undefined, appliedVersion: number | undefined): Promise<never> {
+    async function revert(detail: string, appliedDiff: string | undefined, appliedVersion: Promise<number | undefined>): Promise<never> {
         o.report(`verification failed (${detail}); reverting to the previous config ...`);
         await restoreConfig();
         let revertVersion: number | undefined;
         try {
             const message = auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`);
-            revertVersion = (await stack.up(message)).version;
+            revertVersion = await (await stack.up(message)).version;
         } catch (error) {
             throw new OperationFailedError(
                 `verification failed (${detail}) and the revert update failed too: ${(error as Error).message.split("\n")[0]}; run ` +
@@ -154,7 +157,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
                     ...base,
                     outcome: "reverted" as const,
                     diff: appliedDiff,
-                    version: appliedVersion,
+                    version: await appliedVersion,
                     revertVersion,
                     verification: detail,
                 },

@@ -36,7 +36,7 @@ export interface AutomationStack extends StackPort {
     /** A refresh recorded in the history under this message: the state takes in what really exists. */
     refresh(message?: string): Promise<void>;
     /** An update that first refreshes, so out-of-band changes are put back to the declared state. */
-    upWithRefresh(message: string): Promise<{ version?: number }>;
+    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined> }>;
     history(limit?: number): Promise<HistoryEntry[]>;
 }
 
@@ -74,7 +74,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         throw engineError(error, { stack: o.stack, backend, kubeconfig });
     };
     /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
-    const runUp = async (message: string, refresh: boolean): Promise<{ version?: number; diff?: string }> => {
+    const runUp = async (message: string, refresh: boolean): Promise<{ version: Promise<number | undefined>; diff?: string }> => {
         const events: AutomationEvent[] = [];
         let summaryVersion: number | undefined;
         try {
@@ -84,7 +84,8 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         } catch (error) {
             failed(error);
         }
-        const version = await finishedUpdateVersion(stack, summaryVersion);
+        // A number the history has to be asked for is read while the caller goes on (verifying rollouts).
+        const version = finishedUpdateVersion(stack, summaryVersion).catch(() => undefined);
         return { version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
     };
     const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {

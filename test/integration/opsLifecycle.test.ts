@@ -161,7 +161,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const history = await stack.history();
         expect(history.length).toBeGreaterThanOrEqual(12);
         expect(history.map((h) => h.version)).toEqual(Array.from({ length: history.length }, (_, i) => history.length - i));
-        const { version } = await stack.up("one more");
+        const version = await (await stack.up("one more")).version;
         expect(version).toBe(history.length + 1);
     });
 
@@ -211,7 +211,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         expect(report.locksRemoved).toHaveLength(1);
         expect(report.refreshed).toBe(true);
         const after = await stack.up("after recovery");
-        expect(after.version).toBeGreaterThan(0);
+        expect(await after.version).toBeGreaterThan(0);
         expect(lockFiles(backend, "local")).toEqual([]);
     });
 });

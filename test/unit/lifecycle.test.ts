@@ -24,11 +24,14 @@ function recordingStack(options: { failUp?: boolean; failFirstUp?: boolean } = {
             calls.push(`up ${message}`);
             if (options.failUp || (options.failFirstUp && calls.filter((c) => c.startsWith("up ")).length === 1))
                 throw new Error("error: resource router-deployment failed");
-            return { version: ++version, diff: "   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas" };
+            return {
+                version: Promise.resolve(++version),
+                diff: "   update   kubernetes:apps/v1:Deployment router-deployment: spec.replicas",
+            };
         },
         async upWithRefresh(message) {
             calls.push(`up --refresh ${message}`);
-            return { version: ++version };
+            return { version: Promise.resolve(++version) };
         },
     };
     return { stack, calls };
