@@ -52,10 +52,8 @@ export async function recoverStack(stack: AutomationStack, options: RecoverOptio
         if (!holders) throw error;
         const alive = holders.filter((h) => !isStale(h));
         if ((alive.length > 0 || holders.length === 0) && !options.force) {
-            throw new LockConflictError(
-                stack.name,
-                `${alive[0] ? describeLock(alive[0]) : "a holder the backend does not name"}, still running; pass --force only if you know it is gone`,
-            );
+            const holder = alive[0] ? describeLock(alive[0]) : "a holder the backend does not name";
+            throw new LockConflictError(stack.name, `${holder}, still running; pass --force only if you know it is gone`);
         }
         await stack.stack.cancel();
         report.locksRemoved.push(...holders.map((h) => `${h.username}@${h.hostname} pid ${h.pid} (${h.timestamp})`));
@@ -64,7 +62,7 @@ export async function recoverStack(stack: AutomationStack, options: RecoverOptio
     return report;
 }
 
-/** Who holds the lock the engine refused to take, from the Automation API directly or from the stack's own error; undefined for other errors. */
+/** Who holds the lock the engine refused to take (from the Automation API or from the stack's own error); undefined for other errors. */
 function lockHolders(error: unknown): EngineLock[] | undefined {
     if (error instanceof ConcurrentUpdateError) return engineLockHolders(error.message);
     if (error instanceof LockConflictError) return error.holders;

@@ -59,7 +59,8 @@ describe("mcp-ops tools lock, and health against the lock", () => {
         }).catch((e) => e);
         expect([unreachable.exitCode, unreachable.message]).toEqual([
             69,
-            "cannot read the tools of mcp-memory: no ready pod behind Service mcp-system/mcp-memory; check mcp-ops status; nothing was locked",
+            "cannot read the tools of mcp-memory: no ready pod behind Service mcp-system/mcp-memory; check mcp-ops status; " +
+                "nothing was locked",
         ]);
         const unknown = await planToolLock(currentStackConfig("local"), { server: "gateway", endpoints: {}, timeoutMs: 1000 }).catch(
             (e) => e,
