@@ -67,6 +67,8 @@ async function up() {
     const result = await stack.up({ message: "local:up", refresh: true, onOutput: (out) => process.stdout.write(out) });
     console.log(`\nupdate ${result.summary.result} in ${Math.round((Date.now() - started) / 1000)}s`);
     await status(Object.fromEntries(Object.entries(result.outputs).map(([k, v]) => [k, v.value])));
+    // mcp-ops runs the Pulumi CLI on PATH; this machine's may be only the toolchain's.
+    console.log(`\nops commands on this stack: MCP_PULUMI=${pulumi} npx mcp-ops <command> --stack ${STACK} (npx mcp-ops --help)`);
 }
 
 /** What runs: workloads and readiness, services, HPAs, CronJobs, certificates, stack outputs. */
