@@ -221,7 +221,7 @@ const ACTIONS: Record<string, ActionStandIn> = {
 };
 
 function posted(run: JobRun): { header: string; body: string } {
-    expect(run.step("marocchino/sticky-pull-request-comment@v2").outcome).toBe("success");
+    expect(run.step("Comment on the pull request").outcome).toBe("success");
     return JSON.parse(readFileSync(join(tools, "comment.json"), "utf8"));
 }
 
