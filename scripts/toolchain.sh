@@ -12,6 +12,8 @@
 #                                  them), runc (runs them), postgres_exporter, CoreDNS and Kubernetes' pause
 #   scripts/toolchain.sh node      a real node's parts: the kubelet and kube-proxy, containerd (with ctr and
 #                                  the runc shim), the CNI plugins and kube-router (`cluster.sh up --real`)
+#   scripts/toolchain.sh s3        the Versity S3 gateway, an S3-compatible server the tests use as a team's shared
+#                                  state backend (conditional writes included)
 #   scripts/toolchain.sh all       all of the above (default)
 #   scripts/toolchain.sh pulumi-compat
 #                                  a second, newer Pulumi CLI (bin/compat/pulumi) that the end-to-end suite runs
@@ -42,6 +44,8 @@ PAUSE_VERSION=3.10.1
 CONTAINERD_VERSION=v2.2.9
 CNI_PLUGINS_VERSION=v1.9.1
 KUBE_ROUTER_VERSION=v2.1.0
+# The release of the module pinned in toolchain/versitygw.
+VERSITYGW_VERSION=v1.8.0
 
 # Go may be installed without being on PATH (the usual /usr/local/go layout).
 command -v go >/dev/null 2>&1 || export PATH="$PATH:/usr/local/go/bin"
@@ -64,8 +68,9 @@ case "$what" in
   promtool) total=1 ;;
   images) total=5 ;;
   node) total=4 ;;
-  all) total=16 ;;
-  *) echo "usage: $0 [cluster|pulumi|promtool|images|node|all|pulumi-compat]" >&2; exit 64 ;;
+  s3) total=1 ;;
+  all) total=17 ;;
+  *) echo "usage: $0 [cluster|pulumi|promtool|images|node|s3|all|pulumi-compat]" >&2; exit 64 ;;
 esac
 
 # A module's binaries are stored under a key of that module alone (its go.mod and go.sum, the pinned
@@ -199,6 +204,11 @@ if [ "$what" = node ] || [ "$what" = all ]; then
   CGO_ENABLED=0 build "kube-router $KUBE_ROUTER_VERSION" kube-router kube-router -- \
     -ldflags "-s -w -X github.com/cloudnativelabs/kube-router/v2/pkg/version.Version=$KUBE_ROUTER_VERSION" -o "@OUT@/kube-router" \
     github.com/cloudnativelabs/kube-router/v2/cmd/kube-router
+fi
+
+if [ "$what" = s3 ] || [ "$what" = all ]; then
+  CGO_ENABLED=0 build "Versity S3 gateway $VERSITYGW_VERSION" versitygw versitygw -- \
+    -ldflags "-s -w -X main.Version=$VERSITYGW_VERSION" -o "@OUT@/versitygw" github.com/versity/versitygw/cmd/versitygw
 fi
 
 if [ "$what" = pulumi ] || [ "$what" = all ]; then

@@ -1,11 +1,13 @@
 import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError } from "../errors";
 import { findKubeconfig } from "../kube/client";
-import { confirmOnTerminal } from "../lifecycle/confirm";
+import { confirmOnTerminal } from "../change/confirm";
 import type { CurrentConfig } from "../plan/types";
 import type { AutomationStack } from "../stack/automation";
 import { readRawStackConfig } from "../stack/stackFile";
 import { parsePlatformConfig } from "../../config/load";
+import { type TeamStore, teamStore } from "../change/teamStore";
+import { PROJECT_NAME, stackEnvironment } from "../stack/environment";
 
 export type OpenStack = (stack: string, kubeconfig?: string, rolloutWaitSeconds?: number) => Promise<AutomationStack>;
 
@@ -69,6 +71,23 @@ export class CommandContext {
             this.opened.set(stack, opened);
         }
         return opened;
+    }
+
+    /**
+     * Where the stack's change lock lives: its state backend ($PULUMI_BACKEND_URL, else the backend
+     * the CLI is logged in to), so every machine that updates the stack takes the same lock.
+     */
+    async teamStore(stack: string): Promise<TeamStore> {
+        const named = stackEnvironment(this.projectDir, stack).PULUMI_BACKEND_URL || process.env.PULUMI_BACKEND_URL;
+        const backend =
+            named ||
+            (await this.stack(stack)
+                .then((s) => s.stack.workspace.whoAmI())
+                .then(
+                    (me) => me.url,
+                    () => undefined,
+                ));
+        return teamStore(backend, PROJECT_NAME, this.projectDir);
     }
 
     /**

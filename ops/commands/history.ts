@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import type { CommandContext } from "../commandLine/context";
 import { numberOption, withJson, withStack } from "../commandLine/flags";
 import { print } from "../commandLine/output";
-import { parseAuditMessage } from "../lifecycle/audit";
+import { parseAuditMessage } from "../change/audit";
 
 /** `mcp-ops history`: the audit log, one line per update with operation, reason, actor, result and duration. */
 export function define(command: Command, ctx: CommandContext): void {

@@ -6,10 +6,10 @@ import { InvalidInputError, VerificationFailedError } from "../errors";
 import { readSecretValue } from "../kube/secrets";
 import { redisTarget } from "../redis/target";
 import { healthCommand } from "./health";
-import { describeResult, type ChangeFlags, runChangeCommand, withChangeFlags } from "../commandLine/change";
+import { describeResult, type ChangeFlags, withChangeFlags } from "../commandLine/change";
+import { applyChange, type ChangeResult, recordApplied } from "../change/pipeline";
 import type { CommandContext } from "../commandLine/context";
 import { print, report } from "../commandLine/output";
-import type { RunResult } from "../lifecycle/run";
 import {
     checkSecretNames,
     nextPhase,
@@ -45,12 +45,18 @@ export function define(command: Command, ctx: CommandContext): void {
     ).action(async (secrets: string[], o: RotateFlags) => {
         if (o.status) return printStatus(ctx, o);
         const results = await rotate(ctx, secrets, o);
+        // The phases reach git together, on one branch, once the last one applied.
+        const git = await recordApplied(ctx, o, results);
+        if (git) results[results.length - 1] = { ...results[results.length - 1], git };
         print(Boolean(o.json), results, () => results.map(describeResult).join("\n"));
     });
 }
 
+/** A rotation's phases reach git together, on one branch, once the last one applied (see define). */
+const TOGETHER = { recordInGit: false };
+
 /** Runs the rotation the flags ask for; one result per update it ran. */
-export async function rotate(ctx: CommandContext, secrets: string[], o: RotateFlags): Promise<RunResult[]> {
+export async function rotate(ctx: CommandContext, secrets: string[], o: RotateFlags): Promise<ChangeResult[]> {
     const { config } = ctx.currentConfig(o.stack);
     const names = o.all ? Object.keys(config.secrets) : secrets;
     checkSecretNames(config, names);
@@ -62,23 +68,27 @@ export async function rotate(ctx: CommandContext, secrets: string[], o: RotateFl
     if (phased.length > 0)
         report(`rotation of ${phased.join(", ")}: ${phases.join(" -> ")}, each phase one update, verified before the next`);
 
-    const results: RunResult[] = [];
+    const results: ChangeResult[] = [];
     let confirmed = o.yes;
     if (external.length > 0) {
-        results.push(await runChangeCommand(o, ctx, (current) => planExternalRotation(current, external)));
+        results.push(await applyChange(ctx, o, (current) => planExternalRotation(current, external), TOGETHER));
         confirmed = true;
     }
     let rolledAt: number | undefined;
     for (const [i, phase] of phases.entries()) {
         report(`phase ${i + 1}/${phases.length}: ${phase}`);
         if (phase === "retire" && !o.preview) await waitForRetirement(ctx, o, phased, rolledAt);
-        const result = await runChangeCommand({ ...o, yes: confirmed }, ctx, (current) =>
-            planRotationPhase(
-                current,
-                phased.filter((n) => nextPhase(current.config.secrets[n]) === phase),
-                phase,
-                new Date(),
-            ),
+        const result = await applyChange(
+            ctx,
+            { ...o, yes: confirmed },
+            (current) =>
+                planRotationPhase(
+                    current,
+                    phased.filter((n) => nextPhase(current.config.secrets[n]) === phase),
+                    phase,
+                    new Date(),
+                ),
+            TOGETHER,
         );
         results.push(result);
         confirmed = true;

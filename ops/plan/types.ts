@@ -35,4 +35,6 @@ export interface Plan {
      * puts the declared state back.
      */
     settle?: string;
+    /** The update refreshes first: what changed out of band is put back (drift --fix). */
+    refresh?: boolean;
 }

@@ -3,7 +3,7 @@ import { delimiter } from "node:path";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
-import type { StackPort } from "../lifecycle/run";
+import type { StackPort } from "../change/lifecycle";
 import { finishedUpdateVersion, type HistoryEntry, stackHistory } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
@@ -36,7 +36,7 @@ export interface AutomationStack extends StackPort {
     /** A refresh recorded in the history under this message: the state takes in what really exists. */
     refresh(message?: string): Promise<void>;
     /** An update that first refreshes, so out-of-band changes are put back to the declared state. */
-    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined> }>;
+    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined>; diff?: string }>;
     history(limit?: number): Promise<HistoryEntry[]>;
 }
 
@@ -88,10 +88,10 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         const version = finishedUpdateVersion(stack, summaryVersion).catch(() => undefined);
         return { version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
     };
-    const previewEvents = async (policyPacks?: string[]): Promise<EngineEvent[]> => {
+    const previewEvents = async (policyPacks?: string[], refresh?: boolean): Promise<EngineEvent[]> => {
         const events: AutomationEvent[] = [];
         try {
-            await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput, policyPacks });
+            await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput, policyPacks, refresh });
         } catch (error) {
             failed(error);
         }
@@ -126,8 +126,8 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             }
         },
         upWithRefresh: (message) => runUp(message, true),
-        async preview() {
-            return renderDiff(summarizeEvents(await previewEvents()));
+        async preview(refresh) {
+            return renderDiff(summarizeEvents(await previewEvents(undefined, refresh)));
         },
         up: (message) => runUp(message, false),
         history: (limit = 50) => stackHistory(stack, limit),

@@ -12,7 +12,7 @@ export function stackEnvironment(projectDir: string, stack: string, env: NodeJS.
         PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION: "true",
     };
     if (stack === "local") {
-        out.PULUMI_BACKEND_URL = env.PULUMI_BACKEND_URL ?? `file://${join(projectDir, ".pulumi-state")}`;
+        out.PULUMI_BACKEND_URL = env.PULUMI_BACKEND_URL || `file://${join(projectDir, ".pulumi-state")}`;
         out.PULUMI_CONFIG_PASSPHRASE = env.PULUMI_CONFIG_PASSPHRASE ?? LOCAL_PASSPHRASE;
     }
     return out;

@@ -1,5 +1,4 @@
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
-import { recoverInterruptedChange } from "./changeLock";
 import { describeLock, type EngineLock, engineLockHolders, isStale, LockConflictError } from "./locks";
 import type { AutomationStack } from "./automation";
 
@@ -16,8 +15,6 @@ export interface RecoverOptions {
     refresh?: boolean;
     /** The refresh's message in the stack history (the audit line of the recovery). */
     message?: string;
-    /** The checkout whose mcp-ops change lock is cleared too, when its process is gone. */
-    projectDir?: string;
 }
 
 /**
@@ -29,8 +26,6 @@ export interface RecoverOptions {
  */
 export async function recoverStack(stack: AutomationStack, options: RecoverOptions = {}): Promise<RecoverReport> {
     const report: RecoverReport = { locksRemoved: [], pendingCleared: [], refreshed: false };
-    const changeLock = options.projectDir ? recoverInterruptedChange(options.projectDir, stack.name, options.force) : undefined;
-    if (changeLock) report.locksRemoved.push(changeLock);
     const repair = async () => {
         const state = await stack.stack.exportStack();
         const deployment = state.deployment as { pending_operations?: Array<{ resource: { urn: string; type: string } }> };

@@ -45,13 +45,18 @@ const FORMAT = { flowCollectionPadding: false, lineWidth: 0 } as const;
  * layout of everything else are kept. The file is replaced atomically.
  */
 export function writeStackConfigValues(stack: string, projectDir: string, values: Record<string, unknown>): void {
-    const doc = parseDocument(readStackFile(stack, projectDir));
+    replaceFile(stackFilePath(stack, projectDir), editStackConfigText(readStackFile(stack, projectDir), values));
+}
+
+/** The same edit on a stack file's text: another version of the file (git's, say) gets exactly this change. */
+export function editStackConfigText(text: string, values: Record<string, unknown>): string {
+    const doc = parseDocument(text);
     for (const [key, value] of Object.entries(values)) {
         const path = ["config", `mcp:${key}`];
         if (value === undefined) doc.deleteIn(path);
         else mergeInto(doc, path, value);
     }
-    replaceFile(stackFilePath(stack, projectDir), doc.toString(FORMAT));
+    return doc.toString(FORMAT);
 }
 
 /** The stack file's exact text, and a way to put it back byte for byte. */

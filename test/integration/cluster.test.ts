@@ -9,9 +9,9 @@ import { runCli } from "../support/cli";
 import { type LocalCluster, localCluster } from "../support/localCluster";
 import { startRedisServer } from "../support/redisServer";
 import { opsProject } from "../support/opsProject";
-import { runChangeCommand } from "../../ops/commandLine/change";
+import { applyChange } from "../../ops/change/pipeline";
 import { CommandContext } from "../../ops/commandLine/context";
-import { parseAuditMessage } from "../../ops/lifecycle/audit";
+import { parseAuditMessage } from "../../ops/change/audit";
 import { planScaleReplicas } from "../../ops/commands/scale";
 import { parse } from "yaml";
 
@@ -402,10 +402,11 @@ describe("the local cluster", () => {
                 preview: false,
                 revert: true,
                 wait: false,
+                git: true,
                 verifyTimeout: 3,
                 kubeconfig: cluster.kubeconfig,
             };
-            const error = await runChangeCommand(flags, new CommandContext(project.dir, () => project.open()), (current) =>
+            const error = await applyChange(new CommandContext(project.dir, () => project.open()), flags, (current) =>
                 planScaleReplicas(current, "router", 2),
             ).catch((e) => e);
             expect(error.exitCode).toBe(71);

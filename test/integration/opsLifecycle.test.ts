@@ -3,9 +3,9 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type ChangeFlags, runChangeCommand } from "../../ops/commandLine/change";
+import { applyChange, type ChangeFlags } from "../../ops/change/pipeline";
 import { CommandContext } from "../../ops/commandLine/context";
-import { parseAuditMessage } from "../../ops/lifecycle/audit";
+import { parseAuditMessage } from "../../ops/change/audit";
 import { planRollback } from "../../ops/commands/rollback";
 import { rotate } from "../../ops/commands/rotate";
 import { planScaleReplicas } from "../../ops/commands/scale";
@@ -30,6 +30,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         preview: false,
         revert: true,
         wait: false,
+        git: true,
         verifyTimeout: 5,
     };
     const stackFile = () => parse(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).config;
@@ -49,7 +50,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
     });
 
     it("applies a change as an audited update and writes it to the stack file, comments kept", async () => {
-        const result = await runChangeCommand(flags, ctx(), (current) => planScaleReplicas(current, "router", 3));
+        const result = await applyChange(ctx(), flags, (current) => planScaleReplicas(current, "router", 3));
         expect(result).toMatchObject({ outcome: "applied", operation: "scale" });
         expect(stackFile()["mcp:services"].router.replicas).toBe(3);
         expect(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).toContain("# The embedded default");
@@ -70,7 +71,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const before = readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8");
         const stack = await project.open();
         const updates = (await stack.history()).length;
-        const result = await runChangeCommand({ ...flags, preview: true }, ctx(), (current) => planScaleReplicas(current, "router", 7));
+        const result = await applyChange(ctx(), { ...flags, preview: true }, (current) => planScaleReplicas(current, "router", 7));
         expect(result.outcome).toBe("previewed");
         expect(readFileSync(join(project.dir, "Pulumi.local.yaml"), "utf8")).toBe(before);
         expect((await stack.history()).length).toBe(updates);
@@ -80,9 +81,7 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         const stack = await project.open();
         const history = await stack.history();
         const initial = history.find((h) => h.message === "initial deploy")!;
-        const result = await runChangeCommand(flags, ctx(), async (current, h) =>
-            planRollback(current, await h(), { to: initial.version }),
-        );
+        const result = await applyChange(ctx(), flags, async (current, h) => planRollback(current, await h(), { to: initial.version }));
         expect(result.outcome).toBe("applied");
         expect(stackFile()["mcp:services"].router.replicas).toBe(1);
         expect((await stack.history()).length).toBe(history.length + 1);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { auditMessage, currentActor, parseAuditMessage } from "../../ops/lifecycle/audit";
-import { ConfirmationRefusedError } from "../../ops/lifecycle/confirm";
-import { runChange, type StackPort, UpdateFailedError, VerificationFailedError } from "../../ops/lifecycle/run";
+import { auditMessage, currentActor, parseAuditMessage } from "../../ops/change/audit";
+import { ConfirmationRefusedError } from "../../ops/change/confirm";
+import { runChange, type StackPort, UpdateFailedError, VerificationFailedError } from "../../ops/change/lifecycle";
 import { planScaleReplicas } from "../../ops/commands/scale";
 import { describeEdits } from "../../ops/plan/describe";
 import { currentStackConfig } from "../support/platform";

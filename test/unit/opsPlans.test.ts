@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { confirmChange } from "../../ops/lifecycle/confirm";
+import { confirmChange } from "../../ops/change/confirm";
 import { planCircuitBreaker } from "../../ops/commands/circuit-breaker";
 import { planLockdown } from "../../ops/commands/lockdown";
 import { planMaintenance } from "../../ops/commands/maintenance";

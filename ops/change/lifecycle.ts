@@ -11,15 +11,15 @@ export interface StackPort {
      * the stack config back exactly as it was before this write.
      */
     writeConfig(values: Record<string, unknown>): Promise<() => Promise<void>>;
-    /** Previews the current config; returns a readable diff. */
-    preview(): Promise<string>;
+    /** Previews the current config (refreshing first when asked); returns a readable diff. */
+    preview(refresh?: boolean): Promise<string>;
     /**
      * Runs an update with this message; returns its diff, from its own events, and its number in the
      * history, which may need another look at the history: it is read while the rollouts are verified.
      */
     up(message: string): Promise<{ version: Promise<number | undefined>; diff?: string }>;
-    /** An update that refreshes first, so what a controller changed meanwhile is put back. */
-    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined> }>;
+    /** An update that refreshes first, so what a controller or a hand changed meanwhile is put back. */
+    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined>; diff?: string }>;
 }
 
 export interface Verifier {
@@ -81,7 +81,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     if (o.previewOnly || o.askFirst) {
         try {
             o.report("previewing ...");
-            diff = await stack.preview();
+            diff = await stack.preview(plan.refresh);
             o.report(diff);
             if (o.previewOnly) {
                 await restoreConfig();
@@ -97,7 +97,8 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     o.report("applying ...");
     let version: Promise<number | undefined> = Promise.resolve(undefined);
     try {
-        const applied = await stack.up(auditMessage(o.tag, plan.summary));
+        const message = auditMessage(o.tag, plan.summary);
+        const applied = plan.refresh ? await stack.upWithRefresh(message) : await stack.up(message);
         version = applied.version;
         if (diff === undefined) {
             diff = applied.diff;
