@@ -31,6 +31,8 @@ export const EXIT = {
     /** Another update holds the stack. */
     locked: 73,
     timeout: 75,
+    /** A deploy would undo values an ops change set on the live stack (mcp-ops deploy-check). */
+    undoesOpsChange: 76,
 } as const;
 
 /** An OpsError class whose exit code is fixed, so each kind of failure is one line. */

@@ -14,6 +14,7 @@ export const COMMANDS: Record<string, string> = {
     maintenance: "scale writers to zero for a restore (on) and back (off)",
     drift: "report out-of-band changes field by field (e.g. a kubectl scale); --fix puts the declared state back",
     history: "the audit log: updates with operation, reason, actor, result and duration",
+    "deploy-check": "before a deploy: fail when the commit would undo values an ops change set on the live stack",
     recover: "after an interrupted update: clear its stale lock and pending operations, then refresh",
     review: "summarise a preview for a pull request: changes by field, high-risk replacements and deletions first, policy results",
     backup: "backups beyond the schedule",

@@ -52,6 +52,8 @@ export interface JobOptions {
     secrets?: Record<string, string>;
     vars?: Record<string, string>;
     matrix?: Record<string, string>;
+    /** A manual run's inputs (workflow_dispatch). */
+    inputs?: Record<string, string>;
     /** The `github` context: sha, ref, event, … */
     github?: Record<string, unknown>;
     /** Stand-ins for the actions the workflow uses, by name without the version (`pulumi/actions`). */
@@ -102,6 +104,7 @@ export async function runJob(workflow: Workflow, jobName: string, o: JobOptions)
             secrets: o.secrets ?? {},
             vars: o.vars ?? {},
             matrix: o.matrix ?? {},
+            inputs: o.inputs ?? {},
             steps: stepsContext,
             runner: { temp, os: "Linux" },
         });
