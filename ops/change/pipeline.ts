@@ -31,8 +31,8 @@ export interface ChangeFlags {
 export type Planner = (current: CurrentConfig, history: () => Promise<HistoryEntry[]>) => Plan | Promise<Plan>;
 
 export interface ChangeResult extends RunResult {
-    /** The top-level `mcp:` keys the change wrote. */
-    keys?: string[];
+    /** The top-level `mcp:` values the change wrote to the stack file (undefined: removed). */
+    written?: Record<string, unknown>;
     /** How the change reached git (stacks other than local). */
     git?: GitRecord;
 }
@@ -70,7 +70,7 @@ export async function applyChange(
         () => planAndRun(ctx, flags, planner, waiting),
         waiting,
     );
-    const applied: ChangeResult = { ...result, keys: plan.changes.map((c) => c.key) };
+    const applied: ChangeResult = { ...result, written: Object.fromEntries(plan.changes.map((c) => [c.key, c.after])) };
     return o.recordInGit ? { ...applied, git: await recordApplied(ctx, flags, [applied]) } : applied;
 }
 
@@ -79,16 +79,15 @@ export async function applyChange(
  * (a rotation's phases together: one branch). Nothing for the local stack, or when nothing applied.
  */
 export async function recordApplied(ctx: CommandContext, flags: ChangeFlags, results: ChangeResult[]): Promise<GitRecord | undefined> {
-    const applied = results.filter((r) => r.outcome === "applied" && (r.keys?.length ?? 0) > 0);
+    const applied = results.filter((r) => r.outcome === "applied" && Object.keys(r.written ?? {}).length > 0);
     if (applied.length === 0 || flags.stack === UNSHARED_STACK) return undefined;
     if (!flags.git) return { skipped: "--no-git" };
-    const raw = ctx.readConfig(flags.stack).raw;
-    const keys = [...new Set(applied.flatMap((r) => r.keys ?? []))];
     const last = applied[applied.length - 1];
     return recordInGit({
         projectDir: ctx.projectDir,
         stack: flags.stack,
-        values: Object.fromEntries(keys.map((key) => [key, raw[key]])),
+        // A later change of the same key wrote its whole value again: the last one stands.
+        values: Object.assign({}, ...applied.map((r) => r.written)),
         operation: last.operation,
         summary: applied.map((r) => r.summary).join("; "),
         reason: flags.reason ?? "not given",

@@ -1,4 +1,4 @@
-import { DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3";
+import type { S3Client } from "@aws-sdk/client-s3";
 import { InvalidInputError } from "../errors";
 import type { TeamStore } from "./teamStore";
 
@@ -42,13 +42,25 @@ export function parseS3Url(url: string, env: NodeJS.ProcessEnv = process.env): S
 export class S3Store implements TeamStore {
     readonly shared = true;
     private readonly where: S3Location;
-    private readonly client: S3Client;
     private readonly root: string;
+    private connected?: Promise<{ client: S3Client; sdk: typeof import("@aws-sdk/client-s3") }>;
 
     constructor(backendUrl: string, folder: string) {
         this.where = parseS3Url(backendUrl);
         this.root = [this.where.prefix, folder].filter(Boolean).join("/");
-        this.client = new S3Client({ region: this.where.region, endpoint: this.where.endpoint, forcePathStyle: this.where.forcePathStyle });
+    }
+
+    /** The AWS SDK is loaded on first use: commands on other backends never pay for it. */
+    private connect() {
+        this.connected ??= import("@aws-sdk/client-s3").then((sdk) => ({
+            sdk,
+            client: new sdk.S3Client({
+                region: this.where.region,
+                endpoint: this.where.endpoint,
+                forcePathStyle: this.where.forcePathStyle,
+            }),
+        }));
+        return this.connected;
     }
 
     get location(): string {
@@ -56,8 +68,9 @@ export class S3Store implements TeamStore {
     }
 
     async createExclusive(key: string, body: string): Promise<boolean> {
+        const { client, sdk } = await this.connect();
         try {
-            await this.client.send(new PutObjectCommand({ Bucket: this.where.bucket, Key: this.key(key), Body: body, IfNoneMatch: "*" }));
+            await client.send(new sdk.PutObjectCommand({ Bucket: this.where.bucket, Key: this.key(key), Body: body, IfNoneMatch: "*" }));
             return true;
         } catch (error) {
             // 412: the object exists. 409: another conditional write of the same key is in flight; it wins.
@@ -68,8 +81,9 @@ export class S3Store implements TeamStore {
     }
 
     async read(key: string): Promise<string | undefined> {
+        const { client, sdk } = await this.connect();
         try {
-            const object = await this.client.send(new GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(key) }));
+            const object = await client.send(new sdk.GetObjectCommand({ Bucket: this.where.bucket, Key: this.key(key) }));
             return await object.Body?.transformToString();
         } catch (error) {
             if ((error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === 404) return undefined;
@@ -78,8 +92,9 @@ export class S3Store implements TeamStore {
     }
 
     async remove(key: string): Promise<void> {
+        const { client, sdk } = await this.connect();
         try {
-            await this.client.send(new DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.key(key) }));
+            await client.send(new sdk.DeleteObjectCommand({ Bucket: this.where.bucket, Key: this.key(key) }));
         } catch (error) {
             throw this.failed("delete", key, error);
         }

@@ -2,6 +2,7 @@ import { linkSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { InvalidInputError } from "../errors";
+import { S3Store } from "./s3Store";
 
 /**
  * Where a team's change locks live: beside the stack state, in the same backend, so every machine
@@ -28,10 +29,7 @@ const FOLDER = ".mcp-ops";
  */
 export function teamStore(backendUrl: string | undefined, project: string, projectDir: string): TeamStore {
     if (backendUrl?.startsWith("file://")) return new FileStore(join(fileURLToPath(backendUrl), FOLDER, project), true);
-    if (backendUrl?.startsWith("s3://")) {
-        const { S3Store } = require("./s3Store") as typeof import("./s3Store");
-        return new S3Store(backendUrl, `${FOLDER}/${project}`);
-    }
+    if (backendUrl?.startsWith("s3://")) return new S3Store(backendUrl, `${FOLDER}/${project}`);
     return new FileStore(join(projectDir, ".local", "ops-locks"), false);
 }
 
