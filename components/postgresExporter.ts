@@ -51,11 +51,12 @@ export class PostgresExporter extends pulumi.ComponentResource {
                 name: "postgres-exporter",
                 image: args.image,
                 args: [`--web.listen-address=:${POSTGRES_EXPORTER_PORT}`],
-                // The exporter joins these as postgresql://USER:PASS@URI, escaping the password.
+                // The exporter joins these as postgresql://USER:PASS@URI, escaping the user and password; the
+                // database name, which may hold any character PostgreSQL takes, is escaped here.
                 env: [
                     {
                         name: "DATA_SOURCE_URI",
-                        value: pulumi.interpolate`${args.host}:${args.port}/${args.database}?sslmode=${args.sslMode}`,
+                        value: pulumi.interpolate`${args.host}:${args.port}/${encodeURIComponent(args.database)}?sslmode=${args.sslMode}`,
                     },
                     { name: "DATA_SOURCE_USER", value: args.user },
                     envFromSecret("DATA_SOURCE_PASS", args.password),

@@ -1,14 +1,11 @@
-/**
- * An image is pinned when it names a digest, or a tag other than "latest". A registry port
- * ("host:5000/name") is not a tag, so only the last path segment is inspected.
- */
+import { parseImageReference } from "./imageReference";
+
+/** An image is pinned when it is a valid reference naming a digest, or a tag other than "latest". */
 export function isPinnedImage(image: string): boolean {
-    if (/@sha256:[a-f0-9]{64}$/.test(image)) return true;
-    const lastSegment = image.slice(image.lastIndexOf("/") + 1);
-    const colon = lastSegment.lastIndexOf(":");
-    if (colon < 0) return false;
-    const tag = lastSegment.slice(colon + 1);
-    return tag.length > 0 && tag !== "latest";
+    const parsed = parseImageReference(image);
+    if (!("reference" in parsed)) return false;
+    const { tag, digest } = parsed.reference;
+    return digest !== undefined || (tag !== undefined && tag !== "latest");
 }
 
 /**

@@ -1,34 +1,57 @@
-/** Parsing of the Kubernetes and Redis quantities the config compares against each other. */
+/**
+ * Quantities as their receivers parse them: Kubernetes resource quantities as apimachinery's
+ * ParseQuantity reads them, Redis sizes as redis-server's memtoull does. The schema accepts a value
+ * exactly when its receiver does (test/integration/configReceivers.test.ts checks both against the
+ * real servers), and the semantic checks compare the numbers these return.
+ */
 
-const BINARY: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40 };
-const DECIMAL: Record<string, number> = { k: 1e3, M: 1e6, G: 1e9, T: 1e12 };
+const BINARY_SI: Record<string, number> = { Ki: 2 ** 10, Mi: 2 ** 20, Gi: 2 ** 30, Ti: 2 ** 40, Pi: 2 ** 50, Ei: 2 ** 60 };
+const DECIMAL_SI: Record<string, number> = { n: 1e-9, u: 1e-6, m: 1e-3, "": 1, k: 1e3, M: 1e6, G: 1e9, T: 1e12, P: 1e15, E: 1e18 };
 
-/** CPU in cores: "500m" -> 0.5, "2" -> 2. Returns undefined for anything unparseable. */
-export function cpuCores(quantity: unknown): number | undefined {
-    if (typeof quantity !== "string") return undefined;
-    const milli = /^([0-9]+)m$/.exec(quantity);
-    if (milli) return Number(milli[1]) / 1000;
-    return /^[0-9]+(\.[0-9]+)?$/.test(quantity) ? Number(quantity) : undefined;
-}
+/**
+ * `<sign><number><suffix>`: a number is digits, digits.digits, digits. or .digits (a lone "." or
+ * sign reads as 0, as the API server reads it); the suffix a binary (Ki..Ei) or decimal (n..E) SI
+ * unit, or an exponent e<int>/E<int>.
+ */
+const QUANTITY = /^(?=.)([+-]?)(\d*)(?:\.(\d*))?(?:(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE])|[eE]([+-]?\d+))?$/;
 
-/** Memory in bytes: "256Mi", "1G", "1000". Returns undefined for anything unparseable. */
-export function memoryBytes(quantity: unknown): number | undefined {
-    if (typeof quantity !== "string") return undefined;
-    const m = /^([0-9]+(?:\.[0-9]+)?)(Ki|Mi|Gi|Ti|k|M|G|T)?$/.exec(quantity);
+/**
+ * A Kubernetes quantity's value ("500m" -> 0.5, "1Gi" -> 1073741824, "1e3" -> 1000); undefined when
+ * the API server refuses it. Surrounding white space is dropped, as the API server's JSON decoding does.
+ */
+export function kubeQuantity(text: unknown): number | undefined {
+    if (typeof text !== "string") return undefined;
+    const m = QUANTITY.exec(text.trim());
     if (!m) return undefined;
-    const unit = m[2];
-    const factor = unit === undefined ? 1 : (BINARY[unit] ?? DECIMAL[unit]);
-    return Number(m[1]) * factor;
+    const [, sign, whole, fraction, unit, exponent] = m;
+    const magnitude = Number(`${whole || "0"}.${fraction || "0"}`);
+    const factor = exponent !== undefined ? 10 ** Number(exponent) : (BINARY_SI[unit ?? ""] ?? DECIMAL_SI[unit ?? ""]);
+    return (sign === "-" ? -1 : 1) * magnitude * factor;
 }
 
-/** Redis size ("768mb", "1gb", "1024"): Redis reads kb/mb/gb as binary multiples. */
+/** CPU in cores: "500m" -> 0.5, "2" -> 2; undefined for what is not a non-negative quantity. */
+export function cpuCores(quantity: unknown): number | undefined {
+    const value = kubeQuantity(quantity);
+    return value !== undefined && value >= 0 ? value : undefined;
+}
+
+/** Memory or storage in bytes: "256Mi", "1G", "1000"; undefined for what is not a non-negative quantity. */
+export function memoryBytes(quantity: unknown): number | undefined {
+    return cpuCores(quantity);
+}
+
+const REDIS_UNITS: Record<string, number> = { "": 1, b: 1, k: 1e3, kb: 2 ** 10, m: 1e6, mb: 2 ** 20, g: 1e9, gb: 2 ** 30 };
+
+/**
+ * A Redis size in bytes as redis-server reads it (memtoull): digits and a unit in any case, where
+ * k/m/g are powers of 1000 and kb/mb/gb powers of 1024 ("768mb", "512m", "1GB", "1024").
+ */
 export function redisBytes(size: unknown): number | undefined {
     if (typeof size !== "string") return undefined;
-    const m = /^([0-9]+)(kb|mb|gb)?$/i.exec(size);
-    if (!m) return undefined;
-    const unit = (m[2] ?? "").toLowerCase();
-    const factor = unit === "kb" ? 2 ** 10 : unit === "mb" ? 2 ** 20 : unit === "gb" ? 2 ** 30 : 1;
-    return Number(m[1]) * factor;
+    const m = /^(\d*)([a-z]*)$/i.exec(size);
+    const factor = m ? REDIS_UNITS[m[2].toLowerCase()] : undefined;
+    if (!m || factor === undefined || m[1].length >= 128) return undefined;
+    return Number(m[1] || "0") * factor;
 }
 
 /** Go duration ("2160h", "720h30m", "90s") in seconds. */

@@ -1,6 +1,19 @@
 import { z } from "zod";
 import { postgresSettingsSchema } from "./postgresSettings";
-import { cronProblem } from "./cron";
+import {
+    cpuQuantity,
+    cronSchedule,
+    imageRef,
+    memoryQuantity,
+    namespaceName,
+    platformNamespace,
+    postgresDatabase,
+    postgresRole,
+    redisPolicy,
+    redisSize,
+    serviceName,
+    storageQuantity,
+} from "./fields";
 import { isCidr } from "./network";
 import { MCP_OPS_IMAGE } from "./images";
 import { placementSchema } from "./placement";
@@ -11,29 +24,10 @@ import { placementSchema } from "./placement";
  * be reported in one pass. Defaults are declared once, here.
  */
 
-const dnsLabel = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, {
-    error: "must be a DNS label (lower-case letters, digits, '-', starting with a letter, at most 63 characters)",
-});
-
 const port = z.int().min(1).max(65535);
-
-/** Kubernetes CPU quantity: "500m", "2", "1.5". */
-const cpuQuantity = z.string().regex(/^([0-9]+m|[0-9]+(\.[0-9]+)?)$/, { error: 'must be a CPU quantity such as "250m" or "2"' });
-
-/** Kubernetes memory quantity: "512Mi", "2Gi", "1G", "1000000". */
-const memoryQuantity = z
-    .string()
-    .regex(/^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|k|M|G|T)?$/, { error: 'must be a memory quantity such as "256Mi" or "2Gi"' });
 
 /** Go duration as cert-manager reads it: "2160h", "720h30m", "90m". */
 const goDuration = z.string().regex(/^(?=\d)(\d+h)?(\d+m)?(\d+s)?$/, { error: 'must be a duration such as "2160h" or "720h30m"' });
-
-/** Five-field cron expression, as the CronJob controller parses it. */
-const cronSchedule = z.string().superRefine((schedule, ctx) => {
-    const problem = cronProblem(schedule);
-    if (problem)
-        ctx.addIssue({ code: "custom", message: `must be a five-field cron schedule such as "0 */6 * * *" (${problem})`, input: schedule });
-});
 
 const httpPath = z.string().regex(/^\/[\x21-\x7e]*$/, { error: 'must be an HTTP path starting with "/"' });
 
@@ -41,9 +35,6 @@ const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: "must be a
 
 /** An IPv4 or IPv6 CIDR as NetworkPolicy ipBlocks take it: a valid address and prefix length. */
 const cidr = z.string().refine(isCidr, { error: 'must be a CIDR such as "10.0.0.0/8"' });
-
-/** An image reference; pinning (tag or digest, never latest) is checked in semantics.ts. */
-const imageRef = z.string().min(1);
 
 const quantities = z.strictObject({ cpu: cpuQuantity, memory: memoryQuantity });
 
@@ -136,7 +127,7 @@ export const STORE_RESOURCES_DEFAULT = { requests: { cpu: "250m", memory: "512Mi
 
 const storeResources = z.strictObject({
     /** Persistent volume size. */
-    storage: memoryQuantity.default("8Gi"),
+    storage: storageQuantity.default("8Gi"),
     /** StorageClass; unset means the cluster default. */
     storageClass: z.string().optional(),
     resources: resourcesSchema.default(STORE_RESOURCES_DEFAULT),
@@ -144,34 +135,38 @@ const storeResources = z.strictObject({
     placement: placementSchema.optional(),
 });
 
+/** Two TTL rules for one prefix would leave which one applies to the order they are read in. */
+function refuseDuplicatePrefixes(rules: Array<{ prefix: string }>, ctx: z.RefinementCtx): void {
+    const seen = new Set<string>();
+    for (const [i, { prefix }] of rules.entries()) {
+        if (seen.has(prefix))
+            ctx.addIssue({
+                code: "custom",
+                path: [i, "prefix"],
+                message: `repeats prefix "${prefix}"; keep one rule per prefix`,
+                input: prefix,
+            });
+        seen.add(prefix);
+    }
+}
+
 export const redisSchema = z.strictObject({
     /** "in-cluster" runs a StatefulSet; "external" points at a managed endpoint. Default in-cluster. */
     mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
     image: imageRef.default("redis:7.4.2-alpine"),
     ...storeResources.shape,
-    /** Redis maxmemory, e.g. "768mb"; keep it below the memory limit. Default "768mb". */
-    maxmemory: z
-        .string()
-        .regex(/^[0-9]+(kb|mb|gb)?$/i, { error: 'must be a Redis size such as "768mb"' })
-        .default("768mb"),
-    maxmemoryPolicy: z
-        .enum([
-            "noeviction",
-            "allkeys-lru",
-            "allkeys-lfu",
-            "volatile-lru",
-            "volatile-lfu",
-            "allkeys-random",
-            "volatile-random",
-            "volatile-ttl",
-        ])
-        .default("allkeys-lru"),
+    /** Redis maxmemory in Redis's units, e.g. "768mb" or "512m"; keep it below the memory limit. Default "768mb". */
+    maxmemory: redisSize.default("768mb"),
+    maxmemoryPolicy: redisPolicy.default("allkeys-lru"),
     appendonly: z.boolean().default(true),
     /** TTLs `mcp-ops redis cache-policy` applies by key prefix (it only ever shortens a TTL). */
-    ttlRules: z.array(z.strictObject({ prefix: z.string().min(1), ttlSeconds: z.int().min(1).max(31_536_000) })).default([
-        { prefix: "session:", ttlSeconds: 3600 },
-        { prefix: "cache:", ttlSeconds: 300 },
-    ]),
+    ttlRules: z
+        .array(z.strictObject({ prefix: z.string().min(1), ttlSeconds: z.int().min(1).max(31_536_000) }))
+        .superRefine(refuseDuplicatePrefixes)
+        .default([
+            { prefix: "session:", ttlSeconds: 3600 },
+            { prefix: "cache:", ttlSeconds: 300 },
+        ]),
     /** Used when mode is "external"; the password comes from the secret config key mcp:redisPassword. */
     external: externalEndpoint.optional(),
 });
@@ -180,11 +175,8 @@ export const postgresSchema = z.strictObject({
     mode: z.enum(["in-cluster", "external"]).default("in-cluster"),
     image: imageRef.default("postgres:16.6-alpine"),
     ...storeResources.shape,
-    database: dnsLabel.default("mcp"),
-    user: z
-        .string()
-        .regex(/^[a-z_][a-z0-9_]{0,62}$/, { error: "must be a PostgreSQL role name" })
-        .default("mcp"),
+    database: postgresDatabase.default("mcp"),
+    user: postgresRole.default("mcp"),
     /** Server parameters (memory, connections, autovacuum, timeouts) for the in-cluster server; see config/postgresSettings.ts. */
     settings: postgresSettingsSchema.default({}),
     /** Used when mode is "external"; the password comes from the secret config key mcp:postgresPassword. */
@@ -200,7 +192,7 @@ export const backupsSchema = z.strictObject({
     /** Days a backup is kept (bucket lifecycle or volume pruning). Default 14. */
     retentionDays: z.int().min(1).max(3650).default(14),
     /** Size of the backup volume when destination is "volume". Default 20Gi. */
-    volumeSize: memoryQuantity.default("20Gi"),
+    volumeSize: storageQuantity.default("20Gi"),
     /** Image with the AWS CLI for uploads. */
     uploaderImage: imageRef.default("amazon/aws-cli:2.22.35"),
     /** Image with mcp-ops and a pg_dump at least as new as the server: the PostgreSQL backup runs `mcp-ops postgres backup`. */
@@ -295,7 +287,7 @@ export const securitySchema = z.strictObject({
     /** Who may reach the gateway: namespaces (e.g. the ingress controller's) and CIDRs. */
     gatewayIngress: z
         .strictObject({
-            namespaces: z.array(dnsLabel).default([]),
+            namespaces: z.array(namespaceName).default([]),
             cidrs: z.array(cidr).default([]),
         })
         .default({ namespaces: [], cidrs: [] }),
@@ -320,7 +312,7 @@ export const monitoringSchema = z.strictObject({
     /** PrometheusRule and ServiceMonitors; switch off where the Prometheus operator is absent. */
     enabled: z.boolean().default(true),
     /** Namespace Prometheus scrapes from; its pods may reach metrics ports. */
-    prometheusNamespace: dnsLabel.default("monitoring"),
+    prometheusNamespace: namespaceName.default("monitoring"),
     /** Base of the runbook links in alert annotations. */
     runbookBaseUrl: z.string().min(1).default("docs/runbook.md"),
     /** The prober's image (this project's mcp-ops, pinned); it runs `mcp-ops health --serve` on the MCP servers. */
@@ -343,14 +335,14 @@ export const guardrailsSchema = z.strictObject({
 export const platformConfigSchema = z.strictObject({
     /** Which kind of stack this is; production asks for stronger confirmation in ops. */
     environment: z.enum(["local", "staging", "production"]),
-    namespace: dnsLabel.default("mcp-system"),
-    services: z.record(dnsLabel, serviceSchema),
+    namespace: platformNamespace.default("mcp-system"),
+    services: z.record(serviceName, serviceSchema),
     redis: redisSchema.default(redisSchema.parse({})),
     postgres: postgresSchema.default(postgresSchema.parse({})),
     backups: backupsSchema.default(backupsSchema.parse({})),
     aws: awsSchema.default(awsSchema.parse({})),
     tls: tlsSchema.default(tlsSchema.parse({})),
-    secrets: z.record(dnsLabel, secretSchema).default({}),
+    secrets: z.record(serviceName, secretSchema).default({}),
     security: securitySchema.default(securitySchema.parse({})),
     monitoring: monitoringSchema.default(monitoringSchema.parse({})),
     guardrails: guardrailsSchema.default(guardrailsSchema.parse({})),

@@ -1,3 +1,4 @@
+import { parseImageReference } from "./imageReference";
 import { isPinnedImage } from "./images";
 import { GATEWAY_TUNING_KEYS, injectedEnv, RESERVED_SECRET_NAMES, RESERVED_SERVICE_NAMES, TUNING_KEYS } from "./reserved";
 import { postgresBytes } from "./postgresSettings";
@@ -188,7 +189,12 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     const redis = record(raw.redis) ?? {};
     const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? STORE_RESOURCES_DEFAULT.limits.memory);
     const maxmemory = redisBytes(redis.maxmemory ?? "768mb");
-    if (redis.mode !== "external" && redisLimit !== undefined && maxmemory !== undefined && maxmemory >= redisLimit) {
+    if (redis.mode !== "external" && maxmemory === 0) {
+        report(
+            "redis.maxmemory",
+            `(${redis.maxmemory}) means no limit to Redis, which then grows until it is killed; set a size below the memory limit`,
+        );
+    } else if (redis.mode !== "external" && redisLimit !== undefined && maxmemory !== undefined && maxmemory >= redisLimit) {
         report(
             "redis.maxmemory",
             `(${redis.maxmemory ?? "768mb"}) must be below the memory limit, or Redis is killed before it evicts; lower it or raise ` +
@@ -279,7 +285,8 @@ function checkServicePorts(report: Report, at: string, service: Raw): void {
 }
 
 function checkImage(report: Report, path: string, image: unknown): void {
-    if (typeof image === "string" && image.length > 0 && !isPinnedImage(image)) {
+    // A reference that does not parse is the schema's to report.
+    if (typeof image === "string" && "reference" in parseImageReference(image) && !isPinnedImage(image)) {
         report(path, `"${image}" is not pinned; use a version tag (name:1.2.3) or a digest (name@sha256:...), never latest`);
     }
 }

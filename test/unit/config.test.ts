@@ -140,7 +140,10 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     [
         "a CPU quantity Kubernetes cannot read",
         (r) => (r.services.gateway.resources = { requests: { cpu: "half", memory: "128Mi" }, limits: { cpu: "1", memory: "256Mi" } }),
-        ['mcp:services.gateway.resources.requests.cpu must be a CPU quantity such as "250m" or "2", got "half"'],
+        [
+            'mcp:services.gateway.resources.requests.cpu must be a CPU quantity such as "250m" or "2" (a number, optionally with a unit ' +
+                '(m, k, M, G, Ki, Mi, Gi, ...) or an exponent (e3), not negative), got "half"',
+        ],
     ],
     [
         "Redis maxmemory above its memory limit",
@@ -187,7 +190,7 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
         "a schedule that is not cron",
         (r) => (r.backups = { redisSchedule: "every 6 hours" }),
         [
-            'mcp:backups.redisSchedule must be a five-field cron schedule such as "0 */6 * * *" (needs five fields: minute hour ' +
+            'mcp:backups.redisSchedule must be a cron schedule such as "0 */6 * * *" or "@daily" (needs five fields: minute hour ' +
                 'day-of-month month day-of-week), got "every 6 hours"',
         ],
     ],

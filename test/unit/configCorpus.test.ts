@@ -26,7 +26,7 @@ function problemsOf(edit: (raw: Record<string, any>) => void): string[] {
 
 const server = (over: Record<string, unknown> = {}) => ({ image: "mcpplatform/mcp-x:1.0.0", port: 3000, ...over });
 const cron = (schedule: string) => (r: Record<string, any>) => (r.backups = { redisSchedule: schedule });
-const CRON = 'mcp:backups.redisSchedule must be a five-field cron schedule such as "0 */6 * * *"';
+const CRON = 'mcp:backups.redisSchedule must be a cron schedule such as "0 */6 * * *" or "@daily"';
 
 const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
     [
@@ -76,7 +76,7 @@ const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
     [
         "a schedule with a time zone prefix",
         cron("CRON_TZ=UTC 0 * * *"),
-        `${CRON} ("CRON_TZ=UTC" is not a minute value), got "CRON_TZ=UTC 0 * * *"`,
+        `${CRON} (a time zone (TZ= or CRON_TZ=) cannot be set in the schedule), got "CRON_TZ=UTC 0 * * *"`,
     ],
     // CIDRs, as NetworkPolicy ipBlocks take them.
     [
@@ -267,6 +267,82 @@ const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
         (r) => Object.assign(r, productionWith({}), { tls: { enabled: false } }),
         "mcp:tls.enabled must be true in production: the gateway serves clients over TLS only",
     ],
+    // Values a receiver takes but the platform must not use, and values no receiver takes.
+    [
+        "the platform in the cluster's own namespace",
+        (r) => (r.namespace = "kube-system"),
+        'mcp:namespace must not be "kube-system": it belongs to the cluster itself (the kube- prefix): its default-deny NetworkPolicies ' +
+            "and Pod Security restricted label would cut off the cluster's own components; choose a namespace of its own",
+    ],
+    [
+        "the platform in the default namespace",
+        (r) => (r.namespace = "default"),
+        'mcp:namespace must not be "default": it is the cluster\'s shared default namespace',
+    ],
+    [
+        "a digest shorter than sha256's 64 hex digits",
+        (r) => (r.services.router.image = `mcpplatform/router@sha256:${"a".repeat(40)}`),
+        "mcp:services.router.image has a sha256 digest that is not 64 lower-case hex digits",
+    ],
+    [
+        "a digest of an algorithm nobody registered",
+        (r) => (r.services.router.image = `mcpplatform/router@md5:${"a".repeat(32)}`),
+        'mcp:services.router.image has a digest of algorithm "md5"; use sha256 or sha512',
+    ],
+    [
+        "an image reference with upper case in its path",
+        (r) => (r.services.router.image = "mcpplatform/Router:1.0.0"),
+        "mcp:services.router.image is not an image reference",
+    ],
+    [
+        "two TTL rules for one prefix",
+        (r) =>
+            (r.redis = {
+                ttlRules: [
+                    { prefix: "cache:", ttlSeconds: 300 },
+                    { prefix: "cache:", ttlSeconds: 60 },
+                ],
+            }),
+        'mcp:redis.ttlRules[1].prefix repeats prefix "cache:"; keep one rule per prefix',
+    ],
+    [
+        "a Redis maxmemory of 0, which Redis reads as no limit",
+        (r) => (r.redis = { maxmemory: "0mb" }),
+        "mcp:redis.maxmemory (0mb) means no limit to Redis",
+    ],
+    [
+        "a Redis size in a unit Redis does not read",
+        (r) => (r.redis = { maxmemory: "1tb" }),
+        'mcp:redis.maxmemory must be a Redis size such as "768mb", "512m" or "1gb"',
+    ],
+    [
+        "a database name PostgreSQL would cut to 63 bytes",
+        (r) => (r.postgres = { database: "é".repeat(32) }),
+        "mcp:postgres.database must be a PostgreSQL database name: it is 64 bytes long; PostgreSQL keeps only 63",
+    ],
+    [
+        "a database name client tools read as a connection string",
+        (r) => (r.postgres = { database: "app=1" }),
+        'mcp:postgres.database must be a PostgreSQL database name: it contains "="',
+    ],
+    [
+        "an owner whose login roles would be cut to one name",
+        (r) => (r.postgres = { user: "u".repeat(62) }),
+        "mcp:postgres.user must be a PostgreSQL role name: it is 62 bytes long; " +
+            'PostgreSQL keeps only 63, and the login roles add "_a"/"_b"',
+    ],
+    [
+        "an owner role name PostgreSQL reserves",
+        (r) => (r.postgres = { user: "pg_app" }),
+        "mcp:postgres.user must be a PostgreSQL role name: it is a role name PostgreSQL reserves",
+    ],
+    ["a volume size of zero", (r) => (r.postgres = { storage: "0Gi" }), 'mcp:postgres.storage must be a storage size such as "8Gi"'],
+    [
+        "a negative memory quantity",
+        (r) => (r.services.router.resources = { requests: { cpu: "100m", memory: "-1Mi" }, limits: { cpu: "1", memory: "1Gi" } }),
+        'mcp:services.router.resources.requests.memory must be a memory quantity such as "256Mi" or "2Gi"',
+    ],
+    ["a @every macro without a unit", cron("@every 5"), `${CRON} ("@every 5" needs a duration such as "@every 90m"), got "@every 5"`],
 ];
 
 /** A production config that is valid apart from `services` overrides. */
@@ -297,5 +373,27 @@ describe("what the schema refuses before anything changes", () => {
         expect(problemsOf((r) => (r.security = { trustedCidrs: ["0.0.0.0/0", "255.255.255.255/32", "fd00::/8", "::/0"] }))).toEqual([]);
         expect(problemsOf((r) => (r.services[`mcp-${"a".repeat(59)}`] = server()))).toEqual([]);
         expect(problemsOf((r) => Object.assign(r.tls, { duration: "1h", renewBefore: "5m" }))).toEqual([]);
+    });
+
+    // Values users copy from working setups, once refused: each is what its receiver takes (test/integration/configReceivers.test.ts).
+    it.each<[string, (raw: Record<string, any>) => void]>([
+        ["a CronJob macro", cron("@daily")],
+        ["an @every schedule", cron("@every 90m")],
+        ["a PostgreSQL database name with an underscore", (r) => (r.postgres = { database: "mcp_prod" })],
+        ["a PostgreSQL database name in upper case", (r) => (r.postgres = { database: "MCP" })],
+        ["an owner role name with upper case", (r) => (r.postgres = { user: "McpOwner" })],
+        ["a Redis size in decimal megabytes", (r) => (r.redis = { maxmemory: "512m" })],
+        ["a Redis size with an upper-case unit", (r) => (r.redis = { maxmemory: "512MB" })],
+        ["a Redis policy in upper case", (r) => (r.redis = { maxmemoryPolicy: "ALLKEYS-LFU" })],
+        ["a namespace starting with a digit", (r) => (r.namespace = "2024-mcp")],
+        [
+            "a CPU quantity as a fraction",
+            (r) => (r.services.router.resources = { requests: { cpu: "0.1", memory: "128Mi" }, limits: { cpu: "1", memory: "1e9" } }),
+        ],
+        ["regression: a quantity with surrounding spaces (the API server trims them)", (r) => (r.postgres = { storage: " 8Gi " })],
+        ["an image pinned by a sha512 digest", (r) => (r.services.router.image = `mcpplatform/router@sha512:${"a".repeat(128)}`)],
+        ["an image from a registry with a port", (r) => (r.services.router.image = "localhost:5000/team/router:1.4.2")],
+    ])("accepts %s", (_, edit) => {
+        expect(problemsOf(edit)).toEqual([]);
     });
 });

@@ -84,12 +84,12 @@ const BAD: Array<[string, () => unknown, string | RegExp]> = [
     [
         "an unreadable CPU quantity",
         () => planResources(local(), "router", { cpu: "two" }),
-        'mcp:services.router.resources.limits.cpu must be a CPU quantity such as "250m" or "2", got "two"',
+        'mcp:services.router.resources.limits.cpu must be a CPU quantity such as "250m" or "2"',
     ],
     [
         "an unreadable memory quantity",
         () => planResources(local(), "router", { memory: "1GB" }),
-        'mcp:services.router.resources.limits.memory must be a memory quantity such as "256Mi" or "2Gi", got "1GB"',
+        'mcp:services.router.resources.limits.memory must be a memory quantity such as "256Mi" or "2Gi"',
     ],
     [
         "a limit below the request",
