@@ -3,7 +3,7 @@ import { cronProblem } from "./cron";
 import { parseImageReference } from "./imageReference";
 import { isDns1035Label, isDns1123Label, reservedNamespaceReason } from "./kubernetesNames";
 import { postgresDatabaseProblem, postgresRoleProblem } from "./postgresNames";
-import { cpuCores, kubeQuantity, redisBytes } from "./quantities";
+import { cpuCores, kubeQuantity, memoryBytes, redisBytes } from "./quantities";
 
 /**
  * Single config values, each judged by the rule of the system that receives it (the API server,
@@ -43,11 +43,9 @@ export const cpuQuantity = z
     .refine((q) => cpuCores(q) !== undefined, { error: `must be a CPU quantity such as "250m" or "2" (${QUANTITY_FORM}, not negative)` });
 
 /** Kubernetes memory quantity: "512Mi", "2Gi", "1G", "1000000". */
-export const memoryQuantity = z
-    .string()
-    .refine((q) => cpuCores(q) !== undefined, {
-        error: `must be a memory quantity such as "256Mi" or "2Gi" (${QUANTITY_FORM}, not negative)`,
-    });
+export const memoryQuantity = z.string().refine((q) => memoryBytes(q) !== undefined, {
+    error: `must be a memory quantity such as "256Mi" or "2Gi" (${QUANTITY_FORM}, not negative)`,
+});
 
 /** A volume's size: a quantity above zero, as PersistentVolumeClaim validation demands. */
 export const storageQuantity = z
