@@ -24,9 +24,18 @@ export function kubeQuantity(text: unknown): number | undefined {
     const m = QUANTITY.exec(text.trim());
     if (!m) return undefined;
     const [, sign, whole, fraction, unit, exponent] = m;
+    if (!whole && !fraction && needsDigits(unit, exponent)) return undefined;
     const magnitude = Number(`${whole || "0"}.${fraction || "0"}`);
     const factor = exponent !== undefined ? 10 ** Number(exponent) : (BINARY_SI[unit ?? ""] ?? DECIMAL_SI[unit ?? ""]);
     return (sign === "-" ? -1 : 1) * magnitude * factor;
+}
+
+/**
+ * A number without digits ("", ".", "-") reads as 0 only on the API server's fast path. Pi and Ei,
+ * and exponents below e-9, take its exact-decimal path instead, which needs at least one digit.
+ */
+function needsDigits(unit: string | undefined, exponent: string | undefined): boolean {
+    return unit === "Pi" || unit === "Ei" || (exponent !== undefined && Number(exponent) < -9);
 }
 
 /** CPU in cores: "500m" -> 0.5, "2" -> 2; undefined for what is not a non-negative quantity. */

@@ -20,6 +20,11 @@ export const kubeNames = fc.oneof(
     pick("default", "kube-system", "kube-public", "mcp-system", "9lives", "a", "-a", "a-", "a..b", "a.b"),
 );
 
+const DECIMAL_SUFFIXES = ["", "m", "k", "M", "G", "T", "P", "E", "n", "u"];
+const BINARY_SUFFIXES = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
+/** Exponents either side of e-9, where the API server switches to its exact-decimal path, and near misses. */
+const EXPONENTS_AND_MISSES = ["e3", "E-2", "e+1", "e-9", "e-10", "e", "K", "i", "mi"];
+
 /** Kubernetes quantities: sign, number, unit or exponent, and the near misses of each. */
 export const kubeQuantities = fc.oneof(
     fc
@@ -27,7 +32,7 @@ export const kubeQuantities = fc.oneof(
             pick("", "", "", "+", "-"),
             pick("", "0", "1", "12", "007", "500", "99999999999"),
             pick("", "", ".", ".5", ".25", ".0"),
-            pick("", "m", "k", "M", "G", "T", "P", "E", "n", "u", "Ki", "Mi", "Gi", "Ti", "Ei", "e3", "E-2", "e+1", "e", "K", "i", "mi"),
+            pick(...DECIMAL_SUFFIXES, ...BINARY_SUFFIXES, ...EXPONENTS_AND_MISSES),
             pick("", "", "", " ", "b", "B", "x"),
         )
         .map((p) => p.join("")),

@@ -343,6 +343,11 @@ const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
         'mcp:services.router.resources.requests.memory must be a memory quantity such as "256Mi" or "2Gi"',
     ],
     ["a @every macro without a unit", cron("@every 5"), `${CRON} ("@every 5" needs a duration such as "@every 90m"), got "@every 5"`],
+    [
+        "regression: a unit without a number where the API server needs a digit (Ei)",
+        (r) => (r.services.router.resources = { requests: { cpu: "100m", memory: "Ei" }, limits: { cpu: "1", memory: "1Gi" } }),
+        'mcp:services.router.resources.requests.memory must be a memory quantity such as "256Mi" or "2Gi"',
+    ],
 ];
 
 /** A production config that is valid apart from `services` overrides. */
