@@ -1,7 +1,7 @@
 import { parseImageReference } from "./imageReference";
 import { isPinnedImage } from "./images";
 import { GATEWAY_TUNING_KEYS, injectedEnv, RESERVED_SECRET_NAMES, RESERVED_SERVICE_NAMES, TUNING_KEYS } from "./reserved";
-import { postgresBytes } from "./postgresSettings";
+import { postgresSettingBytes } from "./postgresSettings";
 import { cpuCores, durationSeconds, memoryBytes, redisBytes } from "./quantities";
 import { BUILT_IN_SECRETS, guardrailsSchema, STORE_RESOURCES_DEFAULT, STORES } from "./schema";
 
@@ -204,7 +204,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
 
     const postgres = record(raw.postgres) ?? {};
     const postgresLimit = memoryBytes(record(record(postgres.resources)?.limits)?.memory ?? STORE_RESOURCES_DEFAULT.limits.memory);
-    const sharedBuffers = postgresBytes(record(postgres.settings)?.shared_buffers);
+    const sharedBuffers = postgresSettingBytes("shared_buffers", record(postgres.settings)?.shared_buffers);
     if (postgresLimit !== undefined && sharedBuffers !== undefined && sharedBuffers > postgresLimit / 2) {
         report(
             "postgres.settings.shared_buffers",

@@ -17,13 +17,22 @@ import {
     serviceName,
     storageQuantity,
 } from "../../config/fields";
-import { serverBinDir } from "../../ops/postgres/localServer";
+import { POSTGRES_SETTINGS, postgresSettingValue } from "../../config/postgresSettings";
+import { asServerUser, initCluster, serverBinDir, serverDirectory } from "../../ops/postgres/localServer";
 import { type DryRunner, dryRunner } from "../support/dryRun";
 import type { KubeObject } from "../support/kubeObjects";
 import { localCluster } from "../support/localCluster";
 import { type PostgresServer, startPostgresServer } from "../support/postgresServer";
 import { type RedisServer, startRedisServer } from "../support/redisServer";
-import { cronSchedules, kubeNames, kubeQuantities, postgresNames, REDIS_POLICY_VALUES, redisSizes } from "../support/receiverValues";
+import {
+    cronSchedules,
+    kubeNames,
+    kubeQuantities,
+    postgresNames,
+    postgresSettingArguments,
+    REDIS_POLICY_VALUES,
+    redisSizes,
+} from "../support/receiverValues";
 
 /**
  * The schema accepts a value exactly when the system that receives it does: generated values
@@ -37,12 +46,17 @@ const RUNS = 120;
 const judged: Record<string, number> = {};
 
 /** Asserts schema and receiver agree on every generated value; counts the values the receiver judged. */
-async function agree(receiver: string, values: fc.Arbitrary<string>, schema: z.ZodType, accepts: (value: string) => Promise<boolean>) {
+async function agree(
+    receiver: string,
+    values: fc.Arbitrary<string>,
+    schema: z.ZodType | ((value: string) => boolean),
+    accepts: (value: string) => Promise<boolean>,
+) {
     const verdicts = new Map<string, boolean>();
     await fc.assert(
         fc.asyncProperty(values, async (value) => {
             if (!verdicts.has(value)) verdicts.set(value, await accepts(value));
-            const schemaAccepts = schema.safeParse(value).success;
+            const schemaAccepts = typeof schema === "function" ? schema(value) : schema.safeParse(value).success;
             expect({ value, schemaAccepts }).toEqual({ value, schemaAccepts: verdicts.get(value) });
         }),
         { numRuns: RUNS },
@@ -235,5 +249,47 @@ describe("PostgreSQL names against a real server, as the platform uses them", ()
                     await client.query(`DROP ROLE IF EXISTS ${client.escapeIdentifier(role)}`).catch(() => undefined);
             }
         });
+    }, 120_000);
+});
+
+describe("PostgreSQL settings against the server's own parameter check", () => {
+    let dir: string;
+    let data: string;
+    beforeAll(() => {
+        dir = serverDirectory("mcp-postgres-settings-");
+        data = initCluster(dir, "unused");
+    });
+    afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+    /** `postgres -C` with the argument the StatefulSet passes: the value in the base unit, or undefined where the server refuses it. */
+    const serverReads = (argument: string) =>
+        new Promise<string | undefined>((resolve) => {
+            const name = argument.slice(0, argument.indexOf("="));
+            const [file, ...rest] = asServerUser([join(serverBinDir(), "postgres"), "-D", data, "-C", name, "-c", argument]);
+            execFile(file, rest, { encoding: "utf8", timeout: 10_000 }, (error, stdout) => resolve(error ? undefined : stdout.trim()));
+        });
+
+    it("each setting: accepted when the server reads it into the platform's range, and read as the server reads it", async () => {
+        const schemaReads = (argument: string) => {
+            const at = argument.indexOf("=");
+            return postgresSettingValue(argument.slice(0, at), argument.slice(at + 1));
+        };
+        await agree(
+            "PostgreSQL",
+            postgresSettingArguments(POSTGRES_SETTINGS),
+            (argument) => schemaReads(argument) !== undefined,
+            async (argument) => {
+                const text = await serverReads(argument);
+                if (text === undefined) return false;
+                const { kind, min, max } = POSTGRES_SETTINGS[argument.slice(0, argument.indexOf("="))];
+                const value = Number(text);
+                const inRange = value >= min && value <= max;
+                // Where both take it, both read the same number (-C prints reals to six significant digits).
+                const read = schemaReads(argument);
+                const schemaValue = kind === "real" && read !== undefined ? Number(read.toPrecision(6)) : read;
+                if (inRange) expect({ argument, value: schemaValue }).toEqual({ argument, value });
+                return inRange;
+            },
+        );
     }, 120_000);
 });

@@ -136,3 +136,28 @@ export const postgresNames = fc.oneof(
     ofLength("é", fc.integer({ min: 30, max: 33 })),
     pick("postgres", "template0", "template1", "public", "none", "PUBLIC", "pg_monitor", "pg_x", "postgresql://db", "postgres://db", "a=b"),
 );
+
+/**
+ * PostgreSQL settings as the `-c name=value` argument the server gets: numbers in C's forms
+ * (fractions, exponents, hex, octal, out of range), spaces, and units right, wrong-case or foreign;
+ * and each setting's own bounds, one step inside and outside.
+ */
+export function postgresSettingArguments(settings: Record<string, { min: number; max: number }>) {
+    const names = Object.keys(settings);
+    const written = fc
+        .tuple(
+            pick("", "", "", "-", "+", " "),
+            pick("0", "1", "16", "64", "128", "1024", "30", "1000", "86400", "2147483647", "1.5", "0.5", ".5", "1e3", "010", "08", "0x10"),
+            pick("", "", " "),
+            pick("", "", "kB", "MB", "GB", "TB", "B", "mb", "KB", "MiB", "M", "ms", "s", "min", "h", "d", "us", "sec", "m", "x"),
+            pick("", "", "", " "),
+        )
+        .map((p) => p.join(""));
+    const bound = pick(...names).chain((name) => {
+        const { min, max } = settings[name];
+        return fc.tuple(fc.constant(name), pick(min - 1, min, max, max + 1).map(String));
+    });
+    return fc
+        .oneof({ weight: 3, arbitrary: fc.tuple(pick(...names), written) }, { weight: 1, arbitrary: bound })
+        .map(([name, value]) => `${name}=${value}`);
+}

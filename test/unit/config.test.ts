@@ -161,12 +161,15 @@ const BAD_CONFIGS: Array<[string, (raw: Record<string, any>) => void, string[]]>
     [
         "PostgreSQL memory written the Kubernetes way",
         (r) => (r.postgres = { settings: { work_mem: "64Mi" } }),
-        ['mcp:postgres.settings.work_mem must be a PostgreSQL memory size such as "16MB" or "4GB", at least 64kB, got "64Mi"'],
+        [
+            'mcp:postgres.settings.work_mem must be a PostgreSQL memory size such as "16MB" or "4GB" ' +
+                '(units B, kB, MB, GB, TB as written; a bare number counts in 1kB), at least 64kB, got "64Mi"',
+        ],
     ],
     [
         "max_connections out of range",
         (r) => (r.postgres = { settings: { max_connections: 5 } }),
-        ["mcp:postgres.settings.max_connections (5) must be >= 10"],
+        ["mcp:postgres.settings.max_connections must be a whole number from 10 to 10000, got 5"],
     ],
     [
         "shared_buffers above half the memory limit",

@@ -348,6 +348,27 @@ const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
         (r) => (r.services.router.resources = { requests: { cpu: "100m", memory: "Ei" }, limits: { cpu: "1", memory: "1Gi" } }),
         'mcp:services.router.resources.requests.memory must be a memory quantity such as "256Mi" or "2Gi"',
     ],
+    [
+        "a PostgreSQL size with a leading zero and an 8 (octal, as the server reads it)",
+        (r) => (r.postgres = { settings: { work_mem: "08MB" } }),
+        'mcp:postgres.settings.work_mem must be a PostgreSQL memory size such as "16MB" or "4GB"',
+    ],
+    [
+        "a PostgreSQL unit in the wrong case",
+        (r) => (r.postgres = { settings: { work_mem: "16mb" } }),
+        "(units B, kB, MB, GB, TB as written; a bare number counts in 1kB)",
+    ],
+    [
+        "a PostgreSQL timeout of -1 where only log_min_duration_statement takes it",
+        (r) => (r.postgres = { settings: { statement_timeout: -1 } }),
+        'mcp:postgres.settings.statement_timeout must be a PostgreSQL duration such as "500ms", "30s" or "5min" ' +
+            "(units us, ms, s, min, h, d; a bare number counts in 1ms), from 0 to 1d, got -1",
+    ],
+    [
+        "a checkpoint timeout a bare number makes too short (seconds, not minutes)",
+        (r) => (r.postgres = { settings: { checkpoint_timeout: 5 } }),
+        "mcp:postgres.settings.checkpoint_timeout must be a PostgreSQL duration",
+    ],
 ];
 
 /** A production config that is valid apart from `services` overrides. */
@@ -396,6 +417,23 @@ describe("what the schema refuses before anything changes", () => {
             (r) => (r.services.router.resources = { requests: { cpu: "0.1", memory: "128Mi" }, limits: { cpu: "1", memory: "1e9" } }),
         ],
         ["regression: a quantity with surrounding spaces (the API server trims them)", (r) => (r.postgres = { storage: " 8Gi " })],
+        // PostgreSQL values the server itself takes (postgres -C agrees, test/integration/configReceivers.test.ts).
+        [
+            "PostgreSQL settings written the ways the server reads them",
+            (r) =>
+                (r.postgres = {
+                    settings: {
+                        work_mem: "16 MB",
+                        maintenance_work_mem: "0x10MB",
+                        effective_cache_size: "1.5GB",
+                        shared_buffers: 16384,
+                        statement_timeout: "-1us",
+                        log_min_duration_statement: -1,
+                        checkpoint_timeout: "5min",
+                        random_page_cost: "1.1",
+                    },
+                }),
+        ],
         ["an image pinned by a sha512 digest", (r) => (r.services.router.image = `mcpplatform/router@sha512:${"a".repeat(128)}`)],
         ["an image from a registry with a port", (r) => (r.services.router.image = "localhost:5000/team/router:1.4.2")],
     ])("accepts %s", (_, edit) => {
