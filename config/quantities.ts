@@ -26,8 +26,10 @@ export function kubeQuantity(text: unknown): number | undefined {
     const [, sign, whole, fraction, unit, exponent] = m;
     if (!whole && !fraction && needsDigits(unit, exponent)) return undefined;
     const magnitude = Number(`${whole || "0"}.${fraction || "0"}`);
+    if (magnitude === 0) return 0; // "0e400" too, where 0 * 10 ** 400 would be NaN
     const factor = exponent !== undefined ? 10 ** Number(exponent) : (BINARY_SI[unit ?? ""] ?? DECIMAL_SI[unit ?? ""]);
-    return (sign === "-" ? -1 : 1) * magnitude * factor;
+    // The API server keeps nanos and rounds away from zero: no non-zero quantity is smaller than 1n.
+    return (sign === "-" ? -1 : 1) * Math.max(magnitude * factor, 1e-9);
 }
 
 /**

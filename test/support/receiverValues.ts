@@ -22,8 +22,8 @@ export const kubeNames = fc.oneof(
 
 const DECIMAL_SUFFIXES = ["", "m", "k", "M", "G", "T", "P", "E", "n", "u"];
 const BINARY_SUFFIXES = ["Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
-/** Exponents either side of e-9, where the API server switches to its exact-decimal path, and near misses. */
-const EXPONENTS_AND_MISSES = ["e3", "E-2", "e+1", "e-9", "e-10", "e", "K", "i", "mi"];
+/** Exponents either side of e-9 (the API server's exact-decimal path) and past a double's range, and near misses. */
+const EXPONENTS_AND_MISSES = ["e3", "E-2", "e+1", "e-9", "e-10", "e400", "e-400", "e", "K", "i", "mi"];
 
 /** Kubernetes quantities: sign, number, unit or exponent, and the near misses of each. */
 export const kubeQuantities = fc.oneof(

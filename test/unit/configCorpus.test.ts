@@ -417,6 +417,10 @@ describe("what the schema refuses before anything changes", () => {
             (r) => (r.services.router.resources = { requests: { cpu: "0.1", memory: "128Mi" }, limits: { cpu: "1", memory: "1e9" } }),
         ],
         ["regression: a quantity with surrounding spaces (the API server trims them)", (r) => (r.postgres = { storage: " 8Gi " })],
+        [
+            "regression: exponents past a double's range (the API server reads e400 as 0 and 1e-400 as 1n)",
+            (r) => (r.services.router.resources = { requests: { cpu: "e400", memory: "128Mi" }, limits: { cpu: "1e-400", memory: "1Gi" } }),
+        ],
         // PostgreSQL values the server itself takes (postgres -C agrees, test/integration/configReceivers.test.ts).
         [
             "PostgreSQL settings written the ways the server reads them",
