@@ -1,4 +1,5 @@
 import fc from "fast-check";
+import { REDIS_POLICIES } from "../../config/fields";
 
 /**
  * Values around the boundaries of each receiver's rule, valid and invalid: the pieces a user
@@ -106,16 +107,8 @@ export const redisSizes = fc
 
 export const REDIS_POLICY_VALUES = fc
     .tuple(
-        pick(
-            "noeviction",
-            "allkeys-lru",
-            "allkeys-lfu",
-            "volatile-lru",
-            "volatile-lfu",
-            "allkeys-random",
-            "volatile-random",
-            "volatile-ttl",
-        ),
+        // Redis's own names, each then written as users mistype them; redis-server is the judge.
+        pick(...REDIS_POLICIES),
         pick("lower", "upper", "typo", "space"),
     )
     .map(([policy, variant]) =>
