@@ -1,19 +1,21 @@
-import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, dirname, join } from "node:path";
+import { basename, delimiter, dirname, join } from "node:path";
 import { parseDocument } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type ActionStandIn, commandStandIn, type JobOptions, type JobRun, loadWorkflow, runJob } from "../support/workflowRunner";
 import { type Kubectl, kubectlFor } from "../support/kubectl";
 import { REPO_ROOT } from "../support/platform";
+import { type S3Server, startS3Server } from "../support/s3Server";
 import { languageHostFor } from "./languageHost";
-import { type E2eProject, e2eProject } from "./support";
+import { type E2eProject, e2eProject, eventually } from "./support";
 
 /**
  * CI's path, as written: the runner reads .github/workflows/{preview,deploy,drift}.yml from a
  * checkout of the project and runs their steps. What GitHub provides is replaced by local
- * equivalents: the state backend is a file backend (the workflows' PULUMI_BACKEND_URL variable),
+ * equivalents: the state backend is an S3 bucket on a real S3-compatible server on loopback (the
+ * workflows' PULUMI_BACKEND_URL variable; its credentials in the runner's AWS_* variables),
  * the staging stack is this machine's local cluster (its kubeconfig is the workflows' cluster
  * secret; its stack file is the local stack's with `environment: staging`), `pulumi/actions` is
  * the project's Pulumi CLI with the Node.js language host beside it, `gh` records the calls it
@@ -28,8 +30,10 @@ let checkout: string;
 let tools: string;
 let kubectl: Kubectl;
 let ghCalls: string;
+let s3: S3Server;
 
 beforeAll(async () => {
+    s3 = await startS3Server();
     project = await e2eProject();
     kubectl = kubectlFor(join(project.dir, ".local", "cluster"));
     checkout = mkdtempSync(join(tmpdir(), "mcp-checkout-"));
@@ -39,7 +43,6 @@ beforeAll(async () => {
     git("init", "--quiet", "--initial-branch=main");
     commit("the commit under test");
     // Done once by whoever sets the stack up, before any workflow runs (a passphrase backend records its salt in the stack file).
-    mkdirSync(join(tools, "state"));
     execFileSync(project.pulumi, ["stack", "init", STACK], { cwd: checkout, env: { ...process.env, ...backendEnv() }, stdio: "pipe" });
     commit(`stack ${STACK} created`);
 }, 40 * 60_000);
@@ -53,6 +56,7 @@ afterAll(async () => {
         });
     }
     await project?.close();
+    await s3?.stop();
     for (const dir of [checkout, tools]) if (dir) rmSync(dir, { recursive: true, force: true });
 }, 20 * 60_000);
 
@@ -146,6 +150,103 @@ describe("the workflows, run here as written", () => {
         }
     });
 
+    it("deploy.yml refuses to undo an operator's incident scale; with its branch merged it deploys unchanged", async () => {
+        // The ops changes so far are merged, as a team would; an operator works in a clone of their own.
+        commit("the earlier ops changes, merged");
+        const operator = cloneOf("operator");
+        const scaled = await opsIn(operator, "alice", [
+            "scale",
+            "router",
+            "3",
+            "--stack",
+            STACK,
+            "--yes",
+            "--json",
+            "--reason",
+            "incident 42",
+        ]);
+        const branch = `mcp-ops/${STACK}/update-${scaled.version}-scale`;
+        expect(scaled).toMatchObject({ outcome: "applied", git: { branch, pushedTo: "origin" } });
+        expect(git("branch", "--list", branch).toString()).toContain(branch);
+
+        // An unrelated change is merged and deployed: the deploy stops before pulumi up, naming the update and the branch.
+        writeFileSync(join(checkout, "NOTES.md"), "an unrelated change\n");
+        commit("an unrelated change");
+        const refused = await job("deploy.yml", "staging");
+        expect(failures(refused)).toEqual(["Live ops changes kept"]);
+        const check = refused.step("Live ops changes kept");
+        expect(check.exitCode).toBe(76);
+        expect(check.output).toContain(`update ${scaled.version} (mcp-ops scale by alice at `);
+        expect(check.output).toContain("services.router.replicas: live 3, this commit 2");
+        expect(check.output).toContain(`merge branch ${branch}`);
+        expect(refused.steps.filter((s) => s.name.startsWith("pulumi up")).map((s) => s.outcome)).toEqual(["skipped"]);
+        expect(await routerReplicas()).toBe("3");
+
+        // The ops branch merged: the same workflow deploys, and the update changes nothing.
+        merge(branch);
+        const deployed = await job("deploy.yml", "staging");
+        expect(failures(deployed), explain(deployed)).toEqual([]);
+        const up = deployed.steps.find((s) => s.name.startsWith("pulumi up"))!;
+        expect(up.output).toMatch(/Resources:\s+\d+ unchanged/);
+        expect(up.output).not.toMatch(/\d+ (created|updated|deleted|replaced)/);
+    });
+
+    it("two operators on two clones race: one change applies, the other is refused before its stack file is touched", async () => {
+        const clones = [cloneOf("operator-bob"), cloneOf("operator-carol")];
+        const before = clones.map(stackFileOf);
+        const race = await Promise.all(
+            clones.map((clone, i) =>
+                runOpsIn(clone, `operator-${i}`, ["scale", "router", String(4 + i), "--stack", STACK, "--yes", "--json"]),
+            ),
+        );
+        expect(race.map((r) => r.code).sort()).toEqual([0, 73]);
+        const winner = race.findIndex((r) => r.code === 0);
+        const loser = 1 - winner;
+        expect(race[loser].stderr).toMatch(/stack staging is being updated by someone else \(mcp-ops on .+\)/);
+        expect(stackFileOf(clones[loser])).toBe(before[loser]);
+        const applied = JSON.parse(race[winner].stdout);
+        expect(applied.outcome).toBe("applied");
+        expect(await routerReplicas()).toBe(String(4 + winner));
+        // The team merges the winner's branch, so later deploys keep its value.
+        merge(applied.git.branch);
+    });
+
+    it("a change killed on one clone is recovered from another; the killed clone gets its stack file back", async () => {
+        const killed = cloneOf("operator-lost-laptop");
+        const other = cloneOf("operator-on-call");
+        const before = stackFileOf(killed);
+        const scale = (replicas: number) => ["scale", "router", String(replicas), "--stack", STACK, "--yes", "--json"];
+        const child = spawn(process.execPath, [mcpOps(), ...scale(6)], {
+            cwd: killed,
+            env: opsEnv(killed, "dave"),
+            stdio: "ignore",
+            detached: true,
+        });
+        const exited = new Promise((resolve) => child.on("exit", resolve));
+        // The whole process group (node and the Pulumi CLI) dies once its `pulumi up` runs, as a lost laptop would.
+        await eventually("the change's pulumi up", async () => pulumiUpRunningIn(killed), Boolean, 120_000);
+        process.kill(-child.pid!, "SIGKILL");
+        await exited;
+
+        const refused = await runOpsIn(other, "erin", scale(3));
+        expect(refused.code).toBe(73);
+        expect(refused.stderr).toContain(`was interrupted before it finished; run mcp-ops recover --stack ${STACK}`);
+        const recovered = await opsIn(other, "erin", ["recover", "--stack", STACK, "--yes", "--json"]);
+        expect(recovered.locksRemoved[0]).toMatch(/^change lock of mcp-ops on .+ in s3:\/\/[^/]+\/\.mcp-ops\//);
+        expect(recovered.refreshed).toBe(true);
+        const after = await opsIn(other, "erin", scale(3));
+        expect(after.outcome).toBe("applied");
+        expect(await routerReplicas()).toBe("3");
+        merge(after.git.branch);
+
+        // The killed clone still holds its unapplied edit: refused there until its own recover puts the file back.
+        expect(stackFileOf(killed)).not.toBe(before);
+        expect((await runOpsIn(killed, "dave", scale(2))).code).toBe(73);
+        const local = await opsIn(killed, "dave", ["recover", "--stack", STACK, "--yes", "--json"]);
+        expect(local.locksRemoved[0]).toMatch(/; stack file put back as it was before that change$/);
+        expect(stackFileOf(killed)).toBe(before);
+    });
+
     it("deploy.yml: the post-deploy health check fails, naming the server, when one is down", async () => {
         await kubectl(["scale", "-n", NAMESPACE, "deployment/mcp-filesystem", "--replicas=0"]);
         await kubectl(["wait", "-n", NAMESPACE, "--for=delete", "pod", "-l", "app.kubernetes.io/name=mcp-filesystem", "--timeout=120s"]);
@@ -181,6 +282,8 @@ function job(file: string, name: string, o: Partial<JobOptions> = {}): Promise<J
             TMPDIR: tools,
             // This machine reaches no Pulumi service: no update check.
             PULUMI_SKIP_UPDATE_CHECK: "true",
+            // The runner's cloud credentials (OIDC on GitHub): here, the loopback S3 server's.
+            ...s3.env,
         },
         vars: { PULUMI_BACKEND_URL: backendEnv().PULUMI_BACKEND_URL },
         secrets: {
@@ -244,7 +347,7 @@ function pulumiDir(): string {
 
 const pulumiPath = () => [pulumiDir(), join(REPO_ROOT, "node_modules", "node", "bin"), process.env.PATH ?? ""].join(delimiter);
 const kubeconfigPath = () => join(project.dir, ".local", "cluster", "kubeconfig");
-const backendEnv = () => ({ PULUMI_BACKEND_URL: `file://${join(tools, "state")}`, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE });
+const backendEnv = () => ({ PULUMI_BACKEND_URL: s3.backendUrl, PULUMI_CONFIG_PASSPHRASE: PASSPHRASE, ...s3.env });
 
 /**
  * The machine's own environment (its CA bundle, proxies, locale) as a runner has it, without what
@@ -266,6 +369,61 @@ function stagingOnTheLocalCluster(): string {
     doc.setIn(["config", "mcp:tls", "dnsNames"], [`gateway.${NAMESPACE}.svc.cluster.local`]);
     doc.set("encryptionsalt", staging.get("encryptionsalt"));
     return doc.toString();
+}
+
+const routerReplicas = () => kubectl(["get", "-n", NAMESPACE, "deployment/router", "-o", "jsonpath={.spec.replicas}"]);
+const stackFileOf = (clone: string) => readFileSync(join(clone, `Pulumi.${STACK}.yaml`), "utf8");
+const mcpOps = () => join(checkout, "ops", "mcp-ops.js");
+
+/** An operator's own clone of the team's repository (the checkout is its remote, `origin`). */
+function cloneOf(name: string): string {
+    const clone = join(tools, name);
+    execFileSync("git", ["clone", "--quiet", checkout, clone]);
+    return clone;
+}
+
+/** A branch an ops change pushed to the checkout, merged there as the team merges its pull request. */
+const merge = (branch: string) => git("-c", "user.name=e2e", "-c", "user.email=e2e@localhost", "merge", "--quiet", "--no-edit", branch);
+
+/** What an operator's shell has: the team's backend, the cluster, the Pulumi CLI, and who they are. */
+function opsEnv(clone: string, actor: string): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, ...backendEnv(), KUBECONFIG: kubeconfigPath(), MCP_PROJECT_DIR: clone };
+    env.MCP_PULUMI = project.pulumi;
+    env.MCP_OPS_ACTOR = actor;
+    return env;
+}
+
+/** Runs mcp-ops in an operator's clone; its exit code and output. */
+function runOpsIn(clone: string, actor: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile(
+            process.execPath,
+            [mcpOps(), ...args],
+            { cwd: clone, env: opsEnv(clone, actor), timeout: 600_000 },
+            (error, stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+    });
+}
+
+/** Runs mcp-ops --json in an operator's clone and returns its result; a failure fails the test with its output. */
+async function opsIn(clone: string, actor: string, args: string[]) {
+    const run = await runOpsIn(clone, actor, args);
+    if (run.code !== 0) throw new Error(`mcp-ops ${args.join(" ")} exited ${run.code}:\n${run.stderr}`);
+    return JSON.parse(run.stdout);
+}
+
+/** Whether a `pulumi up` runs with this directory as its working directory (the Automation API runs it in the project). */
+function pulumiUpRunningIn(dir: string): boolean {
+    const wanted = realpathSync(dir);
+    for (const pid of readdirSync("/proc").filter((entry) => /^\d+$/.test(entry))) {
+        try {
+            const args = readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0");
+            if (basename(args[0]) === "pulumi" && args.includes("up") && realpathSync(`/proc/${pid}/cwd`) === wanted) return true;
+        } catch {
+            // The process ended while it was looked at.
+        }
+    }
+    return false;
 }
 
 const git = (...args: string[]) => execFileSync("git", args, { cwd: checkout, stdio: "pipe" });
