@@ -606,6 +606,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         cadence: "monthly",
         prerequisites: ["REDIS_PASSWORD"],
         steps: [
+            {
+                say: "Find the hot keys (access counts under an LFU policy, else the most recently used) and the largest ones",
+                run: "mcp-ops redis stats",
+            },
             { say: "Preview how many keys each rule touches", run: "mcp-ops redis cache-policy --preview" },
             { say: "Apply (TTLs are only ever shortened)", run: "mcp-ops redis cache-policy" },
             { say: "Revoke stale sessions if needed", run: "mcp-ops redis revoke-sessions --preview" },
@@ -614,7 +618,7 @@ export const RUNBOOKS: readonly Runbook[] = [
         rollback: ["Restore the previous maxmemory-policy with --policy; TTLs already set stay."],
         escalation: "None.",
         delivery: ["command"],
-        replaces: ["Cache Optimization", "Caching Optimization", "Monitor cache hit ratios"],
+        replaces: ["Cache Optimization", "Caching Optimization", "Monitor cache hit ratios", "Identify hot keys"],
     },
     {
         id: "log-cleanup",

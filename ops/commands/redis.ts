@@ -10,6 +10,7 @@ import { type RedisTarget, withRedis } from "../redis/connect";
 import { redisMaintenance } from "../redis/maintenance";
 import { type DrillReport, restoreDrill } from "../redis/restoreDrill";
 import { snapshotToFile } from "../redis/snapshot";
+import type { HotKeys } from "../redis/hotKeys";
 import { type RedisStats, redisStats } from "../redis/stats";
 import { assertNarrowPattern, revokeSessions } from "../redis/sweep";
 import { redisTarget } from "../redis/target";
@@ -21,10 +22,11 @@ export function define(redis: Command, ctx: CommandContext): void {
     const connected = (name: string, description: string) => withRedisFlags(redis.command(name).description(description));
     const target = (o: RedisFlags) => redisTargetOf(ctx, o);
 
-    connected("stats", "memory, fragmentation, hit rate, evictions, slowlog, largest keys by sampling")
+    connected("stats", "memory, fragmentation, hit rate, evictions, slowlog, largest keys by sampling, hot keys by a bounded scan")
         .addOption(numberOption("--sample <n>", "random keys sampled for sizes").default(500))
-        .action(async (o: RedisFlags & { sample: number }) => {
-            const stats = await withRedis(await target(o), (r) => redisStats(r, { sample: o.sample }));
+        .addOption(numberOption("--hot-scan <n>", "keys scanned at most for access counts (LFU) or recency").default(10_000))
+        .action(async (o: RedisFlags & { sample: number; hotScan: number }) => {
+            const stats = await withRedis(await target(o), (r) => redisStats(r, { sample: o.sample, hotScan: o.hotScan }));
             print(o.json, stats, () => renderStats(stats));
         });
 
@@ -185,6 +187,14 @@ function assertDrillPassed(drill: DrillReport): void {
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;
 
+function renderHotKeys(h: HotKeys): string[] {
+    const scanned = `${h.scannedKeys}${h.complete ? "" : "+"} keys scanned`;
+    const heading =
+        h.by === "access-frequency" ? `most accessed (LFU counter, ${scanned}):` : `most recently used (idle seconds, ${scanned}):`;
+    const rows = h.keys.map((k) => `  ${String(k.frequency ?? k.idleSeconds).padStart(10)}    ${k.key}`);
+    return [heading, ...rows, ...(h.note ? [`  (${h.note})`] : [])];
+}
+
 function renderStats(s: RedisStats): string {
     const hitRate = s.hitRate === null ? "n/a" : `${(100 * s.hitRate).toFixed(1)}%`;
     return [
@@ -199,6 +209,7 @@ function renderStats(s: RedisStats): string {
         }`,
         `largest of ${s.sampledKeys} sampled keys:`,
         ...s.largestKeys.map((k) => `  ${String(k.bytes).padStart(10)} B  ${k.key}`),
+        ...renderHotKeys(s.hotKeys),
         `slowlog (${s.slowlog.length}):`,
         ...s.slowlog.map((e) => `  ${e.at}  ${String(e.durationMicros).padStart(8)} us  ${e.command}`),
     ].join("\n");

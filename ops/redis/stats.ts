@@ -1,5 +1,6 @@
 import type Redis from "ioredis";
 import { info } from "./connect";
+import { type HotKeys, hotKeys } from "./hotKeys";
 
 export interface SlowCommand {
     id: number;
@@ -29,12 +30,24 @@ export interface RedisStats {
     /** Largest keys among a random sample (MEMORY USAGE), biggest first. */
     largestKeys: Array<{ key: string; bytes: number }>;
     sampledKeys: number;
+    /** The most accessed keys (LFU policies), else the most recently used: a bounded SCAN. */
+    hotKeys: HotKeys;
 }
 
 /** Commands whose first argument is itself sensitive. */
 const SENSITIVE = new Set(["AUTH", "HELLO", "MIGRATE", "ACL", "CONFIG"]);
 
-export async function redisStats(redis: Redis, options: { sample?: number; top?: number; slowlog?: number } = {}): Promise<RedisStats> {
+export interface StatsOptions {
+    /** Random keys sampled for their size. */
+    sample?: number;
+    /** Keys listed as largest and as hottest. */
+    top?: number;
+    slowlog?: number;
+    /** Keys the hot-key scan reads at most. */
+    hotScan?: number;
+}
+
+export async function redisStats(redis: Redis, options: StatsOptions = {}): Promise<RedisStats> {
     const [server, memory, stats, clients, keyspace, replication] = await Promise.all(
         ["server", "memory", "stats", "clients", "keyspace", "replication"].map((s) => info(redis, s)),
     );
@@ -51,13 +64,15 @@ export async function redisStats(redis: Redis, options: { sample?: number; top?:
         return { id, at: new Date(at * 1000).toISOString(), durationMicros, command: `${name}${first}` };
     });
 
-    const { largestKeys, sampledKeys } = await sampleLargestKeys(redis, options.sample ?? 500, options.top ?? 10);
+    const top = options.top ?? 10;
+    const { largestKeys, sampledKeys } = await sampleLargestKeys(redis, options.sample ?? 500, top);
+    const policy = memory.maxmemory_policy ?? "unknown";
     return {
         role: replication.role ?? "unknown",
         version: server.redis_version ?? "unknown",
         usedMemoryBytes: num(memory.used_memory),
         maxmemoryBytes: num(memory.maxmemory),
-        maxmemoryPolicy: memory.maxmemory_policy ?? "unknown",
+        maxmemoryPolicy: policy,
         fragmentationRatio: num(memory.mem_fragmentation_ratio),
         hitRate: hits + misses === 0 ? null : hits / (hits + misses),
         keyspaceHits: hits,
@@ -69,6 +84,7 @@ export async function redisStats(redis: Redis, options: { sample?: number; top?:
         slowlog,
         largestKeys,
         sampledKeys,
+        hotKeys: await hotKeys(redis, policy, { limit: options.hotScan, top }),
     };
 }
 

@@ -52,6 +52,60 @@ describe("Redis runbooks on a real server with 100,000 keys", () => {
         expect(JSON.stringify(stats)).not.toContain(PASSWORD);
     });
 
+    it("bounds the hot-key scan and says when it did not reach the end of the keyspace", async () => {
+        const redis = await connectRedis({ url: server.url });
+        const stats = await redisStats(redis, { sample: 10, top: 3, hotScan: 2_500 });
+        redis.disconnect();
+        expect(stats.hotKeys.by).toBe("recent-use");
+        expect(stats.hotKeys.scannedKeys).toBe(2_500);
+        expect(stats.hotKeys.complete).toBe(false);
+        expect(stats.hotKeys.keys).toHaveLength(3);
+        expect(stats.hotKeys.note).toContain("allkeys-lfu");
+    });
+
+    it("lists the most accessed keys under an LFU policy, read without counting as accesses", async () => {
+        // A log factor of 0 makes every access count: the order below is exact, not probabilistic.
+        const lfu = await startRedisServer({ args: ["--maxmemory-policy", "allkeys-lfu", "--lfu-log-factor", "0"] });
+        try {
+            const seed = lfu.client();
+            await fillKeys(seed, "item:", 2_000);
+            for (let i = 0; i < 60; i++) await seed.get("item:7");
+            for (let i = 0; i < 30; i++) await seed.get("item:1999");
+            for (let i = 0; i < 10; i++) await seed.get("item:500");
+            const redis = await connectRedis({ url: lfu.url });
+            const first = await redisStats(redis, { sample: 50, top: 3 });
+            const again = await redisStats(redis, { sample: 50, top: 3 });
+            redis.disconnect();
+            expect(first.hotKeys).toMatchObject({ by: "access-frequency", scannedKeys: 2_000, complete: true });
+            expect(first.hotKeys.note).toBeUndefined();
+            expect(first.hotKeys.keys.map((k) => k.key)).toEqual(["item:7", "item:1999", "item:500"]);
+            expect(first.hotKeys.keys[0].frequency).toBeGreaterThan(first.hotKeys.keys[1].frequency!);
+            // Reading the counters (and the size sample) did not raise them.
+            expect(again.hotKeys.keys).toEqual(first.hotKeys.keys);
+        } finally {
+            await lfu.stop();
+        }
+    });
+
+    it("lists the most recently used keys under an LRU policy", async () => {
+        const lru = await startRedisServer({ args: ["--maxmemory-policy", "allkeys-lru"] });
+        try {
+            const seed = lru.client();
+            await fillKeys(seed, "item:", 300);
+            // Idle time counts in whole seconds: let every key age past the one touched last.
+            await new Promise((r) => setTimeout(r, 2_100));
+            await seed.get("item:123");
+            const redis = await connectRedis({ url: lru.url });
+            const stats = await redisStats(redis, { sample: 20, top: 2 });
+            redis.disconnect();
+            expect(stats.hotKeys).toMatchObject({ by: "recent-use", scannedKeys: 300, complete: true });
+            expect(stats.hotKeys.keys[0]).toEqual({ key: "item:123", idleSeconds: 0 });
+            expect(stats.hotKeys.keys[1].idleSeconds).toBeGreaterThanOrEqual(2);
+        } finally {
+            await lru.stop();
+        }
+    });
+
     it("detects BGSAVE completion by LASTSAVE and status, waiting out a save already running", async () => {
         const busy = await startRedisServer();
         try {
