@@ -59,3 +59,38 @@ export function probeConfig(config: PlatformConfig): ProbeConfig {
 /** The bearer token a target is probed with, from the environment variable it names. */
 export const probeToken = (target: ProbeTarget, env: NodeJS.ProcessEnv = process.env) =>
     target.tokenEnv ? env[target.tokenEnv] : undefined;
+
+/** A service that is not an MCP server (the gateway, the router): its REST health and, when it has one, its metrics port. */
+export interface ComponentTarget {
+    name: string;
+    healthUrl: string;
+    /** It declares a metrics port. */
+    hasMetrics: boolean;
+    /** Where its Prometheus metrics are read; absent when it has none or no address for them is known. */
+    metricsUrl?: string;
+}
+
+/** The services without tools, at their in-cluster addresses unless `bases` / `metricsBases` (name -> base URL) say otherwise. */
+export function componentTargets(
+    config: PlatformConfig,
+    bases: Record<string, string> = {},
+    metricsBases: Record<string, string> = {},
+): ComponentTarget[] {
+    const servers = new Set(mcpServers(config));
+    return Object.keys(config.services)
+        .filter((name) => !servers.has(name))
+        .map((name) => {
+            const s = config.services[name];
+            const inCluster = (port: number) => `http://${name}.${config.namespace}.svc.cluster.local:${port}`;
+            const base = (bases[name] ?? inCluster(s.port)).replace(/\/+$/, "");
+            // A base given for the service's port says nothing about where its metrics port is: that needs its own.
+            const metricsBase =
+                metricsBases[name] ?? (s.metricsPort !== undefined && bases[name] === undefined ? inCluster(s.metricsPort) : undefined);
+            return {
+                name,
+                healthUrl: `${base}${s.health.path}`,
+                hasMetrics: s.metricsPort !== undefined,
+                ...(metricsBase ? { metricsUrl: `${metricsBase.replace(/\/+$/, "")}/metrics` } : {}),
+            };
+        });
+}

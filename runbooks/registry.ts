@@ -8,16 +8,23 @@ export const RUNBOOKS: readonly Runbook[] = [
     {
         id: "daily-health-check",
         title: "Daily health check",
-        purpose: "Confirm every MCP server answers REST and MCP with its expected tools, Redis is healthy, and every workload is ready.",
+        purpose:
+            "Confirm every MCP server answers REST and MCP with its expected tools, the gateway and router answer /health and serve " +
+            "metrics, Redis and PostgreSQL accept a login, and every workload is ready.",
         severity: "SEV4",
         category: "daily",
         cadence: "daily",
         prerequisites: [
-            "Access to the cluster (kubeconfig) or port-forwards to the services",
-            "REDIS_PASSWORD set from the redis-password secret",
+            "Access to the cluster (kubeconfig): health reaches every service and store through its own port-forwards",
+            "Permission to read the redis-password and postgres-password Secrets, or REDIS_PASSWORD and PGPASSWORD set from them",
         ],
         steps: [
-            { say: "Check MCP servers (initialize + tools/list), Redis and workload readiness", run: "mcp-ops health --stack production" },
+            {
+                say:
+                    "Check MCP servers (initialize + tools/list), gateway and router (/health, /metrics), Redis, PostgreSQL and " +
+                    "workload readiness",
+                run: "mcp-ops health --stack production",
+            },
             { say: "Look at Redis memory, hit rate, evictions and the slowlog", run: "mcp-ops redis stats --stack production" },
             {
                 say: "Check that the stack has no drift from its declared state",

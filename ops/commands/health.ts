@@ -1,14 +1,18 @@
 import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
 import { readFileSync } from "node:fs";
-import { CHECK_DEFAULTS, type ProbeConfig } from "../../config/probeTargets";
+import { CHECK_DEFAULTS, componentTargets, mcpServers, type ProbeConfig } from "../../config/probeTargets";
 import { EXIT, InvalidInputError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { collect, numberOption, withJson, withKubeconfig, withStack } from "../commandLine/flags";
 import { print, report } from "../commandLine/output";
 import { serveHealth } from "../health/serve";
 import { checkHealth, type HealthReport } from "../health/health";
-import { healthTargets, parseEndpoints } from "../health/targets";
+import { healthTargets, parseEndpoints, refuseUnknownServices } from "../health/targets";
+import { readSecretValue } from "../kube/secrets";
+import type { PostgresTarget } from "../postgres/connect";
+import { postgresAddress } from "../postgres/target";
+import { STORE_SECRET } from "../../platform/secretUse";
 import { openHealthTunnels } from "../health/tunnels";
 import { SIMULATED_NOTE } from "../kube/simulated";
 import type { RedisTarget } from "../redis/connect";
@@ -17,9 +21,13 @@ import { redisTarget } from "../redis/target";
 interface HealthFlags {
     stack: string;
     endpoint: string[];
+    metricsEndpoint: string[];
     redisUrl?: string;
     redis: boolean;
     passwordEnv: string;
+    postgresUrl?: string;
+    postgres: boolean;
+    postgresPasswordEnv: string;
     kubeconfig?: string;
     cluster: boolean;
     timeout: number;
@@ -33,16 +41,31 @@ interface HealthFlags {
     concurrency: number;
 }
 
-/** `mcp-ops health`: REST /health and MCP initialize + tools/list on every server, Redis and workloads; exit 0/1/2. */
+/**
+ * `mcp-ops health`: REST /health and MCP initialize + tools/list on every MCP server, /health and
+ * /metrics of the gateway and router, Redis, PostgreSQL and the workloads; exit 0/1/2.
+ */
 export function define(command: Command, ctx: CommandContext): void {
     withJson(
         withKubeconfig(withStack(command, "stack whose config names the servers"), "cluster to read workload readiness from"),
         "the report",
     )
-        .option("--endpoint <name=url>", "reach a server at this base URL (repeatable), e.g. after kubectl port-forward", collect, [])
+        .option("--endpoint <name=url>", "reach a service at this base URL (repeatable), e.g. after kubectl port-forward", collect, [])
+        .option("--metrics-endpoint <name=url>", "reach a service's metrics port at this base URL (repeatable)", collect, [])
         .option("--redis-url <url>", "check Redis at this URL instead of the stack's address")
         .option("--no-redis", "skip the Redis check")
-        .option("--password-env <var>", "environment variable holding the Redis password", "REDIS_PASSWORD")
+        .option(
+            "--password-env <var>",
+            "environment variable holding the Redis password (else its Secret, read through the cluster)",
+            "REDIS_PASSWORD",
+        )
+        .option("--postgres-url <url>", "check PostgreSQL at this postgres:// URL (no password in it) instead of the stack's address")
+        .option("--no-postgres", "skip the PostgreSQL check")
+        .option(
+            "--postgres-password-env <var>",
+            "environment variable holding the PostgreSQL password (else its Secret, read through the cluster)",
+            "PGPASSWORD",
+        )
         .option("--no-cluster", "skip the workload readiness check")
         .addOption(numberOption("--timeout <ms>", "per-check timeout").default(CHECK_DEFAULTS.timeoutMs))
         .addOption(numberOption("--slow <ms>", "a passing check slower than this degrades").default(CHECK_DEFAULTS.slowMs))
@@ -58,18 +81,27 @@ export function define(command: Command, ctx: CommandContext): void {
         .action(async (o: HealthFlags) => {
             if (o.serve) return serve(o.serve, o, ctx);
             const config = ctx.config(o.stack);
-            const redis = o.redis ? redisTarget(config, o.redisUrl, process.env[o.passwordEnv]) : undefined;
             const reachable = ctx.kubeconfig(o.stack, o.kubeconfig);
+            const password = (env: string, store: keyof typeof STORE_SECRET) => storePasswordForHealth(config, env, store, reachable);
+            const redis = o.redis ? redisTarget(config, o.redisUrl, await password(o.passwordEnv, "redis")) : undefined;
+            const postgres = o.postgres
+                ? o.postgresUrl
+                    ? { url: o.postgresUrl, password: await password(o.postgresPasswordEnv, "postgres") }
+                    : { ...postgresAddress(config), password: await password(o.postgresPasswordEnv, "postgres") }
+                : undefined;
             const kubeconfig = o.cluster ? reachable : undefined;
             const rounds = o.watch ? (o.count ?? Infinity) : 1;
             for (let round = 1; round <= rounds; round++) {
                 const { report, exitCode } = await healthCommand({
                     config,
                     endpoint: o.endpoint,
+                    metricsEndpoint: o.metricsEndpoint,
                     timeoutMs: o.timeout,
                     slowMs: o.slow,
                     redis,
                     redisUrlGiven: o.redisUrl !== undefined,
+                    postgres,
+                    postgresUrlGiven: o.postgresUrl !== undefined,
                     kubeconfig,
                     tunnelsThrough: reachable,
                 });
@@ -121,42 +153,87 @@ function readProbeConfig(file: string): ProbeConfig {
 export interface HealthCommandOptions {
     config: PlatformConfig;
     endpoint: string[];
+    /** --metrics-endpoint flags: where a component's metrics port is reached. */
+    metricsEndpoint?: string[];
     timeoutMs: number;
     slowMs: number;
     redis?: RedisTarget;
+    postgres?: PostgresTarget;
     /** Kubeconfig of the cluster to read workload readiness from; none skips that check. */
     kubeconfig?: string;
-    /** Kubeconfig to open tunnels through to the servers (and Redis) that have no --endpoint (--redis-url). */
+    /** Kubeconfig to open tunnels through to the services (and stores) that have no --endpoint (--redis-url, --postgres-url). */
     tunnelsThrough?: string;
     redisUrlGiven?: boolean;
+    postgresUrlGiven?: boolean;
 }
 
 export type HealthCommandReport = HealthReport & {
     /** How to reach each server that did not answer at its in-cluster address. */
     hints: string[];
+    /** Components whose pods run on simulated nodes: nothing answers, so nothing was checked or counted. */
+    notChecked: Array<{ name: string; reason: string }>;
 };
 
 /** One round of checks: the report and the exit code its overall status maps to. */
 export async function healthCommand(options: HealthCommandOptions): Promise<{ report: HealthCommandReport; exitCode: number }> {
+    const { config } = options;
     const endpoints = parseEndpoints(options.endpoint);
-    const given = healthTargets(options.config, endpoints);
+    const metricsEndpoints = parseEndpoints(options.metricsEndpoint ?? [], "--metrics-endpoint");
+    const given = healthTargets(config, endpoints);
+    refuseUnknownServices(config, metricsEndpoints, "--metrics-endpoint");
     const tunnels = options.tunnelsThrough
-        ? await openHealthTunnels(options.config, given, options.tunnelsThrough, {
+        ? await openHealthTunnels(config, given, options.tunnelsThrough, {
               endpoints,
+              metricsEndpoints,
+              components: true,
               redis: options.redis !== undefined && !options.redisUrlGiven,
+              postgres: options.postgres !== undefined && !options.postgresUrlGiven,
           })
         : undefined;
     try {
-        const targets = tunnels ? healthTargets(options.config, { ...endpoints, ...tunnels.endpoints }) : given;
+        const targets = tunnels ? healthTargets(config, { ...endpoints, ...tunnels.endpoints }) : given;
+        const simulated = tunnels?.simulated ?? {};
+        const components = componentTargets(
+            config,
+            { ...endpoints, ...tunnels?.endpoints },
+            { ...metricsEndpoints, ...tunnels?.metricsEndpoints },
+        ).filter((c) => simulated[c.name] === undefined);
         const redis = options.redis && tunnels?.redis ? { ...options.redis, ...tunnels.redis } : options.redis;
-        const cluster = options.kubeconfig ? { kubeconfig: options.kubeconfig, namespace: options.config.namespace } : undefined;
-        const report = await checkHealth(targets, { timeoutMs: options.timeoutMs, slowMs: options.slowMs, redis, cluster });
+        const postgres = options.postgres && tunnels?.postgres ? { ...options.postgres, ...tunnels.postgres } : options.postgres;
+        const cluster = options.kubeconfig ? { kubeconfig: options.kubeconfig, namespace: config.namespace } : undefined;
+        const report = await checkHealth(targets, {
+            timeoutMs: options.timeoutMs,
+            slowMs: options.slowMs,
+            components,
+            redis,
+            postgres,
+            cluster,
+        });
         const exitCode = report.status === "HEALTHY" ? EXIT.ok : report.status === "DEGRADED" ? EXIT.degraded : EXIT.unhealthy;
         const reached = { ...endpoints, ...tunnels?.endpoints };
-        return { report: { ...report, hints: reachHints(options.config, report, reached, tunnels?.unreachable ?? {}) }, exitCode };
+        const notChecked = Object.entries(simulated)
+            .filter(([name]) => !mcpServers(config).includes(name))
+            .map(([name, reason]) => ({ name, reason }));
+        const hints = reachHints(config, report, reached, tunnels?.unreachable ?? {});
+        return { report: { ...report, hints, notChecked }, exitCode };
     } finally {
         tunnels?.close();
     }
+}
+
+/**
+ * A store's password for the health check: from the environment, else from the stack's Secret through
+ * the cluster (the value the consumers use); none found leaves it to the check to say so.
+ */
+export async function storePasswordForHealth(
+    config: PlatformConfig,
+    env: string,
+    store: keyof typeof STORE_SECRET,
+    kubeconfig: string | undefined,
+): Promise<string | undefined> {
+    if (process.env[env] !== undefined) return process.env[env];
+    if (!kubeconfig) return undefined;
+    return readSecretValue(kubeconfig, config.namespace, STORE_SECRET[store]).catch(() => undefined);
 }
 
 /**
@@ -199,6 +276,14 @@ function renderHealth(report: HealthCommandReport): string {
         for (const r of s.reasons) lines.push(`            - ${r}`);
         if (s.unexpectedTools.length > 0) lines.push(`            - not in the expected list: ${s.unexpectedTools.join(", ")}`);
     }
+    for (const c of report.components ?? []) {
+        const metrics = c.metrics
+            ? `  metrics ${c.metrics.ok ? `ok ${ms(c.metrics.latencyMs)}, ${c.metrics.samples} samples` : "FAIL"}`
+            : "";
+        lines.push(`  ${c.status.padEnd(9)} ${c.name.padEnd(24)} rest ${c.rest.ok ? "ok" : "FAIL"} ${ms(c.rest.latencyMs)}${metrics}`);
+        for (const r of c.reasons) lines.push(`            - ${r}`);
+    }
+    for (const n of report.notChecked) lines.push(`  ${"-".padEnd(9)} ${n.name.padEnd(24)} not checked: ${n.reason}`);
     if (report.redis) {
         const r = report.redis;
         const memory = r.usedMemoryBytes === undefined ? "" : `  memory ${Math.round(r.usedMemoryBytes / 2 ** 20)} MiB`;
@@ -206,6 +291,15 @@ function renderHealth(report: HealthCommandReport): string {
             `  ${r.status.padEnd(9)} ${"redis".padEnd(24)} ping ${Math.round(r.latencyMs)} ms${r.role ? `  role ${r.role}` : ""}${memory}`,
         );
         for (const reason of r.reasons) lines.push(`            - ${reason}`);
+    }
+    if (report.postgres) {
+        const p = report.postgres;
+        const details =
+            p.connections === undefined
+                ? ""
+                : `  ${p.inRecovery ? "standby" : "primary"}  connections ${p.connections}/${p.maxConnections}`;
+        lines.push(`  ${p.status.padEnd(9)} ${"postgres".padEnd(24)} login + query ${ms(p.latencyMs)}${details}`);
+        for (const reason of p.reasons) lines.push(`            - ${reason}`);
     }
     for (const w of report.workloads ?? []) {
         const simulated = w.simulated ? " (simulated: no container runs)" : "";

@@ -1,7 +1,4 @@
 import type { Command } from "commander";
-import { generationsOf, postgresLoginRole } from "../../platform/credentialGenerations";
-import { STORE_SECRET } from "../../platform/secretUse";
-import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError, VerificationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { inClusterAddress, type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
@@ -15,6 +12,7 @@ import { planTargetRestore, type RestoreReport, restoreDrill, restoreIntoDatabas
 import { type PostgresTarget, withPostgres } from "../postgres/connect";
 import { killIdleInTransaction, parseAge } from "../postgres/idle";
 import { postgresStats } from "../postgres/stats";
+import { postgresAddress } from "../postgres/target";
 
 type PostgresFlags = StoreAccessFlags;
 type RestoreFlags = PostgresFlags & { verify: boolean; target?: string; overwrite: boolean; owner: boolean; yes: boolean };
@@ -174,16 +172,7 @@ async function postgresTargetOf(ctx: CommandContext, o: PostgresFlags): Promise<
     const password = await storePassword(ctx, o);
     if (o.url) return { url: o.url, password, tlsCaFile: o.tlsCa };
     const config = ctx.config(o.stack);
-    const address = addressOf(config);
+    const address = postgresAddress(config);
     if (config.postgres.mode === "external") return { ...address, password, tlsCaFile: o.tlsCa };
     return { ...address, ...(await inClusterAddress(ctx, o, "postgres", 5432)), password, tlsCaFile: o.tlsCa };
-}
-
-function addressOf(config: PlatformConfig): Pick<PostgresTarget, "host" | "port" | "database" | "user"> {
-    const { postgres } = config;
-    if (postgres.mode === "external" && postgres.external)
-        return { database: postgres.database, user: postgres.user, host: postgres.external.host, port: postgres.external.port };
-    // The login role of the value in use, as the consumers log in: the password in the Secret's "value" is its.
-    const user = postgresLoginRole(postgres.user, generationsOf(config.secrets[STORE_SECRET.postgres]).inUse);
-    return { database: postgres.database, user, host: `postgres.${config.namespace}.svc.cluster.local`, port: 5432 };
 }

@@ -6,6 +6,7 @@ import { InvalidInputError, VerificationFailedError } from "../errors";
 import { readSecretValue } from "../kube/secrets";
 import { redisTarget } from "../redis/target";
 import { healthCommand } from "./health";
+import { postgresAddress } from "../postgres/target";
 import { describeResult, type ChangeFlags, withChangeFlags } from "../commandLine/change";
 import { applyChange, type ChangeResult, recordApplied } from "../change/pipeline";
 import type { CommandContext } from "../commandLine/context";
@@ -117,18 +118,24 @@ async function checkHealthAfterRoll(ctx: CommandContext, o: RotateFlags): Promis
     }
     const inCluster = config.redis.mode !== "external";
     const password = inCluster ? await readSecretValue(kubeconfig, config.namespace, STORE_SECRET.redis) : undefined;
+    // The stores are checked with the values their Secrets now hold: the ones the consumers just rolled onto.
+    const postgresPassword = await readSecretValue(kubeconfig, config.namespace, STORE_SECRET.postgres).catch(() => undefined);
     const { report: health } = await healthCommand({
         config,
         endpoint: [],
         timeoutMs: CHECK_DEFAULTS.timeoutMs,
         slowMs: CHECK_DEFAULTS.slowMs,
         redis: inCluster ? redisTarget(config, undefined, password) : undefined,
+        postgres: { ...postgresAddress(config), password: postgresPassword },
         kubeconfig,
         tunnelsThrough: kubeconfig,
     });
     const failing = [
-        ...health.services.filter((s) => s.status === "UNHEALTHY").map((s) => `${s.name}: ${s.reasons.join("; ")}`),
+        ...[...health.services, ...(health.components ?? [])]
+            .filter((s) => s.status === "UNHEALTHY")
+            .map((s) => `${s.name}: ${s.reasons.join("; ")}`),
         ...(health.redis?.status === "UNHEALTHY" ? ["redis"] : []),
+        ...(health.postgres?.status === "UNHEALTHY" ? [`postgres: ${health.postgres.reasons.join("; ")}`] : []),
         ...(health.workloads ?? []).filter((w) => w.status === "UNHEALTHY").map((w) => `${w.name} ${w.ready}/${w.desired} ready`),
     ];
     report(`health after the roll: ${health.status}`);

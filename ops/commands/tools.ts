@@ -37,7 +37,7 @@ export function define(command: Command, ctx: CommandContext): void {
             if (!kubeconfig) return planToolLock(current, { server: o.server, endpoints, timeoutMs: o.timeout });
             // From outside the cluster (a laptop, a CI runner): each server without --endpoint through its own port-forward.
             const targets = healthTargets(current.config, endpoints).filter((t) => o.server === undefined || t.name === o.server);
-            const tunnels = await openHealthTunnels(current.config, targets, kubeconfig, { endpoints, redis: false });
+            const tunnels = await openHealthTunnels(current.config, targets, kubeconfig, { endpoints });
             try {
                 return await planToolLock(current, {
                     server: o.server,

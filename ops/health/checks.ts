@@ -10,7 +10,8 @@ const CLIENT_INFO = { name: "mcp-ops-health", version: "1.0.0" };
 
 const elapsedSince = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e6;
 
-function reason(error: unknown): string {
+/** Why a check's request failed, in one line: timeouts named as such, the socket error's code beside its message. */
+export function failureReason(error: unknown): string {
     const e = error as { name?: string; message?: string; cause?: { code?: string; message?: string } };
     if (e?.name === "TimeoutError" || e?.name === "AbortError") return "timed out";
     const cause = e?.cause?.code ?? e?.cause?.message;
@@ -26,7 +27,7 @@ export async function checkRest(url: string, timeoutMs: number, token?: string):
         const latencyMs = elapsedSince(start);
         return response.ok ? { ok: true, latencyMs } : { ok: false, latencyMs, error: `HTTP ${response.status}` };
     } catch (error) {
-        return { ok: false, latencyMs: elapsedSince(start), error: reason(error) };
+        return { ok: false, latencyMs: elapsedSince(start), error: failureReason(error) };
     }
 }
 
@@ -52,7 +53,7 @@ export async function checkMcp(url: string, timeoutMs: number, token?: string): 
         const tools = listed.map((t) => t.name);
         return { ok: true, latencyMs: elapsedSince(start), tools, listed, protocolVersion: transport.protocolVersion };
     } catch (error) {
-        return { ok: false, latencyMs: elapsedSince(start), error: signal.aborted ? "timed out" : reason(error) };
+        return { ok: false, latencyMs: elapsedSince(start), error: signal.aborted ? "timed out" : failureReason(error) };
     } finally {
         await client.close().catch(() => undefined);
     }

@@ -4,7 +4,10 @@ import type { RedisTarget } from "../redis/connect";
 import { checkMcp, checkRest } from "./checks";
 import { classify, type ServiceHealth } from "./classify";
 import { overallStatus, type Status } from "./status";
-import { CHECK_DEFAULTS, type ProbeTarget, probeToken } from "../../config/probeTargets";
+import { CHECK_DEFAULTS, type ComponentTarget, type ProbeTarget, probeToken } from "../../config/probeTargets";
+import type { PostgresTarget } from "../postgres/connect";
+import { checkComponent, type ComponentHealth } from "./components";
+import { checkPostgresHealth, type PostgresHealth } from "./postgres";
 
 /** A server to check: where, what it must list, its reviewed catalog, and the env var of its token. */
 export type HealthTarget = ProbeTarget;
@@ -16,6 +19,10 @@ export interface HealthOptions {
     slowMs?: number;
     /** Redis to check alongside the MCP servers. Default: none. */
     redis?: RedisTarget;
+    /** PostgreSQL to check alongside the MCP servers. Default: none. */
+    postgres?: PostgresTarget;
+    /** The services that are not MCP servers (gateway, router): REST health and metrics. Default: none. */
+    components?: ComponentTarget[];
     /** Read workload readiness from this cluster. Default: none. */
     cluster?: { kubeconfig: string; namespace: string };
     /** Servers checked at once; the others wait. Default: all. A hung server holds one slot for one timeout. */
@@ -28,7 +35,9 @@ export interface HealthReport {
     status: Status;
     checkedAt: string;
     services: ServiceHealth[];
+    components?: ComponentHealth[];
     redis?: RedisHealth;
+    postgres?: PostgresHealth;
     workloads?: WorkloadReadiness[];
     /** Why the workloads could not be read, when a cluster was given but did not answer. */
     clusterError?: string;
@@ -59,20 +68,32 @@ export async function checkHealth(targets: HealthTarget[], options: HealthOption
               (error: Error) => ({ workloads: undefined, clusterError: error.message }),
           )
         : Promise.resolve({ workloads: undefined, clusterError: undefined });
-    const [services, redis, cluster] = await Promise.all([
+    const [services, components, redis, postgres, cluster] = await Promise.all([
         mapLimited(targets, options.concurrency ?? targets.length, async (t) => {
             const token = probeToken(t, options.env);
             const [rest, mcp] = await Promise.all([checkRest(t.restUrl, timeoutMs, token), checkMcp(t.mcpUrl, timeoutMs, token)]);
             return classify(t.name, t.expectedTools, rest, mcp, slowMs, t.toolLock);
         }),
+        options.components ? Promise.all(options.components.map((c) => checkComponent(c, timeoutMs, slowMs))) : undefined,
         options.redis ? checkRedisHealth({ connectTimeoutMs: timeoutMs, ...options.redis }) : undefined,
+        options.postgres ? checkPostgresHealth(options.postgres, timeoutMs) : undefined,
         readWorkloads,
     ]);
     const statuses = [
         ...services.map((s) => s.status),
+        ...(components ?? []).map((c) => c.status),
         ...(redis ? [redis.status] : []),
+        ...(postgres ? [postgres.status] : []),
         ...(cluster.workloads ?? []).map((w) => w.status),
         ...(cluster.clusterError ? ["DEGRADED" as const] : []),
     ];
-    return { status: overallStatus(statuses), checkedAt, services, redis, ...cluster };
+    return {
+        status: overallStatus(statuses),
+        checkedAt,
+        services,
+        ...(components ? { components } : {}),
+        redis,
+        ...(postgres ? { postgres } : {}),
+        ...cluster,
+    };
 }

@@ -16,6 +16,9 @@ export interface Tunnel {
     close(): void;
 }
 
+/** The Service's pods run on simulated nodes: there is nothing to reach, and nothing failed. */
+export class SimulatedPodsError extends UnavailableError {}
+
 export async function openTunnel(kubeconfig: string, namespace: string, service: string, port: number): Promise<Tunnel> {
     const k8s = await loadKubeClient();
     const kc = await kubeConfigFrom(kubeconfig);
@@ -36,7 +39,7 @@ export async function openTunnel(kubeconfig: string, namespace: string, service:
     if (ready.length === 0) throw new UnavailableError(`no ready pod behind Service ${namespace}/${service}; check mcp-ops status`);
     const pod = ready[0];
     const node = pod.spec?.nodeName ? await core.readNode({ name: pod.spec.nodeName }).catch(() => undefined) : undefined;
-    if (node && isSimulatedNode(node)) throw new UnavailableError(`${service}: ${SIMULATED_NOTE}, so nothing answers there`);
+    if (node && isSimulatedNode(node)) throw new SimulatedPodsError(`${service}: ${SIMULATED_NOTE}, so nothing answers there`);
 
     // A named target port is the container port of that name.
     const target = servicePort.targetPort ?? port;

@@ -8,17 +8,29 @@ import { REPO_ROOT } from "../support/platform";
 import { issueCertificate } from "../support/tls";
 import { parsePromText, valueOf } from "../support/promText";
 import { startMcpServer, type TestMcpServer } from "../support/mcpServer";
+import { startComponentServer, type TestComponentServer } from "../support/componentServer";
+import { startPostgresServer } from "../support/postgresServer";
 import { fillKeys, type RedisServer, startRedisServer, countKeys } from "../support/redisServer";
 
 describe("mcp-ops health", () => {
     let filesystem: TestMcpServer;
     let memory: TestMcpServer;
+    let component: TestComponentServer;
+    /** The gateway and router (the user's images) stood in for by one server with their /health and /metrics. */
+    let components: string[];
 
     beforeAll(async () => {
         filesystem = await startMcpServer({ tools: ["read_file", "list_directory", "search_files"] });
         memory = await startMcpServer({ tools: ["create_entities", "search_nodes"] });
+        component = await startComponentServer();
+        components = ["gateway", "router"].flatMap((name) => [
+            "--endpoint",
+            `${name}=${component.url}`,
+            "--metrics-endpoint",
+            `${name}=${component.url}`,
+        ]);
     });
-    afterAll(async () => Promise.all([filesystem?.stop(), memory?.stop()]));
+    afterAll(async () => Promise.all([filesystem?.stop(), memory?.stop(), component?.stop()]));
 
     it("checks the stack's MCP servers through --endpoint and exits by the overall status", async () => {
         const result = await runCli([
@@ -27,6 +39,8 @@ describe("mcp-ops health", () => {
             "--stack",
             "local",
             "--no-redis",
+            "--no-postgres",
+            ...components,
             "--endpoint",
             `mcp-filesystem=${filesystem.url}`,
             "--endpoint",
@@ -39,6 +53,10 @@ describe("mcp-ops health", () => {
             ["mcp-memory", "DEGRADED"],
         ]);
         expect(report.services[1].missingTools).toEqual(["read_graph"]);
+        expect(report.components.map((c: any) => [c.name, c.status, c.metrics.samples])).toEqual([
+            ["gateway", "HEALTHY", 2],
+            ["router", "HEALTHY", 2],
+        ]);
         expect(result.code).toBe(1);
     });
 
@@ -47,12 +65,15 @@ describe("mcp-ops health", () => {
             "health",
             "--no-cluster",
             "--no-redis",
+            "--no-postgres",
+            ...components,
             "--endpoint",
             `mcp-filesystem=${filesystem.url}`,
             "--endpoint",
             `mcp-memory=${filesystem.url}`,
         ]);
         expect(result.stdout).toMatch(/^overall: DEGRADED/);
+        expect(result.stdout).toMatch(/HEALTHY\s+gateway\s+rest ok \d+ ms\s+metrics ok \d+ ms, 2 samples/);
         expect(result.stdout).toMatch(/HEALTHY\s+mcp-filesystem\s+rest ok \d+ ms\s+mcp ok \d+ ms\s+3 tools/);
         expect(result.stdout).toContain("expected tools missing: create_entities, search_nodes, read_graph");
     });
@@ -62,6 +83,8 @@ describe("mcp-ops health", () => {
         try {
             const args = [
                 "health",
+                "--no-postgres",
+                ...components,
                 "--endpoint",
                 `mcp-filesystem=${filesystem.url}`,
                 "--endpoint",
@@ -85,6 +108,32 @@ describe("mcp-ops health", () => {
         } finally {
             await redis.stop();
         }
+    });
+
+    it("checks PostgreSQL with the password from the environment, never printing it", async () => {
+        const postgres = await startPostgresServer({ password: "health-cli-pg-password", statements: false });
+        try {
+            const args = ["health", "--no-cluster", "--no-redis", ...components];
+            const servers = ["--endpoint", `mcp-filesystem=${filesystem.url}`, "--endpoint", `mcp-memory=${filesystem.url}`];
+            const url = ["--postgres-url", `postgres://postgres@127.0.0.1:${postgres.port}/postgres`];
+            const result = await runCli([...args, ...servers, ...url], { PGPASSWORD: "health-cli-pg-password" });
+            expect(result.stdout).toMatch(/HEALTHY\s+postgres\s+login \+ query \d+ ms\s+primary\s+connections \d+\/100/);
+            expect(result.stdout + result.stderr).not.toContain("health-cli-pg-password");
+
+            const refused = await runCli([...args, ...servers, ...url, "--json"], { PGPASSWORD: "wrong" });
+            const report = JSON.parse(refused.stdout);
+            expect(report.postgres.status).toBe("UNHEALTHY");
+            expect(report.postgres.reasons[0]).toContain("rejected the password");
+            expect(refused.code).toBe(2);
+        } finally {
+            await postgres.stop();
+        }
+    });
+
+    it("refuses a --metrics-endpoint for a service the stack does not have", async () => {
+        const result = await runCli(["health", "--no-cluster", "--metrics-endpoint", `billing=${component.url}`]);
+        expect(result.code).toBe(64);
+        expect(result.stderr).toContain('--metrics-endpoint names "billing", which is not a service of this stack');
     });
 
     it("rejects an endpoint for a service the stack does not have, with exit code 64", async () => {
