@@ -89,6 +89,17 @@ export const ALERT_RULES: readonly AlertRule[] = [
         needsProber: true,
     },
     {
+        alert: "McpComponentDown",
+        expr: 'max by (component) (mcp_component_up{namespace="$NS"}) == 0',
+        for: "2m",
+        severity: "critical",
+        summary: "{{ $labels.component }} fails its REST health check",
+        description: "The prober has not had a passing /health from {{ $labels.component }} for 2 minutes.",
+        runbook: "service-unavailable",
+        command: "mcp-ops health --json",
+        needsProber: true,
+    },
+    {
         alert: "McpDualMonitoringDegraded",
         expr: 'sum by (server) (mcp_server_up{namespace="$NS"}) == 1',
         for: "5m",

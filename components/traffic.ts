@@ -61,9 +61,8 @@ export function serviceTraffic(config: PlatformConfig, name: string): TrafficRul
     if (config.monitoring.enabled && service.metricsPort !== undefined) {
         ingress.push({ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(service.metricsPort) });
     }
-    // REST health and MCP are served on the service's port; an MCP server means the prober runs when monitoring is on.
-    if (config.monitoring.enabled && mcpServers(config).includes(name))
-        ingress.push({ from: [podsOf(PROBER_WORKLOAD)], ports: tcp(service.port) });
+    // REST health (and, on an MCP server, MCP) is served on the service's port: the prober checks every service.
+    if (runsProber(config)) ingress.push({ from: [podsOf(PROBER_WORKLOAD)], ports: tcp(service.port) });
     const egress = service.calls.map((callee) => egressTo(config, callee));
     return { ingress: config.security.lockdown ? [] : ingress, egress };
 }
@@ -80,10 +79,10 @@ export function storeTraffic(config: PlatformConfig, store: StoreName): TrafficR
     return { ingress: config.security.lockdown ? [] : ingress, egress: [] };
 }
 
-/** The prober reaches each MCP server's port and nothing else; Prometheus reaches its metrics. */
+/** The prober reaches each service's port and nothing else; Prometheus reaches its metrics. */
 export function proberTraffic(config: PlatformConfig): TrafficRules {
     const ingress = [{ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(PROBER_METRICS_PORT) }];
-    const egress = mcpServers(config).map((name) => egressTo(config, name));
+    const egress = Object.keys(config.services).map((name) => egressTo(config, name));
     return { ingress: config.security.lockdown ? [] : ingress, egress };
 }
 

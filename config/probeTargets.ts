@@ -42,6 +42,8 @@ export function probeTargets(config: PlatformConfig, bases: Record<string, strin
 /** What the prober reads from its ConfigMap: the servers and how to check them. */
 export interface ProbeConfig {
     servers: ProbeTarget[];
+    /** The gateway and router: their REST health (Prometheus scrapes their metrics itself). Absent in older ConfigMaps. */
+    components?: ComponentTarget[];
     intervalSeconds: number;
     timeoutMs: number;
     slowMs: number;
@@ -53,8 +55,17 @@ export interface ProbeConfig {
 export const CHECK_DEFAULTS = { timeoutMs: 5000, slowMs: 2000, concurrency: 4 } as const;
 
 export function probeConfig(config: PlatformConfig): ProbeConfig {
-    return { servers: probeTargets(config), intervalSeconds: config.monitoring.probeIntervalSeconds, ...CHECK_DEFAULTS };
+    return {
+        servers: probeTargets(config),
+        components: proberComponents(config),
+        intervalSeconds: config.monitoring.probeIntervalSeconds,
+        ...CHECK_DEFAULTS,
+    };
 }
+
+/** The components as the prober checks them: REST health only, since Prometheus scrapes their metrics and alerts when it cannot. */
+export const proberComponents = (config: PlatformConfig, bases: Record<string, string> = {}): ComponentTarget[] =>
+    componentTargets(config, bases).map(({ name, healthUrl }) => ({ name, healthUrl, hasMetrics: false }));
 
 /** The bearer token a target is probed with, from the environment variable it names. */
 export const probeToken = (target: ProbeTarget, env: NodeJS.ProcessEnv = process.env) =>

@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { PlatformConfig } from "../../config/schema";
 import { readFileSync } from "node:fs";
-import { CHECK_DEFAULTS, componentTargets, mcpServers, type ProbeConfig } from "../../config/probeTargets";
+import { CHECK_DEFAULTS, componentTargets, mcpServers, type ProbeConfig, proberComponents } from "../../config/probeTargets";
 import { EXIT, InvalidInputError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { collect, numberOption, withJson, withKubeconfig, withStack } from "../commandLine/flags";
@@ -118,19 +118,25 @@ export function define(command: Command, ctx: CommandContext): void {
  */
 async function serve(address: string, o: HealthFlags, ctx: CommandContext): Promise<void> {
     const probe = o.targets ? readProbeConfig(o.targets) : undefined;
-    const servers = probe?.servers ?? healthTargets(ctx.config(o.stack), parseEndpoints(o.endpoint));
+    const endpoints = parseEndpoints(o.endpoint);
+    const servers = probe?.servers ?? healthTargets(ctx.config(o.stack), endpoints);
+    const components = probe ? (probe.components ?? []) : proberComponents(ctx.config(o.stack), endpoints);
     const serving = await serveHealth({
         address,
         targets: servers,
+        components,
         intervalMs: (probe?.intervalSeconds ?? o.interval) * 1000,
         timeoutMs: probe?.timeoutMs ?? o.timeout,
         slowMs: probe?.slowMs ?? o.slow,
         concurrency: probe?.concurrency ?? o.concurrency,
         rounds: o.count,
         onRound: (r) =>
-            report(`${r.checkedAt} ${r.status}: ${r.services.map((s) => `${s.name} ${s.status}`).join(", ") || "no MCP servers"}`),
+            report(
+                `${r.checkedAt} ${r.status}: ` +
+                    ([...r.services, ...(r.components ?? [])].map((s) => `${s.name} ${s.status}`).join(", ") || "nothing to check"),
+            ),
     });
-    report(`checking ${servers.length} MCP server(s); metrics on ${serving.url}/metrics`);
+    report(`checking ${servers.length} MCP server(s) and ${components.length} other service(s); metrics on ${serving.url}/metrics`);
     const stop = new Promise<void>((resolve) => {
         process.once("SIGTERM", resolve);
         process.once("SIGINT", resolve);

@@ -37,6 +37,11 @@ export class ProbeMetrics {
     private readonly lastSuccess = this.gauge("mcp_server_last_success_timestamp_seconds", "When both checks of the server last passed", [
         "server",
     ]);
+    private readonly componentUp = this.gauge(
+        "mcp_component_up",
+        "1 when the REST health check of a service that is not an MCP server (gateway, router) passed in the last round",
+        ["component"],
+    );
     private readonly rounds = new Counter({
         name: "mcp_probe_rounds_total",
         help: "Rounds of checks completed",
@@ -65,6 +70,10 @@ export class ProbeMetrics {
             if (s.catalog) for (const kind of DRIFT_KINDS) this.drift.set({ server, kind }, s.catalog[kind].length);
             if (s.mcp.protocolVersion) this.recordProtocol(server, s.mcp.protocolVersion);
             if (s.rest.ok && s.mcp.ok) this.lastSuccess.set({ server }, at);
+        }
+        for (const c of report.components ?? []) {
+            this.componentUp.set({ component: c.name }, c.rest.ok ? 1 : 0);
+            this.duration.observe({ server: c.name, check: "rest" }, c.rest.latencyMs / 1000);
         }
         this.rounds.inc();
     }

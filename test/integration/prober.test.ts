@@ -5,6 +5,8 @@ import { checkMcp } from "../../ops/health/checks";
 import type { HealthReport, HealthTarget } from "../../ops/health/health";
 import { serveHealth, type Serving } from "../../ops/health/serve";
 import { startMcpServer, type TestMcpServer, type TestTool } from "../support/mcpServer";
+import { startComponentServer, type TestComponentServer } from "../support/componentServer";
+import { freePort } from "../support/ports";
 import { parsePromText, type Sample, valueOf } from "../support/promText";
 
 /**
@@ -18,6 +20,7 @@ describe("mcp-ops health --serve (the prober)", () => {
     let dropping: TestTool[] = ["create_entities", "read_graph"];
     let serving: Serving;
     const reports: HealthReport[] = [];
+    let gateway: TestComponentServer;
 
     const target = (name: string, expectedTools: string[], extra: Partial<HealthTarget> = {}): HealthTarget => ({
         name,
@@ -43,6 +46,7 @@ describe("mcp-ops health --serve (the prober)", () => {
             tools: (token) => (token ? ["search", "admin_export"] : ["search"]),
         });
         process.env.MCP_PROBE_TOKEN_GUARDED = "probe-token-value";
+        gateway = await startComponentServer();
         const locked = async (name: string, token?: string) =>
             lockOf((await checkMcp(`${servers[name].url}/mcp`, 5000, token)).listed ?? []);
         const targets = [
@@ -63,6 +67,10 @@ describe("mcp-ops health --serve (the prober)", () => {
             timeoutMs: 1500,
             concurrency: 2,
             targets,
+            components: [
+                { name: "gateway", healthUrl: `${gateway.url}/health`, hasMetrics: false },
+                { name: "router", healthUrl: `http://127.0.0.1:${await freePort()}/health`, hasMetrics: false },
+            ],
             onRound: (r) => reports.push(r),
         });
         await nextRound();
@@ -70,7 +78,17 @@ describe("mcp-ops health --serve (the prober)", () => {
     afterAll(async () => {
         delete process.env.MCP_PROBE_TOKEN_GUARDED;
         await serving?.close();
-        await Promise.all(Object.values(servers).map((s) => s.stop()));
+        await Promise.all([...Object.values(servers).map((s) => s.stop()), gateway?.stop()]);
+    });
+
+    it("serves the gateway's and router's REST health as mcp_component_up", async () => {
+        const m = await scrape();
+        expect(valueOf(m, "mcp_component_up", { component: "gateway" })).toBe(1);
+        expect(valueOf(m, "mcp_component_up", { component: "router" })).toBe(0);
+        expect(reports.at(-1)!.components!.map((c) => [c.name, c.status])).toEqual([
+            ["gateway", "HEALTHY"],
+            ["router", "UNHEALTHY"],
+        ]);
     });
 
     it("serves each server's checks, combined status and protocol version as metrics", async () => {

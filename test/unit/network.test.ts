@@ -129,13 +129,27 @@ describe("emergency lockdown", () => {
 });
 
 describe("the prober's traffic", () => {
-    it("reaches each MCP server's port and nothing else, and only Prometheus reaches its metrics", async () => {
+    it("reaches each service's port (MCP servers, gateway, router) and nothing else, and only Prometheus reaches its metrics", async () => {
         const d = await deploy(stackConfig("local"));
         const prober = policyNamed(d, "mcp-prober").inputs.spec;
         expect(prober.egress.map((rule: any) => [selectedNames(rule.to)[0], rule.ports])).toEqual([
+            ["gateway", [{ protocol: "TCP", port: 8080 }]],
+            ["router", [{ protocol: "TCP", port: 9091 }]],
             ["mcp-filesystem", [{ protocol: "TCP", port: 3000 }]],
             ["mcp-memory", [{ protocol: "TCP", port: 3000 }]],
         ]);
+        // Each of them admits the prober on that port, the gateway and router included (their /health).
+        for (const [service, port] of [
+            ["gateway", 8080],
+            ["router", 9091],
+        ] as const) {
+            const ingress = policyNamed(d, service).inputs.spec.ingress;
+            const fromProber = ingress.filter((rule: any) => selectedNames(rule.from).includes("mcp-prober"));
+            expect(
+                fromProber.map((rule: any) => rule.ports),
+                service,
+            ).toEqual([[{ protocol: "TCP", port }]]);
+        }
         expect(prober.ingress).toEqual([
             {
                 from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],

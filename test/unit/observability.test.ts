@@ -16,6 +16,7 @@ describe("alerts", () => {
         expect(Object.keys(byName).sort()).toEqual([
             "McpBackupStale",
             "McpCertificateExpiringSoon",
+            "McpComponentDown",
             "McpCrashLooping",
             "McpDualMonitoringDegraded",
             "McpHighErrorRate",
@@ -31,6 +32,7 @@ describe("alerts", () => {
             "McpToolCatalogChanged",
             "McpToolsMissing",
         ]);
+        expect(byName.McpComponentDown).toMatchObject({ for: "2m", expr: expect.stringMatching(/mcp_component_up.* == 0$/) });
         expect(byName.McpHighErrorRate).toMatchObject({ for: "5m", expr: expect.stringMatching(/> 0\.05$/) });
         expect(byName.McpHighLatencyP95.expr).toMatch(/histogram_quantile\(0\.95, .*\) > 2$/);
         expect(byName.McpHighMemory.expr).toMatch(/> 0\.9$/);
@@ -50,6 +52,7 @@ describe("alerts", () => {
             for (const s of Object.values(r.services) as any[]) s.tools = [];
         });
         expect(withoutServers).not.toContain("McpServerDown");
+        expect(withoutServers).not.toContain("McpComponentDown");
         expect(withoutServers).not.toContain("McpProberSilent");
         expect(await alertsOf(() => undefined)).toContain("McpProberSilent");
     });
@@ -88,7 +91,7 @@ describe("alerts", () => {
             expect(rule.annotations.command, rule.alert).toMatch(/^mcp-ops /);
             expect(["critical", "warning"]).toContain(rule.labels.severity);
         }
-        expect(ALERT_RULES.length).toBe(16);
+        expect(ALERT_RULES.length).toBe(17);
     });
 
     it("scrapes exactly the services that expose a metrics port, the prober and postgres_exporter", async () => {
