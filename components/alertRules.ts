@@ -45,6 +45,16 @@ export const ALERT_RULES: readonly AlertRule[] = [
         command: "mcp-ops scale {{ $labels.service }} --min <n> --max <m>",
     },
     {
+        alert: "McpHighLatencyP99",
+        expr: 'histogram_quantile(0.99, sum by (le, service) (rate(http_request_duration_seconds_bucket{namespace="$NS"}[5m]))) > 1',
+        for: "5m",
+        severity: "warning",
+        summary: "{{ $labels.service }} p99 latency above 1s",
+        description: "The slowest 1% of requests take {{ $value | humanizeDuration }} or more, for 5 minutes: the tail users notice first.",
+        runbook: "high-latency",
+        command: "mcp-ops health && mcp-ops redis stats",
+    },
+    {
         alert: "McpHighMemory",
         expr:
             'max by (pod, container) (container_memory_working_set_bytes{namespace="$NS", container!=""}) / max by (pod, container) ' +
@@ -56,6 +66,43 @@ export const ALERT_RULES: readonly AlertRule[] = [
             "Working set at {{ $value | humanizePercentage }} of the limit for 10 minutes; the container is close to being OOM-killed.",
         runbook: "high-memory",
         command: "mcp-ops resources <service> --memory <limit>",
+    },
+    {
+        // A working set still rising after an hour, projected past its limit within four: a leak, not a plateau.
+        alert: "McpMemoryGrowing",
+        expr:
+            'predict_linear(max by (pod, container) (container_memory_working_set_bytes{namespace="$NS", container!=""})[1h:5m], ' +
+            '4 * 3600) > max by (pod, container) (kube_pod_container_resource_limits{namespace="$NS", resource="memory"})',
+        for: "30m",
+        severity: "warning",
+        summary: "{{ $labels.container }} in {{ $labels.pod }} grows toward its memory limit",
+        description: "At the last hour's rate its working set passes the limit within 4 hours: a leak until shown otherwise.",
+        runbook: "high-memory",
+        command: "mcp-ops restart <service>",
+    },
+    {
+        alert: "McpOomKilled",
+        expr:
+            'max by (pod, container) (kube_pod_container_status_last_terminated_reason{namespace="$NS", reason="OOMKilled"}) ' +
+            '* on (pod, container) max by (pod, container) (increase(kube_pod_container_status_restarts_total{namespace="$NS"}[15m])) > 0',
+        for: "1m",
+        severity: "critical",
+        summary: "{{ $labels.container }} in {{ $labels.pod }} was OOM-killed",
+        description: "The kernel killed it for exceeding its memory limit and it restarted in the last 15 minutes.",
+        runbook: "high-memory",
+        command: "mcp-ops resources <service> --memory <limit>",
+    },
+    {
+        alert: "McpVolumeFilling",
+        expr:
+            'max by (persistentvolumeclaim) (kubelet_volume_stats_used_bytes{namespace="$NS"}) / max by (persistentvolumeclaim) ' +
+            '(kubelet_volume_stats_capacity_bytes{namespace="$NS"}) > 0.85',
+        for: "15m",
+        severity: "warning",
+        summary: "Volume {{ $labels.persistentvolumeclaim }} is more than 85% full",
+        description: "{{ $value | humanizePercentage }} used for 15 minutes; a full volume stops Redis persisting and PostgreSQL writing.",
+        runbook: "volume-filling",
+        command: "mcp-ops status",
     },
     {
         alert: "McpCrashLooping",

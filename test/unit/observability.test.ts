@@ -21,8 +21,11 @@ describe("alerts", () => {
             "McpDualMonitoringDegraded",
             "McpHighErrorRate",
             "McpHighLatencyP95",
+            "McpHighLatencyP99",
             "McpHighMemory",
+            "McpMemoryGrowing",
             "McpMetricsUnreachable",
+            "McpOomKilled",
             "McpPostgresConnectionsHigh",
             "McpPostgresDown",
             "McpPostgresIdleInTransaction",
@@ -31,11 +34,14 @@ describe("alerts", () => {
             "McpServerDown",
             "McpToolCatalogChanged",
             "McpToolsMissing",
+            "McpVolumeFilling",
         ]);
         expect(byName.McpComponentDown).toMatchObject({ for: "2m", expr: expect.stringMatching(/mcp_component_up.* == 0$/) });
         expect(byName.McpHighErrorRate).toMatchObject({ for: "5m", expr: expect.stringMatching(/> 0\.05$/) });
         expect(byName.McpHighLatencyP95.expr).toMatch(/histogram_quantile\(0\.95, .*\) > 2$/);
         expect(byName.McpHighMemory.expr).toMatch(/> 0\.9$/);
+        expect(byName.McpHighLatencyP99.expr).toMatch(/histogram_quantile\(0\.99, .*\) > 1$/);
+        expect(byName.McpVolumeFilling.expr).toMatch(/> 0\.85$/);
         expect(byName.McpCertificateExpiringSoon.expr).toMatch(/< 14 \* 24 \* 3600$/);
         expect(byName.McpBackupStale.expr).toMatch(/> 26 \* 3600$/);
         expect(byName.McpPostgresDown).toMatchObject({ for: "2m", expr: 'pg_up{namespace="mcp-staging"} == 0' });
@@ -91,7 +97,7 @@ describe("alerts", () => {
             expect(rule.annotations.command, rule.alert).toMatch(/^mcp-ops /);
             expect(["critical", "warning"]).toContain(rule.labels.severity);
         }
-        expect(ALERT_RULES.length).toBe(17);
+        expect(ALERT_RULES.length).toBe(21);
     });
 
     it("scrapes exactly the services that expose a metrics port, the prober and postgres_exporter", async () => {
