@@ -2,6 +2,7 @@ import { OperationFailedError, OpsError, UpdateFailedError, VerificationFailedEr
 import type { Plan } from "../plan/types";
 import { describeEdits } from "../plan/describe";
 import { type AuditTag, auditMessage } from "./audit";
+import type { RolloutState } from "../kube/rolloutState";
 
 /** What the lifecycle needs from a stack; the Automation API adapter implements it, tests may fake it. */
 export interface StackPort {
@@ -17,17 +18,25 @@ export interface StackPort {
      * Runs an update with this message; returns its diff, from its own events, and its number in the
      * history, which may need another look at the history: it is read while the rollouts are verified.
      */
-    up(message: string): Promise<{ version: Promise<number | undefined>; diff?: string }>;
+    up(message: string): Promise<UpResult>;
     /** An update that refreshes first, so what a controller or a hand changed meanwhile is put back. */
-    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined>; diff?: string }>;
+    upWithRefresh(message: string): Promise<UpResult>;
+}
+
+export interface UpResult {
+    version: Promise<number | undefined>;
+    diff?: string;
+    /** The Deployments the update changed, as the provider last read them once it had waited for their rollout. */
+    rollouts?: RolloutState[];
 }
 
 export interface Verifier {
     /**
      * Checks that the named Deployments rolled out, waiting up to the deadline (default: the
-     * command's --verify-timeout); returns a reason when they did not.
+     * command's --verify-timeout); returns a reason when they did not. `asUpdated`: their state
+     * as the update left them; those it shows rolled out need no further look.
      */
-    verify(deployments: string[], deadlineMs?: number): Promise<{ ok: boolean; detail: string }>;
+    verify(deployments: string[], deadlineMs?: number, asUpdated?: RolloutState[]): Promise<{ ok: boolean; detail: string }>;
 }
 
 export { UpdateFailedError, VerificationFailedError };
@@ -96,17 +105,23 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
 
     o.report("applying ...");
     let version: Promise<number | undefined> = Promise.resolve(undefined);
+    let asUpdated: RolloutState[];
     try {
         const message = auditMessage(o.tag, plan.summary);
         const applied = plan.refresh ? await stack.upWithRefresh(message) : await stack.up(message);
         version = applied.version;
+        asUpdated = applied.rollouts ?? [];
         if (diff === undefined) {
             diff = applied.diff;
             if (diff) o.report(diff);
         }
         if (plan.settle) {
             o.report(`settling: ${plan.settle} ...`);
-            version = (await stack.upWithRefresh(auditMessage(o.tag, `${plan.summary} (settle)`))).version;
+            const settling = await stack.upWithRefresh(auditMessage(o.tag, `${plan.summary} (settle)`));
+            version = settling.version;
+            // What the settling update changed again, it read last.
+            const later = new Set((settling.rollouts ?? []).map((r) => r.name));
+            asUpdated = [...asUpdated.filter((r) => !later.has(r.name)), ...(settling.rollouts ?? [])];
         }
     } catch (error) {
         await restoreConfig();
@@ -128,7 +143,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     const settled = plan.settle;
     if (!verifier || plan.rollouts.length === 0) return { ...base, outcome: "applied", diff, version: await version, settled };
     o.report(`verifying rollout of ${plan.rollouts.join(", ")} ...`);
-    const verified = await verifier.verify(plan.rollouts);
+    const verified = await verifier.verify(plan.rollouts, undefined, asUpdated);
     if (verified.ok) return { ...base, outcome: "applied", diff, version: await version, verification: verified.detail, settled };
     if (o.noRevert) {
         throw new VerificationFailedError(`verification failed and --no-revert was given, so the change stays: ${verified.detail}`);

@@ -1,5 +1,4 @@
 import { InvalidInputError } from "../errors";
-import { loadKubeClient } from "../kube/client";
 import { describeStuck, verifyRollouts } from "../kube/rollout";
 import type { CommandContext } from "../commandLine/context";
 import { report } from "../commandLine/output";
@@ -114,8 +113,6 @@ async function planAndRun(
     const stack = await opening;
     const verifier = rolloutVerifier(ctx, flags, current.config.namespace);
     if (!verifier && plan.rollouts.length > 0) report("no cluster reachable (no kubeconfig); rollouts will not be verified");
-    // The Kubernetes client takes a moment to load: it loads while the update runs, not after.
-    if (verifier && plan.rollouts.length > 0) loadKubeClient().catch(() => undefined);
     report(`${flags.preview ? "preview" : "plan"}: ${plan.summary}`);
     const result = await waiting.retry(() =>
         runChange(plan, stack, verifier, {
@@ -135,7 +132,14 @@ function rolloutVerifier(ctx: CommandContext, flags: ChangeFlags, namespace: str
     const kubeconfig = ctx.kubeconfig(flags.stack, flags.kubeconfig);
     if (!kubeconfig) return undefined;
     return {
-        async verify(deployments, deadlineMs = flags.verifyTimeout * 1000) {
+        async verify(deployments, deadlineMs = flags.verifyTimeout * 1000, asUpdated = []) {
+            // The provider waited for these rollouts and read them last: when that read shows every one done,
+            // a second read of the cluster (and loading its client, a second on a busy machine) adds nothing.
+            const settled = deployments.map((name) => asUpdated.find((r) => r.name === name));
+            if (settled.every((r) => r?.done)) {
+                const counts = settled.map((r) => `${r!.name} ${r!.available}/${r!.desired}`).join(", ");
+                return { ok: true, detail: `${deployments.join(", ")} rolled out (${counts} available as the update finished)` };
+            }
             const outcome = await verifyRollouts(kubeconfig, namespace, deployments, { deadlineMs });
             return {
                 ok: outcome.ok,

@@ -103,6 +103,14 @@ export class CommandContext {
 
 /** The engine and the platform program load only when a command needs a stack: `health` and `--help` start without them. */
 function openWithAutomation(projectDir: string, stack: string, kubeconfig?: string, rolloutWaitSeconds?: number): Promise<AutomationStack> {
+    // The CLI's version check is a process of its own: started first, it runs while the Automation API loads.
+    // openStack asks for the same check and gets this one; its failure is reported there.
+    const { findPulumiCli, pulumiCli } = require("../stack/pulumiCli") as typeof import("../stack/pulumiCli");
+    try {
+        pulumiCli(findPulumiCli()).catch(() => undefined);
+    } catch {
+        // No CLI to find: openStack says so, after the stack file is checked.
+    }
     const { openStack } = require("../stack/automation") as typeof import("../stack/automation");
     return openStack({ projectDir, stack, kubeconfig, rolloutWaitSeconds });
 }

@@ -1,14 +1,7 @@
 import { kubeConfigFrom, loadKubeClient } from "./client";
+import { type RolloutState, rolloutState } from "./rolloutState";
 
-export interface RolloutState {
-    name: string;
-    desired: number;
-    updated: number;
-    available: number;
-    done: boolean;
-    /** Why it is not done yet, from the Deployment's conditions when they say. */
-    reason?: string;
-}
+export type { RolloutState };
 
 export interface VerifyOutcome {
     ok: boolean;
@@ -33,27 +26,7 @@ export async function verifyRollouts(
     const deadline = started + (options.deadlineMs ?? 300_000);
     for (;;) {
         const states = await Promise.all(
-            deployments.map(async (name): Promise<RolloutState> => {
-                const d = await apps.readNamespacedDeployment({ name, namespace });
-                const desired = d.spec?.replicas ?? 1;
-                const s = d.status ?? {};
-                const observed = (s.observedGeneration ?? 0) >= (d.metadata?.generation ?? 0);
-                const done =
-                    observed &&
-                    (s.updatedReplicas ?? 0) >= desired &&
-                    (s.availableReplicas ?? 0) >= desired &&
-                    (s.unavailableReplicas ?? 0) === 0 &&
-                    (s.replicas ?? 0) === (s.updatedReplicas ?? 0);
-                const progressing = s.conditions?.find((c) => c.type === "Progressing" && c.status === "False");
-                return {
-                    name,
-                    desired,
-                    updated: s.updatedReplicas ?? 0,
-                    available: s.availableReplicas ?? 0,
-                    done,
-                    reason: progressing?.message,
-                };
-            }),
+            deployments.map(async (name) => rolloutState(name, await apps.readNamespacedDeployment({ name, namespace }))),
         );
         options.onProgress?.(states);
         if (states.every((s) => s.done)) return { ok: true, rollouts: states, waitedMs: Date.now() - started };

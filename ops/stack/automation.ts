@@ -3,7 +3,8 @@ import { delimiter } from "node:path";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
-import type { StackPort } from "../change/lifecycle";
+import type { StackPort, UpResult } from "../change/lifecycle";
+import { rolloutsAsUpdated } from "./updatedRollouts";
 import { finishedUpdateVersion, type HistoryEntry, stackHistory } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
@@ -36,7 +37,7 @@ export interface AutomationStack extends StackPort {
     /** A refresh recorded in the history under this message: the state takes in what really exists. */
     refresh(message?: string): Promise<void>;
     /** An update that first refreshes, so out-of-band changes are put back to the declared state. */
-    upWithRefresh(message: string): Promise<{ version: Promise<number | undefined>; diff?: string }>;
+    upWithRefresh(message: string): Promise<UpResult>;
     history(limit?: number): Promise<HistoryEntry[]>;
 }
 
@@ -74,7 +75,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         throw engineError(error, { stack: o.stack, backend, kubeconfig });
     };
     /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
-    const runUp = async (message: string, refresh: boolean): Promise<{ version: Promise<number | undefined>; diff?: string }> => {
+    const runUp = async (message: string, refresh: boolean): Promise<UpResult> => {
         const events: AutomationEvent[] = [];
         let summaryVersion: number | undefined;
         try {
@@ -86,7 +87,8 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         }
         // A number the history has to be asked for is read while the caller goes on (verifying rollouts).
         const version = finishedUpdateVersion(stack, summaryVersion).catch(() => undefined);
-        return { version, diff: renderDiff(summarizeEvents(events as unknown as EngineEvent[])) };
+        const engineEvents = events as unknown as EngineEvent[];
+        return { version, diff: renderDiff(summarizeEvents(engineEvents)), rollouts: rolloutsAsUpdated(engineEvents) };
     };
     const previewEvents = async (policyPacks?: string[], refresh?: boolean): Promise<EngineEvent[]> => {
         const events: AutomationEvent[] = [];

@@ -1,4 +1,6 @@
-import { PulumiCommand } from "@pulumi/pulumi/automation";
+// The Automation API's own PulumiCommand, from its module alone: the CLI's version check starts before
+// the rest of the Automation API (about 0.4 s of loading) is loaded, and runs while it loads.
+import { PulumiCommand } from "@pulumi/pulumi/automation/cmd";
 import { accessSync, constants, mkdirSync, realpathSync, statSync, symlinkSync } from "node:fs";
 import { createHash } from "node:crypto";
 import { homedir } from "node:os";

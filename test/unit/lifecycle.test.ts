@@ -51,6 +51,17 @@ const opts = (over: Partial<Parameters<typeof runChange>[3]> = {}) => ({
 const verifier = (ok: boolean) => ({ verify: async () => ({ ok, detail: ok ? "router: 3/3 available" : "router: 1/3 available" }) });
 
 describe("the change lifecycle", () => {
+    it("hands the verifier the rollouts as the update left them", async () => {
+        const { stack } = recordingStack();
+        const asUpdated = [{ name: "router", desired: 3, updated: 3, available: 3, done: true }];
+        const up = stack.up.bind(stack);
+        stack.up = async (message) => ({ ...(await up(message)), rollouts: asUpdated });
+        const seen: unknown[] = [];
+        const recording = { verify: async (...args: unknown[]) => (seen.push(args), { ok: true, detail: "ok" }) };
+        await runChange(plan(), stack, recording, opts({ askFirst: false }));
+        expect(seen).toEqual([[["router"], undefined, asUpdated]]);
+    });
+
     it("writes config, previews, confirms, updates with an audit message and verifies, in that order", async () => {
         const { stack, calls } = recordingStack();
         const result = await runChange(plan(), stack, verifier(true), opts());
