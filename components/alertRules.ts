@@ -19,6 +19,8 @@ export interface AlertRule {
     needsProber?: true;
     /** Reads postgres_exporter's metrics: declared only where the platform runs the exporter. */
     needsPostgresExporter?: true;
+    /** Reads redis_exporter's metrics: declared only where the platform runs the exporter. */
+    needsRedisExporter?: true;
 }
 
 export const ALERT_RULES: readonly AlertRule[] = [

@@ -100,14 +100,14 @@ describe("alerts", () => {
         expect(ALERT_RULES.length).toBe(21);
     });
 
-    it("scrapes exactly the services that expose a metrics port, the prober and postgres_exporter", async () => {
+    it("scrapes exactly the services that expose a metrics port, the prober and the two exporters", async () => {
         const d = await deploy(stackConfig("local"));
         expect(
             d
                 .ofType(MONITOR)
                 .map((m) => m.inputs.metadata.name)
                 .sort(),
-        ).toEqual(["gateway", "mcp-prober", "postgres-exporter", "router"]);
+        ).toEqual(["gateway", "mcp-prober", "postgres-exporter", "redis-exporter", "router"]);
     });
 
     it("can be switched off where the Prometheus operator is absent", async () => {
