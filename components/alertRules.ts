@@ -19,6 +19,8 @@ export interface AlertRule {
     needsProber?: true;
     /** Reads postgres_exporter's metrics: declared only where the platform runs the exporter. */
     needsPostgresExporter?: true;
+    /** Reads redis_exporter's metrics: declared only where the platform runs the exporter. */
+    needsRedisExporter?: true;
 }
 
 export const ALERT_RULES: readonly AlertRule[] = [
@@ -252,6 +254,34 @@ export const ALERT_RULES: readonly AlertRule[] = [
         runbook: "postgres-health",
         command: "mcp-ops postgres stats",
         needsPostgresExporter: true,
+    },
+    // The Redis alerts read redis_exporter v1.78's names: redis_up, and redis_memory_used_bytes and redis_memory_max_bytes
+    // (INFO's used_memory and maxmemory; maxmemory is 0 when Redis has no limit, which leaves no ratio to alert on).
+    {
+        alert: "McpRedisDown",
+        expr: 'redis_up{namespace="$NS"} == 0',
+        for: "2m",
+        severity: "critical",
+        summary: "redis_exporter cannot reach Redis",
+        description: "The exporter has failed to connect or log in to Redis for 2 minutes; every service that calls it is failing.",
+        runbook: "redis-health",
+        command: "mcp-ops redis stats",
+        needsRedisExporter: true,
+    },
+    {
+        alert: "McpRedisMemoryHigh",
+        expr:
+            'max by (instance) (redis_memory_used_bytes{namespace="$NS"}) / max by (instance) ' +
+            '(redis_memory_max_bytes{namespace="$NS"} > 0) > 0.9',
+        for: "10m",
+        severity: "warning",
+        summary: "Redis uses more than 90% of its maxmemory",
+        description:
+            "{{ $value | humanizePercentage }} of maxmemory for 10 minutes: Redis evicts keys by its maxmemory-policy, or refuses " +
+            "writes under noeviction. Find the largest keys and shorten their TTLs, or raise mcp:redis.maxmemory below the limit.",
+        runbook: "cache-optimization",
+        command: "mcp-ops redis stats",
+        needsRedisExporter: true,
     },
     {
         alert: "McpBackupStale",

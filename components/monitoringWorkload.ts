@@ -26,7 +26,7 @@ export interface MonitoringWorkloadSpec {
 }
 
 /**
- * A single-replica monitoring Deployment (the prober, the PostgreSQL exporter): token-less
+ * A single-replica monitoring Deployment (the prober, the PostgreSQL and Redis exporters): token-less
  * ServiceAccount, restricted pods labelled trusted (monitoring goes on during a lockdown),
  * surge-only rollouts (the old pod serves metrics until the new one is ready), its metrics
  * Service and ServiceMonitor, and its NetworkPolicy, all children of `parent`.

@@ -34,6 +34,14 @@ export const POSTGRES_EXPORTER_PORT = 9187;
 /** Whether the platform runs postgres_exporter: with monitoring on, as there always is a PostgreSQL (in-cluster or external). */
 export const runsPostgresExporter = (config: PlatformConfig) => config.monitoring.enabled;
 
+/** Name of redis_exporter's pods, which Redis admits. */
+export const REDIS_EXPORTER_WORKLOAD = "redis-exporter";
+/** Port of redis_exporter's /metrics (its default). */
+export const REDIS_EXPORTER_PORT = 9121;
+
+/** Whether the platform runs redis_exporter: with monitoring on, as there always is a Redis (in-cluster or external). */
+export const runsRedisExporter = (config: PlatformConfig) => config.monitoring.enabled;
+
 const podsOf = (name: string): Peer => ({ podSelector: { matchLabels: selectorLabels(name) } });
 const namespaceNamed = (name: string): Peer => ({ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": name } } });
 const anyAddress: Peer = { ipBlock: { cidr: "0.0.0.0/0" } };
@@ -70,11 +78,12 @@ export function serviceTraffic(config: PlatformConfig, name: string): TrafficRul
 /** Name of the pods that apply a store's credentials (its credentials Job); the store admits them. */
 export const credentialsWorkload = (store: StoreName) => `${store}-credentials`;
 
-/** A store admits its callers, its credentials Job and the backup jobs; PostgreSQL also admits its exporter. */
+/** A store admits its callers, its credentials Job, the backup jobs and its exporter. */
 export function storeTraffic(config: PlatformConfig, store: StoreName): TrafficRules {
     const from = [...callersOf(config, store), credentialsWorkload(store)].map(podsOf);
     if (config.backups.enabled) from.push(podsOf(BACKUP_WORKLOAD));
     if (store === "postgres" && runsPostgresExporter(config)) from.push(podsOf(POSTGRES_EXPORTER_WORKLOAD));
+    if (store === "redis" && runsRedisExporter(config)) from.push(podsOf(REDIS_EXPORTER_WORKLOAD));
     const ingress = from.length > 0 ? [{ from, ports: tcp(STORE_PORTS[store]) }] : [];
     return { ingress: config.security.lockdown ? [] : ingress, egress: [] };
 }
@@ -90,6 +99,12 @@ export function proberTraffic(config: PlatformConfig): TrafficRules {
 export function postgresExporterTraffic(config: PlatformConfig): TrafficRules {
     const ingress = [{ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(POSTGRES_EXPORTER_PORT) }];
     return { ingress: config.security.lockdown ? [] : ingress, egress: [egressTo(config, "postgres")] };
+}
+
+/** redis_exporter reaches Redis's port and nothing else; Prometheus reaches its metrics. */
+export function redisExporterTraffic(config: PlatformConfig): TrafficRules {
+    const ingress = [{ from: [namespaceNamed(config.monitoring.prometheusNamespace)], ports: tcp(REDIS_EXPORTER_PORT) }];
+    return { ingress: config.security.lockdown ? [] : ingress, egress: [egressTo(config, "redis")] };
 }
 
 /** A store's credentials Job reaches that store and nothing else. */

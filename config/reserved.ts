@@ -13,6 +13,7 @@ export const RESERVED_SERVICE_NAMES: Record<string, string> = {
     "emergency-lockdown": "the emergency lockdown NetworkPolicy",
     "mcp-prober": "the prober (its Deployment, Service, ServiceMonitor, ServiceAccount and NetworkPolicy)",
     "postgres-exporter": "the PostgreSQL metrics exporter (its Deployment, Service, ServiceMonitor, ServiceAccount and NetworkPolicy)",
+    "redis-exporter": "the Redis metrics exporter (its Deployment, Service, ServiceMonitor, ServiceAccount and NetworkPolicy)",
     "redis-credentials": "the Job that applies Redis's password (its NetworkPolicy and the app.kubernetes.io/name label of its pods)",
     "postgres-credentials": "the Job that applies PostgreSQL's logins (its NetworkPolicy and the app.kubernetes.io/name label of its pods)",
 };

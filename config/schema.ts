@@ -321,7 +321,9 @@ export const monitoringSchema = z.strictObject({
     probeIntervalSeconds: z.int().min(5).max(3600).default(30),
     /** postgres_exporter's image, pinned; the alerts read the metric names of this release. */
     postgresExporterImage: imageRef.default("prometheuscommunity/postgres-exporter:v0.17.1"),
-    /** Nodes the prober and the exporter may run on and taints they tolerate. Default anywhere. */
+    /** redis_exporter's image, pinned; the alerts read the metric names of this release. */
+    redisExporterImage: imageRef.default("oliver006/redis_exporter:v1.78.0"),
+    /** Nodes the prober and the exporters may run on and taints they tolerate. Default anywhere. */
     placement: placementSchema.optional(),
 });
 

@@ -185,6 +185,7 @@ export function semanticProblems(raw: Raw): ConfigProblem[] {
     checkImage(report, "backups.opsImage", backups.opsImage);
     checkImage(report, "monitoring.proberImage", record(raw.monitoring)?.proberImage);
     checkImage(report, "monitoring.postgresExporterImage", record(raw.monitoring)?.postgresExporterImage);
+    checkImage(report, "monitoring.redisExporterImage", record(raw.monitoring)?.redisExporterImage);
 
     const redis = record(raw.redis) ?? {};
     const redisLimit = memoryBytes(record(record(redis.resources)?.limits)?.memory ?? STORE_RESOURCES_DEFAULT.limits.memory);

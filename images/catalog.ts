@@ -143,6 +143,31 @@ export const IMAGES: ImageSpec[] = [
         env: {},
         workdir: "/",
     },
+    {
+        name: "redis-exporter",
+        ref: "localhost/mcp-platform/redis-exporter:1.69-trixie",
+        description:
+            "Debian trixie's redis_exporter 1.69, with the CA certificates a TLS Redis is verified against; " +
+            "it exports the metric names the alerts read",
+        debian: {
+            suite: "trixie",
+            packages: ["prometheus-redis-exporter", "ca-certificates"],
+            // The package's service files for a host; the container runs the binary itself.
+            remove: [
+                "/etc/default/prometheus-redis-exporter",
+                "/etc/init.d/prometheus-redis-exporter",
+                "/etc/logrotate.d/prometheus-redis-exporter",
+                "/var/lib/prometheus",
+                "/var/log/prometheus",
+            ],
+        },
+        claim: { debianPackage: "prometheus-redis-exporter", versionPrefix: "1.69." },
+        content: { kind: "none" },
+        user: SERVICE_USER,
+        entrypoint: ["/usr/bin/prometheus-redis-exporter"],
+        env: { PATH: BASE_PATH },
+        workdir: "/",
+    },
     mcpServer("memory", [], { MEMORY_FILE_PATH: "/tmp/memory.jsonl" }),
     mcpServer("filesystem", ["/srv/files"], {}),
     {

@@ -11,6 +11,7 @@ import { NamespaceBaseline } from "../components/networkBaseline";
 import { Postgres } from "../components/postgres";
 import { PostgresExporter, sslModeOf } from "../components/postgresExporter";
 import { Redis } from "../components/redis";
+import { RedisExporter, redisSchemeOf } from "../components/redisExporter";
 import { RotatedSecret } from "../components/rotatedSecret";
 import type { SecretRef } from "../components/secretRef";
 import { Prober } from "../components/prober";
@@ -19,8 +20,10 @@ import {
     credentialsTraffic,
     postgresExporterTraffic,
     proberTraffic,
+    redisExporterTraffic,
     runsPostgresExporter,
     runsProber,
+    runsRedisExporter,
     serviceTraffic,
     storeTraffic,
 } from "../components/traffic";
@@ -217,6 +220,23 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
         );
     }
 
+    if (runsRedisExporter(config)) {
+        new RedisExporter(
+            "redis-exporter",
+            {
+                namespace,
+                image: config.monitoring.redisExporterImage,
+                host: redis.host,
+                port: redis.port,
+                password: secrets[STORE_SECRET.redis],
+                scheme: redisSchemeOf(config.redis),
+                traffic: redisExporterTraffic(config),
+                placement: config.monitoring.placement,
+            },
+            usesStores(["redis"]),
+        );
+    }
+
     if (config.monitoring.enabled) {
         new Alerts(
             "alerts",
@@ -224,7 +244,10 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                 namespace: config.namespace,
                 runbookBaseUrl: config.monitoring.runbookBaseUrl,
                 rules: ALERT_RULES.filter(
-                    (rule) => (!rule.needsProber || runsProber(config)) && (!rule.needsPostgresExporter || runsPostgresExporter(config)),
+                    (rule) =>
+                        (!rule.needsProber || runsProber(config)) &&
+                        (!rule.needsPostgresExporter || runsPostgresExporter(config)) &&
+                        (!rule.needsRedisExporter || runsRedisExporter(config)),
                 ),
                 scrapeTargets: Object.entries(config.services).map(([name, s]) => ({ name, metricsPort: s.metricsPort })),
             },

@@ -547,6 +547,33 @@ export const RUNBOOKS: readonly Runbook[] = [
         ],
     },
     {
+        id: "redis-health",
+        title: "Redis unreachable",
+        purpose:
+            "redis_exporter cannot connect or log in to Redis (McpRedisDown): sessions and caches fail for every service that calls it.",
+        severity: "SEV2",
+        category: "incident",
+        prerequisites: ["REDIS_PASSWORD or --password-secret redis-password", "A port-forward or in-cluster access"],
+        steps: [
+            { say: "See whether Redis answers at all, and the platform's other checks beside it", run: "mcp-ops health" },
+            {
+                say: "Connect and log in as the services do; a refused connection or a refused password says which side failed",
+                run: "mcp-ops redis stats",
+            },
+            { say: "In-cluster: whether the Redis pod runs and is ready, and its restarts", run: "mcp-ops status" },
+            {
+                say: "A refused password: a rotation may be under way or stopped between phases; resume it",
+                run: "mcp-ops rotate --status",
+            },
+            { say: "External: check the managed service's status page and that its endpoint and port match mcp:redis.external" },
+        ],
+        verification: ["McpRedisDown resolves: redis_up is 1 again", "`mcp-ops health` HEALTHY"],
+        rollback: ["Nothing here changes the store; a resumed rotation rolls forward (see credential-rotation)."],
+        escalation: "Redis down for more than 5 minutes in production: SEV1, the data owner joins.",
+        delivery: ["alert", "command", "resource"],
+        replaces: ["Check Redis connectivity"],
+    },
+    {
         id: "postgres-maintenance",
         title: "PostgreSQL maintenance",
         purpose:
@@ -632,7 +659,9 @@ export const RUNBOOKS: readonly Runbook[] = [
     {
         id: "cache-optimization",
         title: "Cache optimisation",
-        purpose: "Apply TTLs by key prefix and the eviction policy from config, with a preview of what changes.",
+        purpose:
+            "Apply TTLs by key prefix and the eviction policy from config, with a preview of what changes; also the answer to " +
+            "McpRedisMemoryHigh (Redis above 90% of its maxmemory, evicting or refusing writes).",
         severity: "SEV4",
         category: "maintenance",
         cadence: "monthly",
@@ -645,11 +674,15 @@ export const RUNBOOKS: readonly Runbook[] = [
             { say: "Preview how many keys each rule touches", run: "mcp-ops redis cache-policy --preview" },
             { say: "Apply (TTLs are only ever shortened)", run: "mcp-ops redis cache-policy" },
             { say: "Revoke stale sessions if needed", run: "mcp-ops redis revoke-sessions --preview" },
+            {
+                say: "Still near maxmemory: raise mcp:redis.maxmemory, keeping it below the memory limit (the config refuses otherwise)",
+                run: "pulumi preview --stack <stack> --diff",
+            },
         ],
-        verification: ["Hit rate steady or better in `mcp-ops redis stats`"],
+        verification: ["Hit rate steady or better in `mcp-ops redis stats`", "McpRedisMemoryHigh resolves"],
         rollback: ["Restore the previous maxmemory-policy with --policy; TTLs already set stay."],
-        escalation: "None.",
-        delivery: ["command"],
+        escalation: "Writes refused under noeviction, or evictions of keys the services need: SEV2.",
+        delivery: ["command", "alert"],
         replaces: ["Cache Optimization", "Caching Optimization", "Monitor cache hit ratios", "Identify hot keys"],
     },
     {

@@ -95,6 +95,7 @@ describe("the local stack end to end", () => {
             "mcp-memory",
             "mcp-prober",
             "postgres-exporter",
+            "redis-exporter",
             "router",
         ]);
         for (const d of deployments.items) {

@@ -15,7 +15,7 @@ import { type E2eProject, e2eProject, eventually, NAMESPACE } from "./support";
  * from inside the cluster, NetworkPolicies and the lockdown block connections, the backup jobs
  * write dumps that restore. The tests run in order on one deployed stack.
  */
-const REAL_WORKLOADS = ["mcp-filesystem", "mcp-memory", "mcp-prober", "postgres", "postgres-exporter", "redis"];
+const REAL_WORKLOADS = ["mcp-filesystem", "mcp-memory", "mcp-prober", "postgres", "postgres-exporter", "redis", "redis-exporter"];
 /** Images without a shell (a lone static binary): nothing to exec in them. */
 const NO_SHELL = ["postgres-exporter"];
 
@@ -263,6 +263,10 @@ describe("the local stack's running pods", () => {
             (await project.kube.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/name=postgres-exporter" }))
                 .items[0].metadata!.name!;
         const exporterBefore = await exporterPod();
+        const redisExporterPod = async () =>
+            (await project.kube.core.listNamespacedPod({ namespace: NAMESPACE, labelSelector: "app.kubernetes.io/name=redis-exporter" }))
+                .items[0].metadata!.name!;
+        const redisExporterBefore = await redisExporterPod();
         const pgForward = await portForward(clusterDir(), NAMESPACE, "svc/postgres", 5432);
         const redisForward = await portForward(clusterDir(), NAMESPACE, "svc/redis", 6379);
         // Clients of each store through a port-forward, as a consumer holds them: a credential fixed at start.
@@ -318,6 +322,20 @@ describe("the local stack's running pods", () => {
                 }
             },
             (m) => /^pg_up 1$/m.test(m),
+            120_000,
+        );
+        expect(await redisExporterPod()).not.toBe(redisExporterBefore);
+        await eventually(
+            "redis_exporter logs in with the new password",
+            async () => {
+                const forward = await portForward(clusterDir(), NAMESPACE, "svc/redis-exporter", 9121);
+                try {
+                    return await (await fetch(`http://127.0.0.1:${forward.port}/metrics`)).text();
+                } finally {
+                    forward.close();
+                }
+            },
+            (m) => /^redis_up 1$/m.test(m),
             120_000,
         );
         const backup = await project.cli(["backup", "now", "postgres"]);

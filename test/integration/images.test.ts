@@ -8,6 +8,7 @@ import { Client } from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Prober } from "../../components/prober";
 import { Redis as RedisStore } from "../../components/redis";
+import { RedisExporter } from "../../components/redisExporter";
 import { MCP_OPS_IMAGE } from "../../config/images";
 import { CHECK_DEFAULTS } from "../../config/probeTargets";
 import { postgresSchema, redisSchema } from "../../config/schema";
@@ -20,6 +21,7 @@ import { type ContainerSpec, type Mount, OciRunner, type RunningContainer, unpac
 import { K8S, REPO_ROOT } from "../support/platform";
 import { freePort } from "../support/ports";
 import { parsePromText, valueOf } from "../support/promText";
+import { startRedisServer } from "../support/redisServer";
 
 /**
  * The images `npm run images` builds, run with runc as the pods declare them: the image's own
@@ -463,6 +465,51 @@ describe("the images, built here and run as the pods run them", () => {
         expect(pause.process.exitCode).toBeNull();
         await pause.stop();
         expect(await pause.exited).toBe(0);
+    });
+
+    it("redis_exporter runs from its image as its Deployment declares it, and reports the Redis it logs in to", async () => {
+        const version = await runc.runToEnd(unpacked["redis-exporter"], { args: ["--version"] });
+        expect(version.output).toMatch(/Redis Metrics Exporter 1\.69\./);
+
+        const redis = await startRedisServer({ password: "exporter-image-password", args: ["--maxmemory", "48mb"] });
+        try {
+            const d = await declareComponent(
+                () =>
+                    new RedisExporter("redis-exporter", {
+                        namespace: "ns",
+                        image: "localhost/mcp-platform/redis-exporter:1.69-trixie",
+                        host: "127.0.0.1",
+                        port: redis.port,
+                        password: secretRef("redis-password"),
+                        scheme: "redis",
+                        traffic: noTraffic,
+                    }),
+            );
+            const pod = d.one(K8S.deployment).inputs.spec.template.spec;
+            const container = pod.containers[0];
+            const uid = pod.securityContext.runAsUser as number;
+            const port = await freePort();
+            // The pod listens on all addresses of its own network; here the container shares the machine's, so loopback only.
+            const args = (container.args as string[]).map((a) =>
+                a.startsWith("--web.listen-address=") ? `--web.listen-address=127.0.0.1:${port}` : a,
+            );
+            const exporter = runc.run(
+                unpacked["redis-exporter"],
+                asSpec(container, { "redis-password": "exporter-image-password" }, { uid, gid: uid, args }),
+            );
+            const samples = await waitFor(
+                "the exporter's /metrics",
+                async () => parsePromText(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text()),
+                exporter,
+            );
+            expect(valueOf(samples, "redis_up")).toBe(1);
+            expect(valueOf(samples, "redis_memory_max_bytes")).toBe(48 * 1024 * 1024);
+            const probe = container.readinessProbe.httpGet as { path: string };
+            expect((await fetch(`http://127.0.0.1:${port}${probe.path}`)).status).toBe(200);
+            await exporter.stop();
+        } finally {
+            await redis.stop();
+        }
     });
 
     it("leaves nothing on the host: no container process, cgroup or mount, no build folder", async () => {

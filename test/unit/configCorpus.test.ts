@@ -49,6 +49,11 @@ const CORPUS: Array<[string, (raw: Record<string, any>) => void, string]> = [
         (r) => (r.monitoring = { postgresExporterImage: "prometheuscommunity/postgres-exporter" }),
         'mcp:monitoring.postgresExporterImage "prometheuscommunity/postgres-exporter" is not pinned',
     ],
+    [
+        "an unpinned redis_exporter image",
+        (r) => (r.monitoring = { redisExporterImage: "oliver006/redis_exporter:latest" }),
+        'mcp:monitoring.redisExporterImage "oliver006/redis_exporter:latest" is not pinned',
+    ],
     // Found by the generated configs: the API server's CronJob validation and duplicate objects.
     [
         "regression: a day of month of 0 (CronJob validation)",

@@ -26,6 +26,7 @@ describe("image catalog", () => {
         // A Debian-built store names its suite: it is not the upstream alpine image of the same version.
         expect(imageByName("redis").ref).toMatch(/-bookworm$/);
         expect(imageByName("postgresql").ref).toMatch(/-bookworm$/);
+        expect(imageByName("redis-exporter").ref).toMatch(/-trixie$/);
     });
 
     it("is what the local stack runs, except the user's own gateway and router", () => {
@@ -34,6 +35,7 @@ describe("image catalog", () => {
             config["mcp:redis"].image,
             config["mcp:postgres"].image,
             config["mcp:monitoring"].postgresExporterImage,
+            config["mcp:monitoring"].redisExporterImage,
             ...Object.values(config["mcp:services"] as Record<string, { image: string }>).map((s) => s.image),
         ];
         const built = new Set(IMAGES.map((i) => i.ref));

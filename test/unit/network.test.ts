@@ -76,7 +76,7 @@ describe("service policies", () => {
         expect(filesystem.egress).toEqual([]);
     });
 
-    it("let stores be reached by their callers, their credentials Job and the backup jobs (and PostgreSQL by its exporter)", async () => {
+    it("let stores be reached by their callers, their credentials Job, the backup jobs and their exporter", async () => {
         const d = await deploy(stackConfig("local"));
         expect(selectedNames(policyNamed(d, "postgres").inputs.spec.ingress[0].from)).toEqual([
             "backup",
@@ -88,6 +88,7 @@ describe("service policies", () => {
             "backup",
             "gateway",
             "redis-credentials",
+            "redis-exporter",
             "router",
         ]);
         expect(policyNamed(d, "postgres-credentials").inputs.spec).toMatchObject({
@@ -202,5 +203,48 @@ describe("postgres_exporter's traffic", () => {
             "mcp-memory",
             "postgres-credentials",
         ]);
+    });
+});
+
+describe("redis_exporter's traffic", () => {
+    it("reaches Redis's port and nothing else, and only Prometheus reaches its metrics", async () => {
+        const d = await deploy(stackConfig("local"));
+        const exporter = policyNamed(d, "redis-exporter").inputs.spec;
+        expect(exporter.podSelector.matchLabels["app.kubernetes.io/name"]).toBe("redis-exporter");
+        expect(exporter.egress.map((rule: any) => [selectedNames(rule.to)[0], rule.ports])).toEqual([
+            ["redis", [{ protocol: "TCP", port: 6379 }]],
+        ]);
+        expect(exporter.ingress).toEqual([
+            {
+                from: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "monitoring" } } }],
+                ports: [{ protocol: "TCP", port: 9121 }],
+            },
+        ]);
+    });
+
+    it("reaches an external Redis by its port, and is not admitted where monitoring is off", async () => {
+        const external = await deploy(
+            editedConfig("local", (r) => (r.redis = { mode: "external", external: { host: "cache.example.internal", port: 6380 } })),
+            { redisPassword: pulumi.output("external-password") },
+        );
+        expect(policyNamed(external, "redis-exporter").inputs.spec.egress).toEqual([
+            { to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ protocol: "TCP", port: 6380 }] },
+        ]);
+        const off = await deploy(editedConfig("local", (r) => (r.monitoring = { enabled: false })));
+        expect(policyNamed(off, "redis-exporter")).toBeUndefined();
+        expect(selectedNames(policyNamed(off, "redis").inputs.spec.ingress[0].from)).toEqual([
+            "backup",
+            "gateway",
+            "redis-credentials",
+            "router",
+        ]);
+    });
+
+    it("is trusted during a lockdown, so Redis is still measured, while its own ingress rules are dropped", async () => {
+        const d = await deploy(editedConfig("local", (r) => (r.security = { lockdown: true, trustedCidrs: [] })));
+        const pod = d.named(K8S.deployment, "redis-exporter-deployment").inputs.spec.template;
+        expect(pod.metadata.labels[TRUSTED_LABEL]).toBe("true");
+        expect(policyNamed(d, "redis-exporter").inputs.spec.ingress).toEqual([]);
+        expect(policyNamed(d, "redis-exporter").inputs.spec.egress).toHaveLength(1);
     });
 });

@@ -31,6 +31,8 @@ describe("alerts", () => {
             "McpPostgresIdleInTransaction",
             "McpPostgresReplicationLag",
             "McpProberSilent",
+            "McpRedisDown",
+            "McpRedisMemoryHigh",
             "McpServerDown",
             "McpToolCatalogChanged",
             "McpToolsMissing",
@@ -48,6 +50,13 @@ describe("alerts", () => {
         expect(byName.McpPostgresConnectionsHigh.expr).toMatch(/pg_stat_activity_count.* \/ .*pg_settings_max_connections.* > 0\.8$/);
         expect(byName.McpPostgresIdleInTransaction.expr).toMatch(/state=~"idle in transaction\.\*"}\) > 300$/);
         expect(byName.McpPostgresReplicationLag.expr).toMatch(/pg_replication_lag_seconds.* > 30$/);
+        expect(byName.McpRedisDown).toMatchObject({
+            for: "2m",
+            labels: { severity: "critical" },
+            expr: 'redis_up{namespace="mcp-staging"} == 0',
+        });
+        expect(byName.McpRedisMemoryHigh).toMatchObject({ for: "10m", labels: { severity: "warning" } });
+        expect(byName.McpRedisMemoryHigh.expr).toMatch(/redis_memory_used_bytes.* \/ .*\(redis_memory_max_bytes\{.*\} > 0\) > 0\.9$/);
         for (const rule of rules) expect(rule.expr).toContain('namespace="mcp-staging"');
     });
 
@@ -90,6 +99,33 @@ describe("alerts", () => {
         expect(ALERT_RULES.filter((r) => r.alert.startsWith("McpPostgres")).every((r) => r.needsPostgresExporter)).toBe(true);
     });
 
+    it("reads redis_exporter's metrics only where the exporter runs: for an in-cluster or external Redis", async () => {
+        const redisAlerts = (d: Awaited<ReturnType<typeof deploy>>) =>
+            d
+                .ofType(RULE)
+                .flatMap((r) => r.inputs.spec.groups[0].rules.map((rule: any) => rule.alert))
+                .filter((name: string) => name.startsWith("McpRedis"));
+        const exporters = (d: Awaited<ReturnType<typeof deploy>>) =>
+            d.ofType(K8S.deployment).filter((r) => r.name === "redis-exporter-deployment");
+        const inCluster = await deploy(stackConfig("local"));
+        expect(redisAlerts(inCluster)).toEqual(["McpRedisDown", "McpRedisMemoryHigh"]);
+        expect(exporters(inCluster)).toHaveLength(1);
+
+        const external = await deploy(
+            editedConfig("staging", (r) => (r.redis = { mode: "external", external: { host: "cache.example.internal", port: 6380 } })),
+            { redisPassword: pulumi.output("external-password") },
+        );
+        expect(redisAlerts(external)).toHaveLength(2);
+        const env = exporters(external)[0].inputs.spec.template.spec.containers[0].env;
+        expect(env[0]).toEqual({ name: "REDIS_ADDR", value: "rediss://cache.example.internal:6380" });
+        expect(env[1].valueFrom.secretKeyRef.name).toBe("redis-password");
+
+        const off = await deploy(editedConfig("local", (r) => (r.monitoring = { enabled: false })));
+        expect(redisAlerts(off)).toEqual([]);
+        expect(exporters(off)).toEqual([]);
+        expect(ALERT_RULES.filter((r) => r.alert.startsWith("McpRedis")).every((r) => r.needsRedisExporter)).toBe(true);
+    });
+
     it("links every alert to its runbook entry and names the command to run", async () => {
         const d = await deploy(stackConfig("production"));
         for (const rule of d.named(RULE, "alerts-rules").inputs.spec.groups[0].rules) {
@@ -97,17 +133,17 @@ describe("alerts", () => {
             expect(rule.annotations.command, rule.alert).toMatch(/^mcp-ops /);
             expect(["critical", "warning"]).toContain(rule.labels.severity);
         }
-        expect(ALERT_RULES.length).toBe(21);
+        expect(ALERT_RULES.length).toBe(23);
     });
 
-    it("scrapes exactly the services that expose a metrics port, the prober and postgres_exporter", async () => {
+    it("scrapes exactly the services that expose a metrics port, the prober and the two exporters", async () => {
         const d = await deploy(stackConfig("local"));
         expect(
             d
                 .ofType(MONITOR)
                 .map((m) => m.inputs.metadata.name)
                 .sort(),
-        ).toEqual(["gateway", "mcp-prober", "postgres-exporter", "router"]);
+        ).toEqual(["gateway", "mcp-prober", "postgres-exporter", "redis-exporter", "router"]);
     });
 
     it("can be switched off where the Prometheus operator is absent", async () => {

@@ -21,7 +21,7 @@ describe("workload placement", () => {
         for (const workload of ["router-deployment", "redis-statefulset", "postgres-statefulset", "backups-redis", "backups-postgres"]) {
             expect(templates[workload], workload).toMatchObject(expected);
         }
-        for (const workload of ["prober-deployment", "postgres-exporter-deployment"]) {
+        for (const workload of ["prober-deployment", "postgres-exporter-deployment", "redis-exporter-deployment"]) {
             expect(templates[workload], workload).toMatchObject({
                 nodeSelector: monitoringPool.nodeSelector,
                 tolerations: [{ operator: "Exists" }],

@@ -28,14 +28,17 @@ describe("secret rotation in phases", () => {
         const after = await deploy(editedConfig("local", rotation("redis-password", rolled)));
         expect(changedResources(before, after)).toEqual([
             "kubernetes:apps/v1:Deployment::gateway-deployment",
+            "kubernetes:apps/v1:Deployment::redis-exporter-deployment",
             "kubernetes:apps/v1:Deployment::router-deployment",
             "kubernetes:batch/v1:CronJob::backups-redis",
             "kubernetes:batch/v1:Job::redis-credentials",
             "kubernetes:core/v1:Secret::redis-password-secret",
         ]);
-        expect(annotationsOf(after, "gateway")[ANNOTATIONS.secretsChecksum]).not.toBe(
-            annotationsOf(before, "gateway")[ANNOTATIONS.secretsChecksum],
-        );
+        for (const consumer of ["gateway", "redis-exporter"]) {
+            expect(annotationsOf(after, consumer)[ANNOTATIONS.secretsChecksum], consumer).not.toBe(
+                annotationsOf(before, consumer)[ANNOTATIONS.secretsChecksum],
+            );
+        }
     });
 
     it("retires the previous value: its generation leaves the program, nothing restarts", async () => {
