@@ -110,7 +110,8 @@ export async function rotate(ctx: CommandContext, secrets: string[], o: RotateFl
  * retired. Stopping here is safe, as both values still work.
  */
 async function checkHealthAfterRoll(ctx: CommandContext, o: RotateFlags): Promise<void> {
-    const config = ctx.config(o.stack);
+    // Read again: the roll just changed which generation (and so which PostgreSQL login) is in use.
+    const { config } = ctx.readConfig(o.stack);
     const kubeconfig = ctx.kubeconfig(o.stack, o.kubeconfig);
     if (!kubeconfig) {
         report("no cluster reachable (no kubeconfig): health after the roll not checked");
