@@ -8,22 +8,26 @@ import { checkMcp } from "../../ops/health/checks";
 import { writeStackConfigValues } from "../../ops/stack/stackFile";
 import { runCli } from "../support/cli";
 import { startMcpServer, type TestMcpServer, type TestTool } from "../support/mcpServer";
+import { startComponentServer, type TestComponentServer } from "../support/componentServer";
 import { currentStackConfig, REPO_ROOT } from "../support/platform";
 
 describe("mcp-ops tools lock, and health against the lock", () => {
     let memoryTools: TestTool[] = [{ name: "read_graph", description: "the whole graph" }, "create_entities", "search_nodes"];
     let memory: TestMcpServer;
     let filesystem: TestMcpServer;
+    /** The gateway and router (the user's images), stood in for by one server with their /health and /metrics. */
+    let component: TestComponentServer;
     let dir: string;
 
     beforeAll(async () => {
+        component = await startComponentServer();
         memory = await startMcpServer({ tools: () => memoryTools });
         filesystem = await startMcpServer({ tools: ["read_file", "list_directory", "search_files"] });
         dir = mkdtempSync(join(tmpdir(), "mcp-toollock-"));
         for (const file of ["Pulumi.yaml", "Pulumi.local.yaml"]) copyFileSync(join(REPO_ROOT, file), join(dir, file));
     });
     afterAll(async () => {
-        await Promise.all([memory?.stop(), filesystem?.stop()]);
+        await Promise.all([memory?.stop(), filesystem?.stop(), component?.stop()]);
         rmSync(dir, { recursive: true, force: true });
     });
 
@@ -85,6 +89,13 @@ describe("mcp-ops tools lock, and health against the lock", () => {
             "health",
             "--no-cluster",
             "--no-redis",
+            "--no-postgres",
+            ...["gateway", "router"].flatMap((name) => [
+                "--endpoint",
+                `${name}=${component.url}`,
+                "--metrics-endpoint",
+                `${name}=${component.url}`,
+            ]),
             "--endpoint",
             `mcp-memory=${memory.url}`,
             "--endpoint",
