@@ -120,10 +120,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         steps: [
             { say: "Which services and workloads are down", run: "mcp-ops health && mcp-ops status" },
             {
-                say: "Recent events and crash loops in the namespace",
-                run: "kubectl get events -n <namespace> --sort-by=.lastTimestamp | tail -30",
+                say: "For each one down: pods, restarts, previous log, events, endpoints, DNS, NetworkPolicies, ops changes touching it",
+                run: "mcp-ops diagnose <service>",
             },
-            { say: "What changed recently", run: "pulumi stack history --stack <stack>" },
+            { say: "What changed recently on the whole stack", run: "mcp-ops history" },
             { say: "If a change caused it, restore the last good update's config as a new update", run: "mcp-ops rollback --last-good" },
             { say: "If nothing changed, restart the service", run: "mcp-ops restart <service>" },
         ],
@@ -137,6 +137,7 @@ export const RUNBOOKS: readonly Runbook[] = [
             "Critical System Down (P0)",
             "System-Wide Outage",
             "Service Down (Priority: P0)",
+            "Connection Issues",
         ],
     },
     {
@@ -193,9 +194,10 @@ export const RUNBOOKS: readonly Runbook[] = [
         prerequisites: ["Prometheus access", "Access to the cluster"],
         steps: [
             {
-                say: "Confirm which container, and whether usage keeps growing (a leak) or plateaus (a limit too low)",
-                run: "kubectl top pods -n <namespace>",
+                say: "Confirm which container: usage against its requests and limits, OOMKilled restarts and the log before each",
+                run: "mcp-ops diagnose <service>",
             },
+            { say: "Whether usage keeps growing (a leak) or plateaus (a limit too low): the McpMemoryGrowing alert's graph" },
             { say: "Raise the limit", run: "mcp-ops resources <service> --memory <limit>" },
             { say: "For a leak, restart to buy time while the owner fixes it", run: "mcp-ops restart <service>" },
             { say: "For Redis, check what holds the memory", run: "mcp-ops redis stats" },

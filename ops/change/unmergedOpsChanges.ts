@@ -63,7 +63,7 @@ export function unmergedOpsSettings(stack: string, commitRaw: Record<string, unk
 }
 
 /** The `mcp:` config an update recorded, its secret values left out. */
-function recordedConfig(config: NonNullable<HistoryEntry["config"]>): Record<string, unknown> {
+export function recordedConfig(config: NonNullable<HistoryEntry["config"]>): Record<string, unknown> {
     const plain: Record<string, string> = {};
     for (const [key, { value, secret }] of Object.entries(config)) if (!secret) plain[key] = value;
     return decodeStackConfig(plain);

@@ -2,6 +2,8 @@
 export const COMMANDS: Record<string, string> = {
     status: "stack outputs and the live rollout state of every workload",
     health: "REST /health and an MCP initialize + tools/list against every MCP server, plus Redis: HEALTHY, DEGRADED or UNHEALTHY",
+    diagnose:
+        "one report on a service for an on-call: pods, restarts, previous logs, events, endpoints, DNS, policies, HPA, usage, changes",
     scale: "set a service's replicas, or its HPA bounds with --min/--max",
     resources: "set a service's CPU and memory limits (and requests)",
     restart: "roll a service's pods (or every service's with --all) and change nothing else",

@@ -7,6 +7,11 @@ export type KubeConfig = import("@kubernetes/client-node", { with: { "resolution
 export type V1Pod = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).V1Pod;
 export type V1Node = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).V1Node;
 export type V1LabelSelector = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).V1LabelSelector;
+export type V1NetworkPolicy = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).V1NetworkPolicy;
+export type CoreEvent = import("@kubernetes/client-node", { with: { "resolution-mode": "import" } }).CoreV1Event;
+export type HorizontalPodAutoscaler = import("@kubernetes/client-node", {
+    with: { "resolution-mode": "import" },
+}).V2HorizontalPodAutoscaler;
 
 /** The Kubernetes client library, loaded on demand (it is an ES module; ops commands start without it). */
 export function loadKubeClient(): Promise<KubeClient> {

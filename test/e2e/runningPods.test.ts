@@ -4,6 +4,7 @@ import { Client } from "pg";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { MCP_OPS_IMAGE } from "../../config/images";
+import type { DiagnoseReport } from "../../ops/commands/diagnose";
 import type { AutomationStack } from "../../ops/stack/automation";
 import { type Kubectl, kubectlFor, portForward } from "../support/kubectl";
 import { postgresLoad, redisLoad } from "../support/storeLoad";
@@ -247,6 +248,30 @@ describe("the local stack's running pods", () => {
         expect(await memoryLimit()).toBe(before);
         await kubectl(["rollout", "status", "-n", NAMESPACE, "deployment/mcp-memory", "--timeout=120s"]);
         await eventually("the prober reports mcp-memory up", proberMetrics, (m) => up(m, "mcp-memory") === 1, 180_000);
+    });
+
+    it("diagnoses a service from the command line: pods on the real node, DNS, callers, usage, and the change just reverted", async () => {
+        const run = await project.cli(["diagnose", "mcp-memory", "--json"]);
+        expect([0, 1], run.stderr).toContain(run.code);
+        const report = JSON.parse(run.stdout) as DiagnoseReport;
+        expect(report.facts.pods.every((p) => !p.simulated && p.ready)).toBe(true);
+        expect(report.facts.dns.addresses).toEqual([report.facts.clusterIP]);
+        expect(report.facts.usage[0].memoryBytes).toBeGreaterThan(1 << 20);
+        expect(report.facts.ingress.kind).toBe("rules");
+        const peers = report.facts.ingress.kind === "rules" ? report.facts.ingress.rules.flatMap((r) => r.peers).join(" ") : "";
+        expect(peers).toMatch(/app=mcp-prober/);
+        expect(peers).toMatch(/app=router/);
+        // The resources change of the test before, and the update that reverted it.
+        expect(report.changes.slice(0, 2).map((c) => c.paths)).toEqual([
+            expect.arrayContaining(["services.mcp-memory.resources.limits.memory"]),
+            expect.arrayContaining(["services.mcp-memory.resources.limits.memory"]),
+        ]);
+        // It reads PostgreSQL's password: the value appears nowhere in the report.
+        expect(run.stdout + run.stderr).not.toContain(await secret("postgres-password"));
+
+        const simulated = await project.cli(["diagnose", "router"]);
+        expect(simulated.stdout).toMatch(/NOTE +its pods run on simulated nodes/);
+        expect(simulated.stdout).not.toMatch(/UNHEALTHY/);
     });
 
     // Before rotations had phases, the image read POSTGRES_PASSWORD only into an empty data folder:

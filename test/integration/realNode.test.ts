@@ -5,6 +5,8 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildImages, defaultOptions } from "../../images/build";
 import { imageByName } from "../../images/catalog";
+import { findingsOf } from "../../ops/diagnose/findings";
+import { gatherServiceFacts } from "../../ops/diagnose/gather";
 import { openTunnel } from "../../ops/kube/tunnel";
 import { type HostState, hostState } from "../support/hostState";
 import { type LocalCluster, localCluster } from "../support/localCluster";
@@ -84,6 +86,48 @@ const callersOnly = {
     },
 };
 
+/** A Deployment and its Service whose one container runs `script` under bash, with a Secret's value in $TOKEN. */
+function failingService(name: string, script: string, memoryLimit?: string) {
+    return [
+        { apiVersion: "v1", kind: "Secret", metadata: { name: `${name}-token`, namespace: NS }, stringData: { value: DIAGNOSE_TOKEN } },
+        {
+            apiVersion: "apps/v1",
+            kind: "Deployment",
+            metadata: { name, namespace: NS },
+            spec: {
+                selector: { matchLabels: { app: name } },
+                template: {
+                    metadata: { labels: { app: name } },
+                    spec: {
+                        nodeSelector: { type: "real" },
+                        securityContext: restrictedPod,
+                        terminationGracePeriodSeconds: 0,
+                        containers: [
+                            {
+                                name: "main",
+                                image: REDIS,
+                                command: ["bash", "-c", script],
+                                env: [{ name: "TOKEN", valueFrom: { secretKeyRef: { name: `${name}-token`, key: "value" } } }],
+                                readinessProbe: { exec: { command: ["true"] }, periodSeconds: 1 },
+                                securityContext: restrictedContainer,
+                                ...(memoryLimit ? { resources: { limits: { memory: memoryLimit } } } : {}),
+                            },
+                        ],
+                    },
+                },
+            },
+        },
+        {
+            apiVersion: "v1",
+            kind: "Service",
+            metadata: { name, namespace: NS },
+            spec: { selector: { app: name }, ports: [{ port: 8080 }] },
+        },
+    ];
+}
+const DIAGNOSE_TOKEN = "tok-7f3a9c1e5b2d4680";
+const DIAGNOSE = { logLines: 20, sinceSeconds: 3600, dns: true };
+
 describe("a real node", () => {
     let cluster: LocalCluster;
     let imagesDir: string;
@@ -108,6 +152,26 @@ describe("a real node", () => {
         for (;;) {
             const answer = await ping(client);
             if ((answer === "PONG") === pong || Date.now() > deadline) return answer;
+            await new Promise((r) => setTimeout(r, 1000));
+        }
+    }
+
+    /** Waits until the service's first pod has restarted its container once (at most 2 minutes). */
+    async function restartedOnce(app: string) {
+        const deadline = Date.now() + 120_000;
+        for (;;) {
+            const count = await kubectl([
+                "get",
+                "pods",
+                "-n",
+                NS,
+                "-l",
+                `app=${app}`,
+                "-o",
+                "jsonpath={.items[0].status.containerStatuses[0].restartCount}",
+            ]);
+            if (Number(count.trim()) >= 1) return;
+            if (Date.now() > deadline) throw new Error(`${app}'s container did not restart within 2 minutes`);
             await new Promise((r) => setTimeout(r, 1000));
         }
     }
@@ -187,6 +251,55 @@ describe("a real node", () => {
         // The stranger stays shut out once the rule is in place.
         expect(await ping("client")).toMatch(/^failed: /);
     });
+
+    it("diagnoses a crashing service: exit code and the previous run's log with its secret masked, no endpoint, DNS answered", async () => {
+        const script = 'echo "starting with token $TOKEN"; echo "fatal: cannot open the listener" >&2; exit 3';
+        await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: failingService("crasher", script) }));
+        await restartedOnce("crasher");
+        const facts = await gatherServiceFacts(cluster.kubeconfig, NS, "crasher", DIAGNOSE);
+        const [container] = facts.pods[0].containers;
+        expect(container.lastTermination).toMatchObject({ reason: "Error", exitCode: 3 });
+        expect(container.previousLog).toEqual(["starting with token [secret]", "fatal: cannot open the listener"]);
+        expect(JSON.stringify(facts)).not.toContain(DIAGNOSE_TOKEN);
+        expect(facts.workload).toMatchObject({ kind: "Deployment", name: "crasher", desired: 1 });
+        expect(facts.dns).toMatchObject({ addresses: [facts.clusterIP], rcode: "NOERROR" });
+        expect(facts.dns.notChecked).toBeUndefined();
+        expect(facts.events.some((e) => e.reason === "BackOff" || e.reason === "Started")).toBe(true);
+        const findings = findingsOf(facts, []);
+        expect(findings.map((f) => f.what)).toContain(
+            `${facts.pods[0].name}/main restarted ${container.restarts} times, last: Error (exit 3)`,
+        );
+        expect(findings.filter((f) => f.severity === "UNHEALTHY").length).toBeGreaterThan(0);
+    }, 180_000);
+
+    it("diagnoses an OOM kill, and a healthy store with its usage, DNS and who may connect", async () => {
+        // 200 MB into a shell variable under a 24 MiB limit: the kernel kills it.
+        const script = "x=$(head -c 200000000 /dev/zero | tr '\\0' a); sleep 3600";
+        await kubectl(
+            ["apply", "-f", "-"],
+            JSON.stringify({ apiVersion: "v1", kind: "List", items: failingService("hog", script, "24Mi") }),
+        );
+        await restartedOnce("hog");
+        const hog = await gatherServiceFacts(cluster.kubeconfig, NS, "hog", DIAGNOSE);
+        expect(hog.pods[0].containers[0].lastTermination).toMatchObject({ reason: "OOMKilled", exitCode: 137 });
+        expect(findingsOf(hog, []).map((f) => f.what)).toContain(
+            `${hog.pods[0].name}/main was OOMKilled (${hog.pods[0].containers[0].restarts} restarts)`,
+        );
+
+        const store = await gatherServiceFacts(cluster.kubeconfig, NS, "store", DIAGNOSE);
+        expect(store.endpoints.ready).toHaveLength(1);
+        expect(store.dns.addresses).toEqual([store.clusterIP]);
+        expect(store.ingress).toEqual({
+            kind: "rules",
+            rules: [{ policy: "store-callers-only", peers: ["pods role=caller (1 here now)"], ports: ["6379/TCP"] }],
+        });
+        // The kubelet's own figures, through the API server: a running redis-server uses some memory.
+        const [usage] = store.usage;
+        expect(usage.memoryBytes).toBeGreaterThan(1 << 20);
+        expect(usage.cpuCores).toBeGreaterThanOrEqual(0);
+        expect(store.usageNotes).toEqual([]);
+        expect(findingsOf(store, []).filter((f) => f.severity !== "NOTE")).toEqual([]);
+    }, 180_000);
 
     it("down stops everything and leaves the host as it was, also when a second real node outlives the first", async () => {
         // The kubelet's kernel settings are host-wide: the first node's down must leave them to the

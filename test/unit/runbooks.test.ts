@@ -108,6 +108,7 @@ describe("the runbook book", () => {
             "Certificate Renewal",
             "Issue: MCP Tools Missing",
             "High Memory Usage",
+            "Connection Issues",
             "Service Unavailable",
             "Log Cleanup",
             "Incident Communication",
