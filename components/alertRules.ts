@@ -23,6 +23,10 @@ export interface AlertRule {
     needsRedisExporter?: true;
 }
 
+/** When each restore drill CronJob was last scheduled, and last passed (kube-state-metrics). */
+const DRILL_SCHEDULED = 'max by (cronjob) (kube_cronjob_status_last_schedule_time{namespace="$NS", cronjob=~".*-backup-drill"})';
+const DRILL_PASSED = 'max by (cronjob) (kube_cronjob_status_last_successful_time{namespace="$NS", cronjob=~".*-backup-drill"})';
+
 export const ALERT_RULES: readonly AlertRule[] = [
     {
         alert: "McpHighErrorRate",
@@ -292,5 +296,21 @@ export const ALERT_RULES: readonly AlertRule[] = [
         description: "The last successful backup is older than a day and a schedule's slack.",
         runbook: "backups",
         command: "mcp-ops backup now <redis|postgres>",
+    },
+    {
+        alert: "McpBackupDrillFailed",
+        // Three hours after its schedule (a drill's Job is killed after activeDeadlineSeconds) no run has
+        // succeeded since; or no drill has succeeded for 35 days (a suspended or missing schedule).
+        expr:
+            `(time() - ${DRILL_SCHEDULED} > 3 * 3600) and on (cronjob) (${DRILL_SCHEDULED} > ${DRILL_PASSED} or ` +
+            `${DRILL_SCHEDULED} unless ${DRILL_PASSED}) or time() - ${DRILL_PASSED} > 35 * 86400`,
+        for: "5m",
+        severity: "critical",
+        summary: "The restore drill {{ $labels.cronjob }} has not passed",
+        description:
+            "The newest backup did not restore and verify in a scratch server at the last scheduled drill (or no drill has " +
+            "passed for 35 days): the backups cannot be trusted until one does. The failed Job's log says why.",
+        runbook: "restore-drill",
+        command: "mcp-ops backup drill <redis|postgres>",
     },
 ];

@@ -52,6 +52,20 @@ for file in "$OUT_DIR"/*; do
 done
 `;
 
+/**
+ * The drill's first step with the bucket as destination: copies the store's newest backup (and its
+ * manifest, when it has one) into OUT_DIR for `mcp-ops backup drill --dir`.
+ */
+export const S3_FETCH_NEWEST_SCRIPT = `#!/bin/sh
+set -eu
+key=$(aws s3api list-objects-v2 --bucket "$BUCKET" --prefix "$PREFIX/" --output text \\
+  --query 'reverse(sort_by(Contents[?!ends_with(Key, \`".json"\`)], &LastModified))[0].Key')
+if [ -z "$key" ] || [ "$key" = None ]; then echo "no backup under s3://$BUCKET/$PREFIX/ to drill" >&2; exit 1; fi
+aws s3 cp --only-show-errors "s3://$BUCKET/$key" "$OUT_DIR/"
+aws s3 cp --only-show-errors "s3://$BUCKET/$key.json" "$OUT_DIR/" 2>/dev/null || echo "$key has no manifest"
+echo "fetched s3://$BUCKET/$key"
+`;
+
 /** Volume destination: keeps the new file and deletes those older than the retention. */
 export const VOLUME_PRUNE_SCRIPT = `#!/bin/sh
 set -eu

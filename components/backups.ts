@@ -1,13 +1,13 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { BackupsConfig } from "../config/schema";
-import { REDIS_BACKUP_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
+import { REDIS_BACKUP_SCRIPT, S3_FETCH_NEWEST_SCRIPT, S3_UPLOAD_SCRIPT, VOLUME_PRUNE_SCRIPT } from "./backupScripts";
 import { ANNOTATIONS, selectorLabels, workloadLabels } from "./labels";
 import { restrictedContainerSecurityContext, restrictedPodSecurityContext, SERVICE_UID, tmpMount, tmpVolume } from "./podSecurity";
 import { workloadNetworkPolicy } from "./networkPolicy";
 import { podPlacement } from "./placement";
 import { envFromSecret, type SecretRef } from "./secretRef";
-import { BACKUP_WORKLOAD, type TrafficRules } from "./traffic";
+import { BACKUP_DRILL_WORKLOAD, BACKUP_WORKLOAD, type TrafficRules } from "./traffic";
 
 /** A store to back up: where it is, which image has its client, and its credential. */
 export interface BackupSource {
@@ -29,6 +29,8 @@ export interface BackupsArgs {
     postgres?: BackupSource & { database: string; user: string };
     destination: BackupDestination;
     traffic: TrafficRules;
+    /** The restore drill's traffic: the bucket's HTTPS, or nothing. */
+    drillTraffic: TrafficRules;
 }
 
 /** The backup jobs' ServiceAccount; the S3 role trusts exactly this name. */
@@ -44,6 +46,8 @@ const jobResources = { requests: { cpu: "100m", memory: "128Mi" }, limits: { cpu
 export class Backups extends pulumi.ComponentResource {
     /** CronJob names by store, for `mcp-ops backup now`. */
     readonly cronJobs: Record<string, pulumi.Output<string>> = {};
+    /** The monthly restore drill's CronJob by store. */
+    readonly drillCronJobs: Record<string, pulumi.Output<string>> = {};
 
     constructor(name: string, args: BackupsArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp:backup:Backups", name, {}, opts);
@@ -66,6 +70,7 @@ export class Backups extends pulumi.ComponentResource {
         const scripts = {
             "redis-backup.sh": REDIS_BACKUP_SCRIPT,
             "s3-upload.sh": S3_UPLOAD_SCRIPT,
+            "s3-fetch-newest.sh": S3_FETCH_NEWEST_SCRIPT,
             "volume-prune.sh": VOLUME_PRUNE_SCRIPT,
         };
         const scriptsMap = new k8s.core.v1.ConfigMap(
@@ -200,7 +205,115 @@ export class Backups extends pulumi.ComponentResource {
             });
         }
 
-        this.registerOutputs({ cronJobs: this.cronJobs });
+        for (const store of [args.redis && "redis", args.postgres && "postgres"].filter((s): s is "redis" | "postgres" => !!s)) {
+            this.drillCronJobs[store] = this.declareDrill(name, store, args, scriptsMap, backupVolume).metadata.name;
+        }
+        workloadNetworkPolicy(
+            `${name}-drill`,
+            metadata(BACKUP_DRILL_WORKLOAD),
+            selectorLabels(BACKUP_DRILL_WORKLOAD),
+            args.drillTraffic,
+            this,
+        );
+
+        this.registerOutputs({ cronJobs: this.cronJobs, drillCronJobs: this.drillCronJobs });
+    }
+
+    /**
+     * The restore drill of a store's newest backup: `mcp-ops backup drill <store> --dir` in the ops
+     * image (PostgreSQL and redis-server for the scratch servers), on the backup volume mounted
+     * read-only, or on a copy fetched from the bucket first. A failed drill fails its Job, which
+     * McpBackupDrillFailed reports.
+     */
+    private declareDrill(
+        name: string,
+        store: "redis" | "postgres",
+        args: BackupsArgs,
+        scripts: k8s.core.v1.ConfigMap,
+        backupVolume: k8s.types.input.core.v1.Volume,
+    ): k8s.batch.v1.CronJob {
+        const { config, destination } = args;
+        const labels = workloadLabels(BACKUP_DRILL_WORKLOAD, "backup");
+        const fromBucket = destination.kind === "s3";
+        const dir = fromBucket ? "/drill" : `/backups/${store}`;
+        const fetch = fromBucket
+            ? [
+                  {
+                      name: "fetch",
+                      image: config.uploaderImage,
+                      command: ["sh", "/scripts/s3-fetch-newest.sh"],
+                      env: [
+                          { name: "BUCKET", value: destination.bucketName },
+                          { name: "PREFIX", value: store },
+                          { name: "AWS_REGION", value: destination.region },
+                          { name: "OUT_DIR", value: dir },
+                          { name: "HOME", value: "/tmp" },
+                      ],
+                      resources: jobResources,
+                      securityContext: restrictedContainerSecurityContext,
+                      volumeMounts: [
+                          { name: "drill", mountPath: dir },
+                          { name: "scripts", mountPath: "/scripts", readOnly: true },
+                          tmpMount,
+                      ],
+                  },
+              ]
+            : [];
+        return new k8s.batch.v1.CronJob(
+            `${name}-${store}-drill`,
+            {
+                metadata: { name: `${store}-backup-drill`, namespace: args.namespace, labels },
+                spec: {
+                    schedule: config.drillSchedule,
+                    concurrencyPolicy: "Forbid",
+                    startingDeadlineSeconds: config.startingDeadlineSeconds,
+                    successfulJobsHistoryLimit: 1,
+                    failedJobsHistoryLimit: 3,
+                    jobTemplate: {
+                        metadata: { labels },
+                        spec: {
+                            backoffLimit: 0,
+                            activeDeadlineSeconds: config.activeDeadlineSeconds,
+                            ttlSecondsAfterFinished: 40 * 24 * 3600,
+                            template: {
+                                metadata: { labels },
+                                spec: {
+                                    restartPolicy: "Never",
+                                    serviceAccountName: BACKUP_SERVICE_ACCOUNT,
+                                    automountServiceAccountToken: false,
+                                    securityContext: restrictedPodSecurityContext(SERVICE_UID),
+                                    ...podPlacement(config.placement),
+                                    initContainers: fetch,
+                                    containers: [
+                                        {
+                                            name: "drill",
+                                            image: config.opsImage,
+                                            command: ["mcp-ops", "backup", "drill", store, "--dir", dir],
+                                            env: [{ name: "HOME", value: "/tmp" }],
+                                            // The scratch server holds the whole backup: room for it, and for PostgreSQL's own.
+                                            resources: { requests: { cpu: "100m", memory: "256Mi" }, limits: { cpu: "1", memory: "1Gi" } },
+                                            securityContext: restrictedContainerSecurityContext,
+                                            volumeMounts: [
+                                                fromBucket
+                                                    ? { name: "drill", mountPath: dir, readOnly: true }
+                                                    : { name: "out", mountPath: "/backups", readOnly: true },
+                                                tmpMount,
+                                            ],
+                                        },
+                                    ],
+                                    volumes: [
+                                        fromBucket ? { name: "drill", emptyDir: { sizeLimit: "20Gi" } } : backupVolume,
+                                        { name: "scripts", configMap: { name: scripts.metadata.name } },
+                                        { name: "tmp", emptyDir: { sizeLimit: "20Gi" } },
+                                    ],
+                                },
+                            },
+                        },
+                    },
+                },
+            },
+            { parent: this },
+        );
     }
 }
 

@@ -17,6 +17,8 @@ export const STORE_PORTS: Record<StoreName, number> = { redis: 6379, postgres: 5
 
 /** Name of the backup jobs' pods, as selected by the stores' policies. */
 export const BACKUP_WORKLOAD = "backup";
+/** Name of the restore drill's pods: they read backups, never a store. */
+export const BACKUP_DRILL_WORKLOAD = "backup-drill";
 
 /** Name of the prober's pods, which the MCP servers admit. */
 export const PROBER_WORKLOAD = "mcp-prober";
@@ -113,6 +115,11 @@ export function credentialsTraffic(config: PlatformConfig, store: StoreName): Tr
 }
 
 /** Backup jobs reach the stores and, for S3, HTTPS endpoints. */
+/** The drill reads backups from the volume (no traffic) or the bucket (HTTPS); it never reaches a store. */
+export function backupDrillTraffic(config: PlatformConfig): TrafficRules {
+    return { ingress: [], egress: config.backups.destination === "s3" ? [{ to: [anyAddress], ports: tcp(443) }] : [] };
+}
+
 export function backupTraffic(config: PlatformConfig): TrafficRules {
     const egress = STORES.map((store) => egressTo(config, store));
     if (config.backups.destination === "s3") egress.push({ to: [anyAddress], ports: tcp(443) });

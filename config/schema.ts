@@ -189,6 +189,8 @@ export const backupsSchema = z.strictObject({
     destination: z.enum(["s3", "volume"]).default("volume"),
     redisSchedule: cronSchedule.default("0 */6 * * *"),
     postgresSchedule: cronSchedule.default("30 2 * * *"),
+    /** The restore drill of the newest backup of each store: monthly by default (the 1st, 05:00). */
+    drillSchedule: cronSchedule.default("0 5 1 * *"),
     /** Days a backup is kept (bucket lifecycle or volume pruning). Default 14. */
     retentionDays: z.int().min(1).max(3650).default(14),
     /** Size of the backup volume when destination is "volume". Default 20Gi. */

@@ -78,15 +78,16 @@ export const IMAGES: ImageSpec[] = [
         name: "mcp-ops",
         ref: MCP_OPS_IMAGE,
         description:
-            "mcp-ops, the platform's ops tool, with PostgreSQL 17 (client tools, and a server for restore drills); " +
-            "the prober and the PostgreSQL backup job run it",
+            "mcp-ops, the platform's ops tool, with PostgreSQL 17 (client tools, and a server for restore drills) and " +
+            "redis-server (for restore drills); the prober, the PostgreSQL backup job and the restore drills run it",
         // trixie's PostgreSQL (17) can dump every server up to 17; bookworm's (15) cannot dump the declared 16. A dump
-        // by pg_dump 17 restores only with pg_restore 17, so the drill's scratch server comes along.
+        // by pg_dump 17 restores only with pg_restore 17, so the drill's scratch server comes along. trixie's
+        // redis-server (8.0) loads the RDB of every older Redis, for the Redis drill's scratch server.
         debian: {
             suite: "trixie",
-            packages: [...NODE_RUNTIME, "postgresql-client-17", "postgresql-17"],
+            packages: [...NODE_RUNTIME, "postgresql-client-17", "postgresql-17", "redis-server"],
             users: [SERVICE_ACCOUNT],
-            remove: ["/etc/postgresql/17", "/var/lib/postgresql/17"],
+            remove: ["/etc/postgresql/17", "/var/lib/postgresql/17", "/etc/redis/redis.conf", "/var/lib/redis", "/var/log/redis"],
         },
         claim: { debianPackage: "postgresql-client-17", versionPrefix: "17." },
         content: { kind: "mcp-ops" },

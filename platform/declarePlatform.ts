@@ -16,6 +16,7 @@ import { RotatedSecret } from "../components/rotatedSecret";
 import type { SecretRef } from "../components/secretRef";
 import { Prober } from "../components/prober";
 import {
+    backupDrillTraffic,
     backupTraffic,
     credentialsTraffic,
     postgresExporterTraffic,
@@ -335,6 +336,7 @@ function declareBackups(
             },
             destination,
             traffic: backupTraffic(config),
+            drillTraffic: backupDrillTraffic(config),
         },
         owned,
     );

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { withScheduledBackup } from "../backups/scheduled";
 import { InvalidInputError, VerificationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { inClusterAddress, type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
@@ -15,7 +16,14 @@ import { postgresStats } from "../postgres/stats";
 import { postgresAddress } from "../postgres/target";
 
 type PostgresFlags = StoreAccessFlags;
-type RestoreFlags = PostgresFlags & { verify: boolean; target?: string; overwrite: boolean; owner: boolean; yes: boolean };
+type RestoreFlags = PostgresFlags & {
+    scheduled?: string;
+    verify: boolean;
+    target?: string;
+    overwrite: boolean;
+    owner: boolean;
+    yes: boolean;
+};
 type MaintenanceFlags = PostgresFlags & {
     backup: boolean;
     backupDir: string;
@@ -90,19 +98,26 @@ export function define(postgres: Command, ctx: CommandContext): void {
         });
 
     connected("restore", "prove a dump in a scratch server (--verify), or recover it into a database (--target)")
-        .argument("<file>", "dump written by mcp-ops postgres backup (its manifest beside it, <file>.json)")
+        .argument("[file]", "dump written by mcp-ops postgres backup or the backup CronJob (its manifest beside it, <file>.json)")
+        .option("--scheduled <name>", "a backup the CronJob keeps (mcp-ops backup list postgres), or newest, instead of a file")
         .option("--verify", "restore drill: a scratch server on this machine, counts and checksums compared with the manifest", false)
         .option("--target <database>", "restore into this database of the server (created when missing)")
         .option("--overwrite", "with --target: replace the objects of a database that has data", false)
         .option("--no-owner", "with --target: do not restore owners and privileges (roles missing on this server)")
         .option("--yes", "with --target: restore without asking (CI)", false)
-        .action(async (file: string, o: RestoreFlags) => {
+        .action(async (file: string | undefined, o: RestoreFlags) => {
             if (o.verify === Boolean(o.target))
                 throw new InvalidInputError("say what to do: --verify (a drill in a scratch server) or --target <database> (a recovery)");
-            const result = o.verify ? await restoreDrill(file, checksummed) : await recover(file, o);
-            endProgress();
-            print(o.json, result, () => renderRestore(result));
-            if (!result.ok) throw new VerificationFailedError(`the restore differs from the backup's manifest: ${result.differences[0]}`);
+            if (Boolean(file) === Boolean(o.scheduled)) throw new InvalidInputError("name one dump: a file, or --scheduled <name|newest>");
+            const restore = async (path: string) => {
+                const result = o.verify ? await restoreDrill(path, checksummed) : await recover(path, o);
+                endProgress();
+                print(o.json, result, () => renderRestore(result));
+                if (!result.ok)
+                    throw new VerificationFailedError(`the restore differs from the backup's manifest: ${result.differences[0]}`);
+            };
+            if (!o.scheduled) return restore(file as string);
+            await withScheduledBackup(ctx, o, "postgres", o.scheduled, (fetched) => restore(fetched.file));
         });
 
     const recover = async (file: string, o: RestoreFlags): Promise<RestoreReport> => {

@@ -1,14 +1,18 @@
 import { existsSync } from "node:fs";
+import { basename } from "node:path";
 import type { Command } from "commander";
-import { InvalidInputError, OperationFailedError } from "../errors";
+import { withScheduledBackup } from "../backups/scheduled";
+import { InvalidInputError, VerificationFailedError } from "../errors";
 import type { CommandContext } from "../commandLine/context";
 import { inClusterAddress, type StoreAccessFlags, storePassword, withStoreAccess } from "../commandLine/storeAccess";
-import { collect, numberOption, withJson } from "../commandLine/flags";
+import { collect, numberOption } from "../commandLine/flags";
 import { endProgress, print, progress, report } from "../commandLine/output";
 import { applyCachePolicy, type TtlRule } from "../redis/cachePolicy";
-import { type RedisTarget, withRedis } from "../redis/connect";
+import { describeTarget, type RedisTarget, withRedis } from "../redis/connect";
+import { type LiveRestoreReport, restoreIntoLive } from "../redis/liveRestore";
 import { redisMaintenance } from "../redis/maintenance";
-import { type DrillReport, restoreDrill } from "../redis/restoreDrill";
+import { assertDrillPassed, renderDrill } from "../redis/drillReport";
+import { restoreDrill } from "../redis/restoreDrill";
 import { snapshotToFile } from "../redis/snapshot";
 import type { HotKeys } from "../redis/hotKeys";
 import { type RedisStats, redisStats } from "../redis/stats";
@@ -130,21 +134,56 @@ export function define(redis: Command, ctx: CommandContext): void {
             );
         });
 
-    withJson(redis.command("restore").description("restore drill: load a snapshot into a scratch Redis and compare it with its manifest"))
-        .argument("<file>", "RDB written by mcp-ops redis backup")
-        .requiredOption("--verify", "run the drill (restoring into a live store is done by the data recovery runbook)")
-        .action(async (file: string, o: { json: boolean }) => {
-            const drill = await restoreDrill(file);
-            print(o.json, drill, () =>
-                [
-                    `restore drill ${drill.ok ? "passed" : "FAILED"}: ${file}`,
-                    `  checksum: ${drill.checksumMatches ? "matches" : "DIFFERS"}`,
-                    `  keys: expected ${JSON.stringify(drill.keyspace.expected)}, restored ${JSON.stringify(drill.keyspace.restored)}`,
-                    `  sampled values: ${drill.sample.matched}/${drill.sample.checked} match`,
-                ].join("\n"),
-            );
-            assertDrillPassed(drill);
+    connected("restore", "a restore drill in a scratch Redis (--verify), or a restore into the live store during maintenance (--live)")
+        .argument("[file]", "RDB written by mcp-ops redis backup or the backup CronJob")
+        .option("--scheduled <name>", "a backup the CronJob keeps (mcp-ops backup list redis), or newest, instead of a file")
+        .option("--verify", "the drill: load it into a scratch server here and compare with its manifest", false)
+        .option("--live", "put its data into the running store: every key restored, keys it does not have removed", false)
+        .option("--yes", "with --live: restore without asking (CI)", false)
+        .action(async (file: string | undefined, o: RedisFlags & { scheduled?: string; verify: boolean; live: boolean; yes: boolean }) => {
+            if (o.verify === o.live)
+                throw new InvalidInputError("say what to do: --verify (a drill in a scratch server) or --live (a recovery)");
+            if (Boolean(file) === Boolean(o.scheduled))
+                throw new InvalidInputError("name one snapshot: a file, or --scheduled <name|newest>");
+            if (o.live && !o.url && !ctx.config(o.stack).maintenance)
+                throw new InvalidInputError(
+                    `stack ${o.stack} is not in maintenance: its writers would write into the store while it is restored; ` +
+                        "run mcp-ops maintenance on first (and maintenance off after)",
+                );
+            const restore = async (path: string) => (o.verify ? drillOf(path, o) : restoreLive(path, o));
+            if (!o.scheduled) return restore(file as string);
+            await withScheduledBackup(ctx, o, "redis", o.scheduled, (fetched) => restore(fetched.file));
         });
+
+    const drillOf = async (file: string, o: RedisFlags & { scheduled?: string }) => {
+        // A scheduled backup has no manifest: its own checksum, checked by loading it, is what is proven.
+        const drill = await restoreDrill(file, { requireManifest: !o.scheduled });
+        print(o.json, drill, () => renderDrill(drill));
+        assertDrillPassed(drill);
+    };
+
+    const restoreLive = async (file: string, o: RedisFlags & { yes: boolean }) => {
+        const where = await target(o);
+        await ctx.confirm(`replace the data of Redis at ${describeTarget(where)} with ${basename(file)}`, o);
+        const restored = await restoreIntoLive(file, where, progress);
+        endProgress();
+        print(o.json, restored, () => renderLiveRestore(restored));
+        if (!restored.ok)
+            throw new VerificationFailedError(
+                `the live store differs from the snapshot after the restore: ${JSON.stringify(restored.databases)}, ` +
+                    `${restored.sample.mismatched.length} sampled keys differ`,
+            );
+    };
+}
+
+function renderLiveRestore(r: LiveRestoreReport): string {
+    return [
+        `restored ${basename(r.file)} into the live store${r.ok ? "" : " — it DIFFERS from the snapshot"}:`,
+        ...Object.entries(r.databases).map(
+            ([db, d]) => `  ${db}: ${d.restored} keys written, ${d.removed} removed; ${d.liveKeys} keys now (snapshot ${d.snapshotKeys})`,
+        ),
+        `  sampled values: ${r.sample.checked - r.sample.mismatched.length}/${r.sample.checked} match`,
+    ].join("\n");
 }
 
 function withRedisFlags(command: Command): Command {
@@ -169,20 +208,6 @@ export function parseTtlRules(flags: string[], fromConfig: TtlRule[]): TtlRule[]
         if (!m) throw new InvalidInputError(`--rule "${flag}" is not prefix=seconds; write it as --rule session:=3600`);
         return { prefix: m[1], ttlSeconds: Number(m[2]) };
     });
-}
-
-/** A failed drill is an operation failure: CI and cron jobs must see a non-zero exit. */
-function assertDrillPassed(drill: DrillReport): void {
-    if (drill.ok) return;
-    const problems = [
-        drill.checksumMatches ? "" : "file checksum differs from the manifest",
-        drill.keyspace.matches
-            ? ""
-            : `key counts differ (expected ${JSON.stringify(drill.keyspace.expected)}, restored ` +
-              `${JSON.stringify(drill.keyspace.restored)})`,
-        drill.sample.mismatched.length ? `${drill.sample.mismatched.length} of ${drill.sample.checked} sampled keys differ` : "",
-    ];
-    throw new OperationFailedError(`restore drill failed: ${problems.filter(Boolean).join("; ")}`);
 }
 
 const mib = (bytes: number) => `${(bytes / 2 ** 20).toFixed(1)} MiB`;

@@ -6,6 +6,7 @@ import { connectRedis } from "../../ops/redis/connect";
 import { applyCachePolicy } from "../../ops/redis/cachePolicy";
 import { redisMaintenance } from "../../ops/redis/maintenance";
 import { bgsaveAndWait } from "../../ops/redis/persistence";
+import { restoreIntoLive } from "../../ops/redis/liveRestore";
 import { restoreDrill } from "../../ops/redis/restoreDrill";
 import { snapshotToFile } from "../../ops/redis/snapshot";
 import { redisStats } from "../../ops/redis/stats";
@@ -238,4 +239,55 @@ describe("Redis runbooks on a real server with 100,000 keys", () => {
         writeFileSync(join(work, "bare.rdb"), "REDIS");
         await expect(restoreDrill(join(work, "bare.rdb"))).rejects.toThrow(/bare\.rdb\.json \(the snapshot's manifest\) is missing/);
     });
+
+    it("restores a snapshot into the live store: every key as it was with its TTL, keys added since removed, checked after", async () => {
+        const file = join(work, "redis.rdb");
+        const redis = await connectRedis({ url: server.url });
+        const other = await connectRedis({ url: server.url, db: 1 });
+        try {
+            const [sessionBefore, keysBefore] = [await redis.get("session:1"), await redis.dbsize()];
+            await redis.set("session:1", "tampered");
+            await redis.del("profile:1");
+            await fillKeys(redis, "junk:", 500);
+            await other.set("only-live", "x");
+            const restored = await restoreIntoLive(file, { url: server.url });
+            expect(restored.ok).toBe(true);
+            expect(restored.databases.db0).toMatchObject({ removed: 500, liveKeys: keysBefore, snapshotKeys: keysBefore });
+            expect(restored.databases.db0.restored).toBe(keysBefore);
+            expect(restored.databases.db1).toEqual({ restored: 0, removed: 1, liveKeys: 0, snapshotKeys: 0 });
+            expect(restored.sample.mismatched).toEqual([]);
+            expect(await redis.get("session:1")).toBe(sessionBefore);
+            expect(await redis.hgetall("profile:1")).toEqual({ name: "ada", role: "admin" });
+            expect(await redis.exists("junk:1")).toBe(0);
+            // The TTL the key had when the snapshot was taken, less the time since.
+            const ttl = await redis.pttl("cache:1");
+            expect(ttl).toBeGreaterThan(0);
+            expect(ttl).toBeLessThanOrEqual(60_000);
+            expect(JSON.stringify(restored)).not.toContain(PASSWORD);
+        } finally {
+            redis.disconnect();
+            other.disconnect();
+        }
+    }, 120_000);
+
+    it("proves a snapshot without a manifest by loading it, and refuses a damaged one before touching the store", async () => {
+        const bare = join(work, "scheduled.rdb");
+        writeFileSync(bare, readFileSync(join(work, "redis.rdb")));
+        const drill = await restoreDrill(bare, { requireManifest: false });
+        expect(drill).toMatchObject({ ok: true, keyspace: { restored: { db0: 100_000 } } });
+        expect(drill.checksumMatches).toBeUndefined();
+
+        const damaged = readFileSync(bare);
+        damaged[Math.floor(damaged.length / 2)] ^= 0xff;
+        writeFileSync(bare, damaged);
+        const redis = await connectRedis({ url: server.url });
+        try {
+            await redis.set("canary", "untouched");
+            await expect(restoreIntoLive(bare, { url: server.url })).rejects.toThrow(/scheduled\.rdb does not load in redis-server: .*/);
+            await expect(restoreDrill(bare, { requireManifest: false })).rejects.toThrow(/does not load in redis-server/);
+            expect(await redis.get("canary")).toBe("untouched");
+        } finally {
+            redis.disconnect();
+        }
+    }, 120_000);
 });

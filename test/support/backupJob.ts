@@ -17,7 +17,8 @@ export async function postgresBackupPod(server: { port: number; database: string
                 postgres: { host: "127.0.0.1", image: MCP_OPS_IMAGE, password: secretRef("postgres-password"), ...server },
                 destination: { kind: "volume", size: "5Gi" },
                 traffic: noTraffic,
+                drillTraffic: noTraffic,
             }),
     );
-    return declared.one(K8S.cronJob).inputs.spec.jobTemplate.spec.template.spec;
+    return declared.named(K8S.cronJob, "backups-postgres").inputs.spec.jobTemplate.spec.template.spec;
 }

@@ -10,6 +10,8 @@ export interface Declared {
     /** The one resource of this type (fails when there is none or more than one). */
     one(type: string): Registered;
     ofType(type: string): Registered[];
+    /** The resource of this type and name (fails when there is none). */
+    named(type: string, name: string): Registered;
 }
 
 /** Declares one component under recording mocks and returns what it registered, for assertions on the inputs. */
@@ -21,6 +23,16 @@ export async function declareComponent(declare: () => unknown): Promise<Declared
     return {
         resources,
         ofType,
+        named(type, name) {
+            const found = ofType(type).find((r) => r.name === name);
+            if (!found)
+                throw new Error(
+                    `no ${type} named ${name}: ${ofType(type)
+                        .map((r) => r.name)
+                        .join(", ")}`,
+                );
+            return found;
+        },
         one(type) {
             const found = ofType(type);
             if (found.length !== 1) throw new Error(`expected one ${type}, found ${found.length}: ${found.map((r) => r.name).join(", ")}`);

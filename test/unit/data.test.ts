@@ -8,8 +8,15 @@ const AWS_TYPES = /^aws:/;
 describe("backup CronJobs", () => {
     it.each(["local", "staging", "production"])("forbid overlapping runs and bound every run on %s", async (stack) => {
         const d = await deploy(stackConfig(stack));
-        const cronJobs = d.ofType(K8S.cronJob);
+        const cronJobs = d.ofType(K8S.cronJob).filter((c) => !c.inputs.metadata.name.endsWith("-drill"));
         expect(cronJobs.map((c) => c.inputs.metadata.name).sort()).toEqual(["postgres-backup", "redis-backup"]);
+        expect(
+            d
+                .ofType(K8S.cronJob)
+                .map((c) => c.inputs.metadata.name)
+                .filter((n) => n.endsWith("-drill"))
+                .sort(),
+        ).toEqual(["postgres-backup-drill", "redis-backup-drill"]);
         for (const c of cronJobs) {
             expect(c.inputs.spec).toMatchObject({
                 concurrencyPolicy: "Forbid",

@@ -14,6 +14,7 @@ describe("alerts", () => {
         const rules = d.named(RULE, "alerts-rules").inputs.spec.groups[0].rules;
         const byName = Object.fromEntries(rules.map((r: any) => [r.alert, r]));
         expect(Object.keys(byName).sort()).toEqual([
+            "McpBackupDrillFailed",
             "McpBackupStale",
             "McpCertificateExpiringSoon",
             "McpComponentDown",
@@ -46,6 +47,7 @@ describe("alerts", () => {
         expect(byName.McpVolumeFilling.expr).toMatch(/> 0\.85$/);
         expect(byName.McpCertificateExpiringSoon.expr).toMatch(/< 14 \* 24 \* 3600$/);
         expect(byName.McpBackupStale.expr).toMatch(/> 26 \* 3600$/);
+        expect(byName.McpBackupDrillFailed.expr).toMatch(/-backup-drill"}\) > 35 \* 86400$/);
         expect(byName.McpPostgresDown).toMatchObject({ for: "2m", expr: 'pg_up{namespace="mcp-staging"} == 0' });
         expect(byName.McpPostgresConnectionsHigh.expr).toMatch(/pg_stat_activity_count.* \/ .*pg_settings_max_connections.* > 0\.8$/);
         expect(byName.McpPostgresIdleInTransaction.expr).toMatch(/state=~"idle in transaction\.\*"}\) > 300$/);
@@ -133,7 +135,7 @@ describe("alerts", () => {
             expect(rule.annotations.command, rule.alert).toMatch(/^mcp-ops /);
             expect(["critical", "warning"]).toContain(rule.labels.severity);
         }
-        expect(ALERT_RULES.length).toBe(23);
+        expect(ALERT_RULES.length).toBe(24);
     });
 
     it("scrapes exactly the services that expose a metrics port, the prober and the two exporters", async () => {

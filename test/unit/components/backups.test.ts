@@ -18,9 +18,10 @@ describe("Backups", () => {
                     redis,
                     destination: { kind: "volume", size: "5Gi" },
                     traffic: noTraffic,
+                    drillTraffic: noTraffic,
                 }),
         );
-        const job = d.one(K8S.cronJob).inputs;
+        const job = d.named(K8S.cronJob, "backups-redis").inputs;
         expect(job.metadata.name).toBe("redis-backup");
         expect(job.spec).toMatchObject({
             schedule: "0 3 * * *",
@@ -45,9 +46,17 @@ describe("Backups", () => {
             region: "eu-west-1",
         };
         const d = await declareComponent(
-            () => new Backups("backups", { namespace: "ns", config: backupsSchema.parse({}), redis, destination, traffic: noTraffic }),
+            () =>
+                new Backups("backups", {
+                    namespace: "ns",
+                    config: backupsSchema.parse({}),
+                    redis,
+                    destination,
+                    traffic: noTraffic,
+                    drillTraffic: noTraffic,
+                }),
         );
-        const upload = d.one(K8S.cronJob).inputs.spec.jobTemplate.spec.template.spec.containers[0];
+        const upload = d.named(K8S.cronJob, "backups-redis").inputs.spec.jobTemplate.spec.template.spec.containers[0];
         expect(upload.env).toEqual(
             expect.arrayContaining([
                 { name: "BUCKET", value: "backups-bucket" },
@@ -58,6 +67,61 @@ describe("Backups", () => {
         expect(d.one(K8S.serviceAccount).inputs.metadata.annotations).toEqual({
             "eks.amazonaws.com/role-arn": "arn:aws:iam::1:role/backup",
         });
+    });
+});
+
+describe("the monthly restore drill", () => {
+    const postgres = { host: "postgres", port: 5432, image: "ops", password: secretRef("postgres-password"), database: "mcp", user: "mcp" };
+    const declare = (destination: ConstructorParameters<typeof Backups>[1]["destination"]) =>
+        declareComponent(
+            () =>
+                new Backups("backups", {
+                    namespace: "ns",
+                    config: backupsSchema.parse({ opsImage: "ops:1" }),
+                    redis,
+                    postgres,
+                    destination,
+                    traffic: noTraffic,
+                    drillTraffic: noTraffic,
+                }),
+        );
+
+    it("drills each store's newest backup on the volume, mounted read-only, with mcp-ops in the ops image, once a month", async () => {
+        const d = await declare({ kind: "volume", size: "5Gi" });
+        for (const store of ["redis", "postgres"]) {
+            const job = d.named(K8S.cronJob, `backups-${store}-drill`).inputs;
+            expect(job.metadata.name).toBe(`${store}-backup-drill`);
+            expect(job.spec).toMatchObject({ schedule: "0 5 1 * *", concurrencyPolicy: "Forbid" });
+            // One try: a drill that fails must fail its Job, for the alert.
+            expect(job.spec.jobTemplate.spec.backoffLimit).toBe(0);
+            const pod = job.spec.jobTemplate.spec.template.spec;
+            expect(pod.initContainers).toEqual([]);
+            expect(pod.containers[0]).toMatchObject({
+                image: "ops:1",
+                command: ["mcp-ops", "backup", "drill", store, "--dir", `/backups/${store}`],
+                volumeMounts: expect.arrayContaining([{ name: "out", mountPath: "/backups", readOnly: true }]),
+            });
+            expect(pod.volumes[0]).toEqual({ name: "out", persistentVolumeClaim: { claimName: "backups" } });
+            expect(job.spec.jobTemplate.spec.template.metadata.labels["app.kubernetes.io/name"]).toBe("backup-drill");
+        }
+        expect(d.ofType(K8S.networkPolicy).map((p) => p.inputs.metadata.name)).toContain("backup-drill");
+    });
+
+    it("fetches the newest object from the bucket first when the destination is S3", async () => {
+        const d = await declare({ kind: "s3", bucketName: "bucket", roleArn: "arn:aws:iam::1:role/backup", region: "eu-west-1" });
+        const pod = d.named(K8S.cronJob, "backups-postgres-drill").inputs.spec.jobTemplate.spec.template.spec;
+        expect(pod.initContainers[0]).toMatchObject({
+            name: "fetch",
+            command: ["sh", "/scripts/s3-fetch-newest.sh"],
+            env: expect.arrayContaining([
+                { name: "BUCKET", value: "bucket" },
+                { name: "PREFIX", value: "postgres" },
+                { name: "OUT_DIR", value: "/drill" },
+            ]),
+        });
+        expect(pod.containers[0].command).toEqual(["mcp-ops", "backup", "drill", "postgres", "--dir", "/drill"]);
+        expect(pod.volumes[0]).toEqual({ name: "drill", emptyDir: { sizeLimit: "20Gi" } });
+        expect(d.named(K8S.configMap, "backups-scripts").inputs.data["s3-fetch-newest.sh"]).toMatch(/sort_by\(Contents.*LastModified/);
     });
 });
 
