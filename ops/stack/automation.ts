@@ -5,7 +5,7 @@ import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
 import type { StackPort, UpResult } from "../change/lifecycle";
 import { rolloutsAsUpdated } from "./updatedRollouts";
-import { finishedUpdateVersion, type HistoryEntry, stackHistory } from "./history";
+import { finishedUpdateVersion, type HistoryEntry, stackHistory, updatesRecordedSoFar } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
 import { ensureFileBackend, stackEnvironment } from "./environment";
@@ -78,15 +78,26 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     const runUp = async (message: string, refresh: boolean): Promise<UpResult> => {
         const events: AutomationEvent[] = [];
         let summaryVersion: number | undefined;
+        // Counted once the update holds the stack's lock (its first event), while it runs.
+        let recordedBefore: Promise<number | undefined> | undefined;
+        const onEvent = (e: AutomationEvent) => {
+            events.push(e);
+            recordedBefore ??= updatesRecordedSoFar(stack).catch(() => undefined);
+        };
         try {
-            const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent: (e) => events.push(e) });
+            const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent });
             if (!o.program) preloadPlatformProgram();
             summaryVersion = (await running).summary.version;
         } catch (error) {
             failed(error);
         }
-        // A number the history has to be asked for is read while the caller goes on (verifying rollouts).
-        const version = finishedUpdateVersion(stack, summaryVersion).catch(() => undefined);
+        // Backends that number updates say so in the summary; for the others the count taken during
+        // the update gives it, else the history is asked while the caller goes on (verifying rollouts).
+        const version = (async () => {
+            if (summaryVersion) return summaryVersion;
+            const before = await recordedBefore;
+            return before !== undefined ? before + 1 : finishedUpdateVersion(stack, undefined);
+        })().catch(() => undefined);
         const engineEvents = events as unknown as EngineEvent[];
         return { version, diff: renderDiff(summarizeEvents(engineEvents)), rollouts: rolloutsAsUpdated(engineEvents) };
     };

@@ -38,6 +38,16 @@ export async function stackHistory(stack: Stack, limit: number): Promise<History
 }
 
 /**
+ * How many updates the history holds, asked while an update of this process runs: the engine
+ * holds the stack's lock from before its first event until after it records the update, so no
+ * other update can be recorded in between, and the running one will be number count + 1. Asking
+ * then, instead of after it finishes, takes the CLI call off the command's path.
+ */
+export async function updatesRecordedSoFar(stack: Stack): Promise<number> {
+    return (await stack.history(ALL_UPDATES, 1)).length;
+}
+
+/**
  * The number `stackHistory` gives the update that just finished: backends that number updates put
  * it in the update's own summary; others (a file or S3 backend records every update as version 0)
  * are asked for the history, whose length is the newest update's number.

@@ -184,6 +184,8 @@ describe("the ops lifecycle against the real Pulumi engine", () => {
         }
         const [newest] = await stacks[0].history(1);
         expect(newest.result).toBe("succeeded");
+        // The winner counted the history while it held the lock: its number is the one recorded.
+        expect(await (ok[0] as PromiseFulfilledResult<Awaited<ReturnType<(typeof stacks)[0]["up"]>>>).value.version).toBe(newest.version);
     });
 
     it("recovers from an update killed mid-flight so the next one succeeds", async () => {
