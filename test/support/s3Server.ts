@@ -30,23 +30,24 @@ function versitygw(): string {
  * A real S3-compatible server (the Versity gateway over a temporary folder) on a free loopback
  * port, with one bucket: a team's shared state backend. `stop()` ends it and removes the folder.
  */
-export async function startS3Server(bucket = "team-state"): Promise<S3Server> {
+export async function startS3Server(bucket = "team-state", region = "us-east-1"): Promise<S3Server> {
     const dir = mkdtempSync(join(tmpdir(), "mcp-s3-"));
     const data = join(dir, "data");
     mkdirSync(data);
     const port = await freePort();
     const access = "team-access-key";
     const secret = "team-secret-key-for-tests";
-    const child: ChildProcess = spawn(versitygw(), ["--access", access, "--secret", secret, "--port", `127.0.0.1:${port}`, "posix", data], {
+    const args = ["--access", access, "--secret", secret, "--region", region, "--port", `127.0.0.1:${port}`, "posix", data];
+    const child: ChildProcess = spawn(versitygw(), args, {
         stdio: ["ignore", "ignore", "pipe"],
     });
     let stderr = "";
     child.stderr?.on("data", (d) => (stderr += String(d)));
     const endpoint = `http://127.0.0.1:${port}`;
-    const env = { AWS_ACCESS_KEY_ID: access, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: "us-east-1" };
+    const env = { AWS_ACCESS_KEY_ID: access, AWS_SECRET_ACCESS_KEY: secret, AWS_REGION: region };
     const client = new S3Client({
         endpoint,
-        region: "us-east-1",
+        region,
         forcePathStyle: true,
         credentials: { accessKeyId: access, secretAccessKey: secret },
     });
@@ -79,7 +80,7 @@ export async function startS3Server(bucket = "team-state"): Promise<S3Server> {
     return {
         endpoint,
         bucket,
-        backendUrl: `s3://${bucket}?endpoint=127.0.0.1:${port}&disableSSL=true&s3ForcePathStyle=true&region=us-east-1`,
+        backendUrl: `s3://${bucket}?endpoint=127.0.0.1:${port}&disableSSL=true&s3ForcePathStyle=true&region=${region}`,
         env,
         stop,
     };
