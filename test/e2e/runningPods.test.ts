@@ -3,7 +3,6 @@ import { join } from "node:path";
 import { Client } from "pg";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { MCP_OPS_IMAGE } from "../../config/images";
 import type { DiagnoseReport } from "../../ops/commands/diagnose";
 import type { AutomationStack } from "../../ops/stack/automation";
 import { type Kubectl, kubectlFor, portForward } from "../support/kubectl";
@@ -201,7 +200,7 @@ describe("the local stack's running pods", () => {
         await kubectl(["delete", "-n", NAMESPACE, "pod/untrusted", "--wait=false"]);
     });
 
-    it("runs the scheduled backups for real: backup now succeeds, and the PostgreSQL dump passes restore --verify", async () => {
+    it("runs the scheduled backups for real, and the monthly drill CronJobs restore and verify the newest of each", async () => {
         for (const store of ["redis", "postgres"]) {
             const run = await project.cli(["backup", "now", store, "--json"]);
             expect(run.code, `${store}: ${run.stderr}`).toBe(0);
@@ -212,19 +211,90 @@ describe("the local stack's running pods", () => {
         const folder = join(clusterDir(), "node", "volumes", volume.spec!.hostPath!.path.replace("/var/local/", ""));
         const files = walk(folder).map((f) => f.slice(folder.length + 1));
         expect(files.filter((f) => f.endsWith(".rdb")).length, `RDB files in ${folder}`).toBeGreaterThan(0);
-        const dump = files.find((f) => f.endsWith(".dump"));
-        expect(dump, `dumps in ${folder}`).toBeDefined();
-        // The drill runs where the job's tools are: the dump's archive format is that of the image's
-        // pg_dump, which this machine's PostgreSQL tools may be too old to read.
-        await kubectl(["apply", "-f", "-"], JSON.stringify(restoreDrillJob(`/backups/${dump}`)));
-        await kubectl(["wait", "-n", NAMESPACE, "job/restore-drill", "--for=condition=Complete", "--timeout=180s"]).catch(async (e) => {
-            throw new Error(`${(e as Error).message}\n${await kubectl(["logs", "-n", NAMESPACE, "job/restore-drill"]).catch(() => "")}`);
+        expect(
+            files.find((f) => f.endsWith(".dump")),
+            `dumps in ${folder}`,
+        ).toBeDefined();
+
+        // mcp-ops lists them through a short-lived pod that mounts the volume, and leaves no pod behind.
+        const listed = await project.cli(["backup", "list", "--json"]);
+        expect(listed.code, listed.stderr).toBe(0);
+        const { where, backups } = JSON.parse(listed.stdout) as {
+            where: string;
+            backups: Array<{ store: string; name: string; manifest: string }>;
+        };
+        expect(where).toBe(`volume ${NAMESPACE}/backups`);
+        expect(backups.filter((b) => b.store === "postgres").map((b) => `postgres/${b.name}`)).toEqual(
+            files.filter((f) => f.startsWith("postgres/") && f.endsWith(".dump")),
+        );
+        expect(backups.find((b) => b.store === "postgres")?.manifest).toBe("present");
+        expect(backups.find((b) => b.store === "redis")?.manifest).toBe("none");
+        const readers = await project.kube.core.listNamespacedPod({
+            namespace: NAMESPACE,
+            labelSelector: "app.kubernetes.io/name=backup-reader",
         });
-        // The pod's log holds the progress lines (stderr) and then the JSON report (stdout).
-        const log = await kubectl(["logs", "-n", NAMESPACE, "job/restore-drill"]);
-        const report = JSON.parse(log.slice(log.startsWith("{") ? 0 : log.indexOf("\n{") + 1));
-        expect(report.ok).toBe(true);
-        expect(report.differences).toEqual([]);
+        expect(readers.items.filter((p) => !p.metadata?.deletionTimestamp)).toEqual([]);
+
+        // The drill from here: the RDB fetched through the reader pod loads in this machine's redis-server.
+        const drill = await project.cli(["backup", "drill", "redis"]);
+        expect(drill.code, drill.stderr).toBe(0);
+        expect(drill.stdout).toMatch(/restore drill passed/);
+
+        // The drills as the schedule runs them, in the ops image on the real node (the dump's pg_dump 17
+        // needs the image's pg_restore 17; the RDB loads in the image's redis-server).
+        for (const store of ["postgres", "redis"]) {
+            const job = `${store}-drill-e2e`;
+            await kubectl(["create", "job", "-n", NAMESPACE, job, `--from=cronjob/${store}-backup-drill`]);
+            await kubectl(["wait", "-n", NAMESPACE, `job/${job}`, "--for=condition=Complete", "--timeout=300s"]).catch(async (e) => {
+                throw new Error(`${(e as Error).message}\n${await kubectl(["logs", "-n", NAMESPACE, `job/${job}`]).catch(() => "")}`);
+            });
+            const log = await kubectl(["logs", "-n", NAMESPACE, `job/${job}`]);
+            expect(log).toMatch(store === "postgres" ? /restore verified: .* tables, (\d+) of \1 rows/ : /restore drill passed/);
+        }
+    });
+
+    it("restores the newest Redis backup into the live store during maintenance, and refuses it outside", async () => {
+        const refused = await project.cli([
+            "redis",
+            "restore",
+            "--scheduled",
+            "newest",
+            "--live",
+            "--yes",
+            "--password-secret",
+            "redis-password",
+        ]);
+        expect(refused.code).toBe(64);
+        expect(refused.stderr).toMatch(/is not in maintenance/);
+
+        const forward = await portForward(clusterDir(), NAMESPACE, "svc/redis", 6379);
+        const redis = new Redis({ port: forward.port, password: await secret("redis-password"), lazyConnect: true });
+        try {
+            await redis.connect();
+            const keysInBackup = await redis.dbsize();
+            await redis.set("e2e:written-after-the-backup", "x");
+            expect((await project.cli(["maintenance", "on", "--yes", "--reason", "e2e: restore"])).code).toBe(0);
+            const run = await project.cli([
+                "redis",
+                "restore",
+                "--scheduled",
+                "newest",
+                "--live",
+                "--yes",
+                "--password-secret",
+                "redis-password",
+            ]);
+            expect(run.code, run.stderr).toBe(0);
+            expect(run.stdout).toMatch(/keys written, 1 removed;/);
+            expect(await redis.exists("e2e:written-after-the-backup")).toBe(0);
+            expect(await redis.dbsize()).toBe(keysInBackup);
+            expect(run.stdout + run.stderr).not.toContain(await secret("redis-password"));
+        } finally {
+            redis.disconnect();
+            forward.close();
+            expect((await project.cli(["maintenance", "off", "--yes", "--reason", "e2e: restored"])).code).toBe(0);
+        }
+        await kubectl(["rollout", "status", "-n", NAMESPACE, "deployment/mcp-memory", "--timeout=180s"]);
     });
 
     it("reverts a change whose pods never become ready: a memory limit the server cannot start in", async () => {
@@ -371,46 +441,6 @@ describe("the local stack's running pods", () => {
         );
     });
 });
-
-/** `mcp-ops postgres restore --verify` in the cluster, on the backup volume, with the image the backup job runs. */
-function restoreDrillJob(file: string) {
-    return {
-        apiVersion: "batch/v1",
-        kind: "Job",
-        metadata: { name: "restore-drill", namespace: NAMESPACE },
-        spec: {
-            backoffLimit: 0,
-            template: {
-                spec: {
-                    restartPolicy: "Never",
-                    nodeSelector: { type: "real" },
-                    securityContext: { runAsNonRoot: true, seccompProfile: { type: "RuntimeDefault" } },
-                    containers: [
-                        {
-                            name: "drill",
-                            image: MCP_OPS_IMAGE,
-                            command: ["mcp-ops", "postgres", "restore", "--verify", "--json", file],
-                            env: [{ name: "HOME", value: "/tmp" }],
-                            securityContext: {
-                                allowPrivilegeEscalation: false,
-                                readOnlyRootFilesystem: true,
-                                capabilities: { drop: ["ALL"] },
-                            },
-                            volumeMounts: [
-                                { name: "backups", mountPath: "/backups", readOnly: true },
-                                { name: "tmp", mountPath: "/tmp" },
-                            ],
-                        },
-                    ],
-                    volumes: [
-                        { name: "backups", persistentVolumeClaim: { claimName: "backups", readOnly: true } },
-                        { name: "tmp", emptyDir: {} },
-                    ],
-                },
-            },
-        },
-    };
-}
 
 function walk(dir: string): string[] {
     return readdirSync(dir).flatMap((name) => {
