@@ -109,12 +109,7 @@ export class Backups extends pulumi.ComponentResource {
                           name: "upload",
                           image: config.uploaderImage,
                           command: ["sh", "/scripts/s3-upload.sh"],
-                          env: [
-                              { name: "BUCKET", value: destination.bucketName },
-                              { name: "PREFIX", value: store },
-                              { name: "AWS_REGION", value: destination.region },
-                              { name: "HOME", value: "/tmp" },
-                          ],
+                          env: [...storeFolderInBucket(destination, store), { name: "HOME", value: "/tmp" }],
                       }
                     : {
                           name: "prune",
@@ -242,13 +237,7 @@ export class Backups extends pulumi.ComponentResource {
                       name: "fetch",
                       image: config.uploaderImage,
                       command: ["sh", "/scripts/s3-fetch-newest.sh"],
-                      env: [
-                          { name: "BUCKET", value: destination.bucketName },
-                          { name: "PREFIX", value: store },
-                          { name: "AWS_REGION", value: destination.region },
-                          { name: "OUT_DIR", value: dir },
-                          { name: "HOME", value: "/tmp" },
-                      ],
+                      env: [...storeFolderInBucket(destination, store), { name: "OUT_DIR", value: dir }, { name: "HOME", value: "/tmp" }],
                       resources: jobResources,
                       securityContext: restrictedContainerSecurityContext,
                       volumeMounts: [
@@ -315,6 +304,15 @@ export class Backups extends pulumi.ComponentResource {
             { parent: this },
         );
     }
+}
+
+/** Where a store's backups go in the bucket, for the AWS CLI's scripts: `s3://$BUCKET/$PREFIX/`. */
+function storeFolderInBucket(destination: Extract<BackupDestination, { kind: "s3" }>, store: string): k8s.types.input.core.v1.EnvVar[] {
+    return [
+        { name: "BUCKET", value: destination.bucketName },
+        { name: "PREFIX", value: store },
+        { name: "AWS_REGION", value: destination.region },
+    ];
 }
 
 /**

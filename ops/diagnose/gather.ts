@@ -164,49 +164,36 @@ type CoreApi = InstanceType<Awaited<ReturnType<typeof loadKubeClient>>["CoreV1Ap
 /** The Deployment (through the pods' ReplicaSet) or StatefulSet that runs the Service's pods. */
 async function owningWorkload(apps: AppsApi, namespace: string, service: string, pods: V1Pod[]): Promise<ServiceFacts["workload"]> {
     const owner = pods.flatMap((p) => p.metadata?.ownerReferences ?? []).find((r) => r.controller);
-    let kind = owner?.kind;
-    let name = owner?.name;
+    let ref = owner && { kind: owner.kind, name: owner.name };
     if (owner?.kind === "ReplicaSet") {
         const rs = await apps.readNamespacedReplicaSet({ name: owner.name, namespace }).catch(() => undefined);
         const deployment = rs?.metadata?.ownerReferences?.find((r) => r.controller);
-        kind = deployment?.kind;
-        name = deployment?.name;
+        ref = deployment && { kind: deployment.kind, name: deployment.name };
     }
-    if (!kind || !name) {
-        // No pods (scaled to zero, or none could be created): the workload of the same name, if any.
-        const deployment = await apps.readNamespacedDeployment({ name: service, namespace }).catch(() => undefined);
-        if (deployment)
+    // No pods (scaled to zero, or none could be created): the workload of the same name, if any.
+    const candidates = ref
+        ? [ref]
+        : [
+              { kind: "Deployment", name: service },
+              { kind: "StatefulSet", name: service },
+          ];
+    for (const { kind, name } of candidates) {
+        const found =
+            kind === "Deployment"
+                ? await apps.readNamespacedDeployment({ name, namespace }).catch(() => undefined)
+                : kind === "StatefulSet"
+                  ? await apps.readNamespacedStatefulSet({ name, namespace }).catch(() => undefined)
+                  : undefined;
+        if (found)
             return {
-                kind: "Deployment",
-                name: service,
-                desired: deployment.spec?.replicas,
-                ready: deployment.status?.readyReplicas ?? 0,
-                updated: deployment.status?.updatedReplicas ?? 0,
+                kind,
+                name,
+                desired: found.spec?.replicas,
+                ready: found.status?.readyReplicas ?? 0,
+                updated: found.status?.updatedReplicas ?? 0,
             };
-        const set = await apps.readNamespacedStatefulSet({ name: service, namespace }).catch(() => undefined);
-        if (set)
-            return {
-                kind: "StatefulSet",
-                name: service,
-                desired: set.spec?.replicas,
-                ready: set.status?.readyReplicas ?? 0,
-                updated: set.status?.updatedReplicas ?? 0,
-            };
-        return undefined;
     }
-    const status =
-        kind === "Deployment"
-            ? await apps.readNamespacedDeployment({ name, namespace }).catch(() => undefined)
-            : kind === "StatefulSet"
-              ? await apps.readNamespacedStatefulSet({ name, namespace }).catch(() => undefined)
-              : undefined;
-    return {
-        kind,
-        name,
-        desired: status?.spec?.replicas,
-        ready: status?.status?.readyReplicas ?? 0,
-        updated: status?.status?.updatedReplicas ?? 0,
-    };
+    return ref;
 }
 
 /**

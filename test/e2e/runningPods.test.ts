@@ -16,6 +16,8 @@ import { type E2eProject, e2eProject, eventually, NAMESPACE } from "./support";
  * write dumps that restore. The tests run in order on one deployed stack.
  */
 const REAL_WORKLOADS = ["mcp-filesystem", "mcp-memory", "mcp-prober", "postgres", "postgres-exporter", "redis", "redis-exporter"];
+/** The newest kept Redis backup into the live store, its password from its Secret. */
+const LIVE_REDIS_RESTORE = ["redis", "restore", "--scheduled", "newest", "--live", "--yes", "--password-secret", "redis-password"];
 /** Images without a shell (a lone static binary): nothing to exec in them. */
 const NO_SHELL = ["postgres-exporter"];
 
@@ -254,16 +256,7 @@ describe("the local stack's running pods", () => {
     });
 
     it("restores the newest Redis backup into the live store during maintenance, and refuses it outside", async () => {
-        const refused = await project.cli([
-            "redis",
-            "restore",
-            "--scheduled",
-            "newest",
-            "--live",
-            "--yes",
-            "--password-secret",
-            "redis-password",
-        ]);
+        const refused = await project.cli(LIVE_REDIS_RESTORE);
         expect(refused.code).toBe(64);
         expect(refused.stderr).toMatch(/is not in maintenance/);
 
@@ -274,16 +267,7 @@ describe("the local stack's running pods", () => {
             const keysInBackup = await redis.dbsize();
             await redis.set("e2e:written-after-the-backup", "x");
             expect((await project.cli(["maintenance", "on", "--yes", "--reason", "e2e: restore"])).code).toBe(0);
-            const run = await project.cli([
-                "redis",
-                "restore",
-                "--scheduled",
-                "newest",
-                "--live",
-                "--yes",
-                "--password-secret",
-                "redis-password",
-            ]);
+            const run = await project.cli(LIVE_REDIS_RESTORE);
             expect(run.code, run.stderr).toBe(0);
             expect(run.stdout).toMatch(/keys written, 1 removed;/);
             expect(await redis.exists("e2e:written-after-the-backup")).toBe(0);
