@@ -8,7 +8,7 @@ import { fileSha256 } from "../../ops/fileSha256";
 import { backupPostgres } from "../../ops/postgres/backup";
 import { connectRedis } from "../../ops/redis/connect";
 import { snapshotToFile } from "../../ops/redis/snapshot";
-import { writeStackConfigValues } from "../../ops/stack/stackFile";
+import { readRawStackConfig, writeStackConfigValues } from "../../ops/stack/stackFile";
 import { runCli } from "../support/cli";
 import { REPO_ROOT } from "../support/platform";
 import { createSessionsTable, type PostgresServer, startPostgresServer } from "../support/postgresServer";
@@ -38,7 +38,8 @@ describe("restores from the scheduled backups in the bucket", () => {
         project = mkdtempSync(join(tmpdir(), "mcp-scheduled-backups-"));
         work = join(project, "work");
         for (const f of ["Pulumi.yaml", "Pulumi.production.yaml"]) copyFileSync(join(REPO_ROOT, f), join(project, f));
-        writeStackConfigValues("production", project, { aws: { bucketName: BUCKET } });
+        const aws = readRawStackConfig("production", project).aws as Record<string, unknown>;
+        writeStackConfigValues("production", project, { aws: { ...aws, bucketName: BUCKET } });
 
         // What the CronJobs leave in the bucket: PostgreSQL dumps with their manifests, Redis RDBs alone.
         const admin = new Client({ connectionString: pgUrl("postgres").replace("postgres@", `postgres:${postgres.password}@`) });
@@ -49,7 +50,12 @@ describe("restores from the scheduled backups in the bucket", () => {
         await mcp.connect();
         await createSessionsTable(mcp, 5_000);
         await mcp.end();
-        const bucket = new S3Client({ endpoint: s3.endpoint, region: REGION, forcePathStyle: true });
+        const bucket = new S3Client({
+            endpoint: s3.endpoint,
+            region: REGION,
+            forcePathStyle: true,
+            credentials: { accessKeyId: s3.env.AWS_ACCESS_KEY_ID, secretAccessKey: s3.env.AWS_SECRET_ACCESS_KEY },
+        });
         const upload = (key: string, file: string) =>
             bucket.send(new PutObjectCommand({ Bucket: BUCKET, Key: key, Body: readFileSync(file) }));
         const older = await backupPostgres({ url: pgUrl("mcp"), password: postgres.password }, { outDir: join(work, "older") });
@@ -121,7 +127,7 @@ describe("restores from the scheduled backups in the bucket", () => {
             "--yes",
         ]);
         expect(run.code, run.stderr).toBe(0);
-        expect(run.stdout).toMatch(/restore verified: .* into restored: 1 tables, 5000 of 5000 rows/);
+        expect(run.stdout).toMatch(/restore verified: .* into database restored: 1 tables, 5000 of 5000 rows/);
         expect(run.stderr).toMatch(/fetched postgres backup postgres-mcp-.*\.dump \(\d+ bytes\) from s3:\/\/mcp-backups-test/);
     });
 
