@@ -40,14 +40,14 @@ function secretsReadBy(config: PlatformConfig, service: string): string[] {
 
 /**
  * `mcp-ops diagnose <service>`: what an on-call looks at first, in one report — pods, restarts and
- * the previous run's log, events, endpoints, the name as the cluster's DNS answers it, the
+ * the log of the run that ended last, events, endpoints, the name as the cluster's DNS answers it, the
  * NetworkPolicies that decide who may connect, the autoscaler, CPU and memory against requests and
  * limits, and the ops changes that touched it. Exit 0/1/2 as `health`: HEALTHY, DEGRADED, UNHEALTHY.
  */
 export function define(command: Command, ctx: CommandContext): void {
     withJson(withKubeconfig(withStack(command)), "the report")
         .argument("<service>", "a Service in the stack's namespace: an MCP server, gateway, router, redis, postgres, …")
-        .addOption(numberOption("--log-lines <n>", "lines of each restarted container's previous log").default(20))
+        .addOption(numberOption("--log-lines <n>", "lines of the log of each container's run that ended last").default(20))
         .addOption(numberOption("--since-minutes <n>", "events and changes of the last n minutes").default(60))
         .option("--no-dns", "skip resolving the name with the cluster's DNS (a port-forward to it)")
         .option("--no-history", "skip the stack history (the ops changes touching it)")

@@ -75,7 +75,7 @@ export function findingsOf(f: ServiceFacts, changes: ServiceChange[]): Finding[]
                 add(
                     "DEGRADED",
                     `${pod.name}/${c.name} restarted ${c.restarts} times, last: ${last?.reason ?? "?"} (exit ${last?.exitCode ?? "?"})`,
-                    "its previous log is below",
+                    "the log of its last run is below",
                 );
         }
     }

@@ -101,12 +101,15 @@ export async function gatherServiceFacts(kubeconfig: string, namespace: string, 
     await Promise.all(
         facts.flatMap((pod) =>
             pod.containers
-                .filter((c) => c.lastTermination && !pod.simulated)
+                .filter((c) => (c.lastTermination || c.state.startsWith("terminated")) && !pod.simulated)
                 .map(async (c) => {
+                    // The run that ended last: the current one when it has just ended (the kubelet keeps one
+                    // ended container per container, so the one before it may be gone), else the previous one.
+                    const previous = !c.state.startsWith("terminated");
                     const log = await core
-                        .readNamespacedPodLog({ name: pod.name, namespace, container: c.name, previous: true, tailLines: o.logLines })
-                        .then(String, (error: unknown) => `(no log of the previous run: ${firstLine(error)})`);
-                    c.previousLog = mask(log).trimEnd().split("\n").slice(-o.logLines);
+                        .readNamespacedPodLog({ name: pod.name, namespace, container: c.name, previous, tailLines: o.logLines })
+                        .then(String, (error: unknown) => `(no log of the last run: ${firstLine(error)})`);
+                    c.lastRunLog = mask(log).trimEnd().split("\n").slice(-o.logLines);
                 }),
         ),
     );
@@ -283,7 +286,9 @@ async function usageOf(
             continue;
         }
         try {
-            summaries.push(JSON.parse(await core.connectGetNodeProxyWithPath({ name: node, path: "stats/summary" })) as KubeletSummary);
+            // The client hands back the JSON it received already parsed, though its type says string.
+            const body: unknown = await core.connectGetNodeProxyWithPath({ name: node, path: "stats/summary" });
+            summaries.push((typeof body === "string" ? JSON.parse(body) : body) as KubeletSummary);
         } catch (error) {
             notes.push(
                 `node ${node}: the kubelet's summary could not be read through the API server (${firstLine(error)}); ` +

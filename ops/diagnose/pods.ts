@@ -14,8 +14,8 @@ export interface ContainerFacts {
     /** "running", "waiting: CrashLoopBackOff", "terminated: Error (exit 1)". */
     state: string;
     lastTermination?: LastTermination;
-    /** The end of the log of the container's previous run (`kubectl logs --previous`), secrets masked. */
-    previousLog?: string[];
+    /** The end of the log of the container's run that ended last (`kubectl logs [--previous]`), secrets masked. */
+    lastRunLog?: string[];
 }
 
 export interface PodFacts {

@@ -33,8 +33,11 @@ export function renderDiagnosis(r: DiagnoseReport): string {
             const t = c.lastTermination;
             const last = t ? `; last ended ${t.reason ?? "?"} exit ${t.exitCode ?? "?"} at ${t.finishedAt ?? "?"}` : "";
             lines.push(`    ${c.name}: ${c.state}, ${c.restarts} restarts${last}`);
-            if (c.previousLog)
-                lines.push(`      previous run's log (last ${c.previousLog.length} lines):`, ...c.previousLog.map((l) => `        ${l}`));
+            if (c.lastRunLog)
+                lines.push(
+                    `      log of the run that ended last (${c.lastRunLog.length} lines):`,
+                    ...c.lastRunLog.map((l) => `        ${l}`),
+                );
         }
     }
     if (f.pods.length === 0) lines.push("  (none)");

@@ -252,14 +252,14 @@ describe("a real node", () => {
         expect(await ping("client")).toMatch(/^failed: /);
     });
 
-    it("diagnoses a crashing service: exit code and the previous run's log with its secret masked, no endpoint, DNS answered", async () => {
+    it("diagnoses a crashing service: exit code and the last run's log with its secret masked, no endpoint, DNS answered", async () => {
         const script = 'echo "starting with token $TOKEN"; echo "fatal: cannot open the listener" >&2; exit 3';
         await kubectl(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items: failingService("crasher", script) }));
         await restartedOnce("crasher");
         const facts = await gatherServiceFacts(cluster.kubeconfig, NS, "crasher", DIAGNOSE);
         const [container] = facts.pods[0].containers;
         expect(container.lastTermination).toMatchObject({ reason: "Error", exitCode: 3 });
-        expect(container.previousLog).toEqual(["starting with token [secret]", "fatal: cannot open the listener"]);
+        expect(container.lastRunLog).toEqual(["starting with token [secret]", "fatal: cannot open the listener"]);
         expect(JSON.stringify(facts)).not.toContain(DIAGNOSE_TOKEN);
         expect(facts.workload).toMatchObject({ kind: "Deployment", name: "crasher", desired: 1 });
         expect(facts.dns).toMatchObject({ addresses: [facts.clusterIP], rcode: "NOERROR" });
