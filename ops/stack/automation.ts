@@ -1,11 +1,18 @@
-import { type EngineEvent as AutomationEvent, LocalWorkspace, type PulumiFn, Stack, StackNotFoundError } from "@pulumi/pulumi/automation";
+import {
+    type EngineEvent as AutomationEvent,
+    LocalWorkspace,
+    type PulumiFn,
+    Stack,
+    StackNotFoundError,
+    type UpdateSummary,
+} from "@pulumi/pulumi/automation";
 import { delimiter } from "node:path";
 import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
 import type { StackPort, UpResult } from "../change/lifecycle";
 import { rolloutsAsUpdated } from "./updatedRollouts";
-import { finishedUpdateVersion, type HistoryEntry, stackHistory, updatesRecordedSoFar } from "./history";
+import { finishedUpdateVersion, historyDuringUpdate, type HistoryEntry, numberFromListing, stackHistory } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
 import { ensureFileBackend, stackEnvironment } from "./environment";
@@ -77,26 +84,26 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
     const runUp = async (message: string, refresh: boolean): Promise<UpResult> => {
         const events: AutomationEvent[] = [];
-        let summaryVersion: number | undefined;
-        // Counted once the update holds the stack's lock (its first event), while it runs.
-        let recordedBefore: Promise<number | undefined> | undefined;
+        let summary: UpdateSummary | undefined;
+        // Read once the update holds the stack's lock (its first event), while it runs.
+        let listing: Promise<UpdateSummary[] | undefined> | undefined;
         const onEvent = (e: AutomationEvent) => {
             events.push(e);
-            recordedBefore ??= updatesRecordedSoFar(stack).catch(() => undefined);
+            listing ??= historyDuringUpdate(stack).catch(() => undefined);
         };
         try {
             const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent });
             if (!o.program) preloadPlatformProgram();
-            summaryVersion = (await running).summary.version;
+            summary = (await running).summary;
         } catch (error) {
             failed(error);
         }
-        // Backends that number updates say so in the summary; for the others the count taken during
+        // Backends that number updates say so in the summary; for the others the listing read during
         // the update gives it, else the history is asked while the caller goes on (verifying rollouts).
         const version = (async () => {
-            if (summaryVersion) return summaryVersion;
-            const before = await recordedBefore;
-            return before !== undefined ? before + 1 : finishedUpdateVersion(stack, undefined);
+            if (summary?.version) return summary.version;
+            const read = await listing;
+            return read && summary ? numberFromListing(read, summary) : finishedUpdateVersion(stack, undefined);
         })().catch(() => undefined);
         const engineEvents = events as unknown as EngineEvent[];
         return { version, diff: renderDiff(summarizeEvents(engineEvents)), rollouts: rolloutsAsUpdated(engineEvents) };

@@ -1,4 +1,4 @@
-import type { Stack } from "@pulumi/pulumi/automation";
+import type { Stack, UpdateSummary } from "@pulumi/pulumi/automation";
 
 /** The parts of an update in the stack history a rollback needs (the Automation API's UpdateSummary). */
 export interface HistoryEntry {
@@ -38,13 +38,21 @@ export async function stackHistory(stack: Stack, limit: number): Promise<History
 }
 
 /**
- * How many updates the history holds, asked while an update of this process runs: the engine
- * holds the stack's lock from before its first event until after it records the update, so no
- * other update can be recorded in between, and the running one will be number count + 1. Asking
- * then, instead of after it finishes, takes the CLI call off the command's path.
+ * The history as read while an update of this process runs (asked at its first event, so the CLI
+ * call is off the command's path). The engine holds the stack's lock from before that event until
+ * after it records the update, so the listing either lacks the update and nothing was recorded
+ * after it was read (the update is number length + 1), or already holds it (found by its start time
+ * and message, numbered by its place).
  */
-export async function updatesRecordedSoFar(stack: Stack): Promise<number> {
-    return (await stack.history(ALL_UPDATES, 1)).length;
+export async function historyDuringUpdate(stack: Stack): Promise<UpdateSummary[]> {
+    return stack.history(ALL_UPDATES, 1);
+}
+
+/** The number of the update `summary` describes, from a listing `historyDuringUpdate` read. */
+export function numberFromListing(listing: UpdateSummary[], summary: Pick<UpdateSummary, "startTime" | "message">): number {
+    const started = new Date(summary.startTime).getTime();
+    const at = listing.findIndex((u) => new Date(u.startTime).getTime() === started && u.message === summary.message);
+    return at >= 0 ? listing.length - at : listing.length + 1;
 }
 
 /**
