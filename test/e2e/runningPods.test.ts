@@ -304,7 +304,7 @@ describe("the local stack's running pods", () => {
         await eventually("the prober reports mcp-memory up", proberMetrics, (m) => up(m, "mcp-memory") === 1, 180_000);
     });
 
-    it("diagnoses a service from the command line: pods on the real node, DNS, callers, usage, and the ops change touching it", async () => {
+    it("diagnoses a service from the command line: pods on the real node, DNS, callers, usage, the ops change touching it", async () => {
         const restart = await project.cli(["restart", "mcp-memory", "--yes", "--reason", "e2e: diagnose"]);
         expect(restart.code, restart.stderr).toBe(0);
         // The kubelet measures a new pod within its housekeeping interval (seconds).

@@ -131,7 +131,7 @@ describe("restores from the scheduled backups in the bucket", () => {
         expect(run.stderr).toMatch(/fetched postgres backup postgres-mcp-.*\.dump \(\d+ bytes\) from s3:\/\/mcp-backups-test/);
     });
 
-    it("puts the Redis snapshot into the live store, and refuses the stack's store outside maintenance before fetching anything", async () => {
+    it("puts the Redis snapshot into the live store, and refuses the stack's store outside maintenance, fetching nothing", async () => {
         const live = await connectRedis({ url: redis.url });
         try {
             await live.set("session:1", "tampered");
