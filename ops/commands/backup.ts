@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
 import type { Command } from "commander";
-import { type BackedUpStore, type ScheduledBackup } from "../backups/catalog";
+import { type BackedUpStore, pickBackup, type ScheduledBackup } from "../backups/catalog";
 import { drillBackup, newestInFolder } from "../backups/drill";
 import { openScheduledBackups, withScheduledBackup } from "../backups/scheduled";
 import { InvalidInputError, VerificationFailedError } from "../errors";
@@ -71,9 +71,10 @@ export function define(command: Command, ctx: CommandContext): void {
                 mkdirSync(o.out, { recursive: true });
                 const backups = await openScheduledBackups(ctx, o.stack, o.kubeconfig);
                 try {
-                    if (name !== "newest" && existsSync(join(o.out, name)) && !o.force)
-                        throw new InvalidInputError(`${join(o.out, name)} already exists; choose another --out or pass --force`);
-                    const fetched = await backups.fetch(which, name, o.out);
+                    const chosen = pickBackup(which, await backups.list(which), name);
+                    if (existsSync(join(o.out, chosen.name)) && !o.force)
+                        throw new InvalidInputError(`${join(o.out, chosen.name)} already exists; choose another --out or pass --force`);
+                    const fetched = await backups.fetch(which, chosen.name, o.out);
                     print(
                         o.json,
                         fetched,

@@ -101,6 +101,9 @@ describe("restores from the scheduled backups in the bucket", () => {
         const original = join(work, "newest", fetched.backup.name);
         expect(await fileSha256(fetched.file)).toBe(await fileSha256(original));
         expect(readFileSync(fetched.manifest, "utf8")).toBe(readFileSync(`${original}.json`, "utf8"));
+        const again = await cli(["backup", "fetch", "postgres", "newest", "--out", out]);
+        expect(again.code).toBe(64);
+        expect(again.stderr).toMatch(/already exists; choose another --out or pass --force/);
     });
 
     it("drills the newest of each store: the dump against its manifest, the snapshot by loading it", async () => {
