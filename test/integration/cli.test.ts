@@ -246,7 +246,7 @@ describe("mcp-ops itself", () => {
         expect(result.code).toBe(64);
         expect(result.stdout).toBe("");
         expect(result.stderr).toMatch(
-            /^mcp-ops: unknown command "rotat"; the commands are: status, health, scale, .*rotate.* \(mcp-ops --help describes them\)\n$/,
+            /^mcp-ops: unknown command "rotat"; the commands are: status, health, diagnose, scale, .*rotate.* \(mcp-ops --help describes them\)\n$/,
         );
     });
 
