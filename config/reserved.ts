@@ -8,6 +8,7 @@ export const RESERVED_SERVICE_NAMES: Record<string, string> = {
     redis: "the in-cluster Redis (its StatefulSet, Service, ServiceAccount and NetworkPolicy)",
     postgres: "the in-cluster PostgreSQL (its StatefulSet, Service, ServiceAccount and NetworkPolicy)",
     backup: "the backup jobs (their ServiceAccount and NetworkPolicy, and the app.kubernetes.io/name label of their pods)",
+    "backup-drill": "the restore drill jobs (their NetworkPolicy, and the app.kubernetes.io/name label of their pods)",
     "default-deny": "the namespace's default-deny NetworkPolicy",
     "allow-dns-egress": "the namespace's DNS egress NetworkPolicy",
     "emergency-lockdown": "the emergency lockdown NetworkPolicy",
