@@ -1,5 +1,12 @@
-import * as aws from "@pulumi/aws";
+import type * as Aws from "@pulumi/aws";
 import * as pulumi from "@pulumi/pulumi";
+
+/**
+ * @pulumi/aws, loaded when an AWS resource is declared rather than at import: it is the largest SDK
+ * the program could load, and stacks keeping backups on a volume (the local stack among them) use
+ * none of it, while every ops command on them would pay for loading it.
+ */
+export const loadAwsSdk = (): typeof Aws => require("@pulumi/aws") as typeof Aws;
 
 export interface BackupBucketArgs {
     /** Days a backup (and a superseded version) is kept. */
@@ -27,6 +34,7 @@ export class BackupBucket extends pulumi.ComponentResource {
 
     constructor(name: string, args: BackupBucketArgs, opts?: pulumi.ComponentResourceOptions) {
         super("mcp:backup:BackupBucket", name, {}, opts);
+        const aws = loadAwsSdk();
         const child = { parent: this };
 
         const bucket = new aws.s3.Bucket(

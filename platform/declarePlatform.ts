@@ -1,9 +1,7 @@
-import * as aws from "@pulumi/aws";
 import type * as pulumi from "@pulumi/pulumi";
 import { ALERT_RULES } from "../components/alertRules";
 import { Alerts } from "../components/alerts";
-import { BackupBucket } from "../components/backupBucket";
-import { type BackupDestination, Backups, BACKUP_SERVICE_ACCOUNT } from "../components/backups";
+import { type BackupDestination, Backups } from "../components/backups";
 import { GatewayCertificate } from "../components/certificates";
 import { ExternalSecret } from "../components/externalSecret";
 import { McpService } from "../components/mcpService";
@@ -32,6 +30,7 @@ import { mcpServers, probeConfig, probeTokenEnv } from "../config/probeTargets";
 import { type PlatformConfig, type StoreName, STORES } from "../config/schema";
 import { generationsOf } from "./credentialGenerations";
 import { waitForCredentials } from "./waitForCredentials";
+import { declareS3Destination } from "./s3BackupDestination";
 import { takeFieldOwnership } from "./fieldOwnership";
 import { STORE_SECRET } from "./secretUse";
 import { isWriter, serviceTuning } from "./tuning";
@@ -298,24 +297,9 @@ function declareBackups(
     owned: pulumi.ComponentResourceOptions,
 ): NonNullable<PlatformOutputs["backups"]> {
     let destination: BackupDestination;
-    let bucket: BackupBucket | undefined;
+    let bucket: pulumi.Output<string> | undefined;
     if (config.backups.destination === "s3") {
-        const { aws: awsConfig } = config;
-        // Validation guarantees region and the OIDC settings whenever the destination is s3.
-        const provider = new aws.Provider("aws", { region: awsConfig.region as aws.Region });
-        bucket = new BackupBucket(
-            "backups",
-            {
-                retentionDays: config.backups.retentionDays,
-                bucketName: awsConfig.bucketName,
-                oidcProviderArn: awsConfig.oidcProviderArn!,
-                oidcIssuer: awsConfig.oidcIssuer!,
-                namespace: config.namespace,
-                serviceAccountName: BACKUP_SERVICE_ACCOUNT,
-            },
-            { providers: { aws: provider } },
-        );
-        destination = { kind: "s3", bucketName: bucket.bucketName, roleArn: bucket.roleArn, region: awsConfig.region! };
+        ({ destination, bucketName: bucket } = declareS3Destination(config));
     } else {
         destination = { kind: "volume", size: config.backups.volumeSize };
     }
@@ -340,5 +324,5 @@ function declareBackups(
         },
         owned,
     );
-    return { destination: destination.kind, cronJobs: component.cronJobs, bucket: bucket?.bucketName };
+    return { destination: destination.kind, cronJobs: component.cronJobs, bucket };
 }
