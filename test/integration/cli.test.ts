@@ -245,9 +245,8 @@ describe("mcp-ops itself", () => {
         const result = await runCli(["rotat", "--help"]);
         expect(result.code).toBe(64);
         expect(result.stdout).toBe("");
-        expect(result.stderr).toMatch(
-            /^mcp-ops: unknown command "rotat"; the commands are: status, health, diagnose, scale, .*rotate.* \(mcp-ops --help describes them\)\n$/,
-        );
+        expect(result.stderr).toMatch(/^mcp-ops: unknown command "rotat"; the commands are: status, health, diagnose, scale, .*rotate.*/);
+        expect(result.stderr).toMatch(/^[^\n]* \(mcp-ops --help describes them\)\n$/);
     });
 
     it("answers --version with the package's version, and --help with every command", async () => {
