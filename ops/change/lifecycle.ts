@@ -1,4 +1,5 @@
 import { OperationFailedError, OpsError, UpdateFailedError, VerificationFailedError } from "../errors";
+import type { ChangeScope } from "../plan/scope";
 import type { Plan } from "../plan/types";
 import { describeEdits } from "../plan/describe";
 import { type AuditTag, auditMessage } from "./audit";
@@ -12,15 +13,18 @@ export interface StackPort {
      * the stack config back exactly as it was before this write.
      */
     writeConfig(values: Record<string, unknown>): Promise<() => Promise<void>>;
-    /** Previews the current config (refreshing first when asked); returns a readable diff. */
-    preview(refresh?: boolean): Promise<string>;
+    /**
+     * Previews the current config (refreshing first when asked); returns a readable diff. A scope
+     * limits this and the updates below to the resources it targets; none: the whole stack.
+     */
+    preview(refresh?: boolean, scope?: ChangeScope): Promise<string>;
     /**
      * Runs an update with this message; returns its diff, from its own events, and its number in the
      * history, which may need another look at the history: it is read while the rollouts are verified.
      */
-    up(message: string): Promise<UpResult>;
+    up(message: string, scope?: ChangeScope): Promise<UpResult>;
     /** An update that refreshes first, so what a controller or a hand changed meanwhile is put back. */
-    upWithRefresh(message: string): Promise<UpResult>;
+    upWithRefresh(message: string, scope?: ChangeScope): Promise<UpResult>;
 }
 
 export interface UpResult {
@@ -68,6 +72,8 @@ export interface RunResult {
     verification?: string;
     /** Why a second, refreshing update followed the first (see Plan.settle). */
     settled?: string;
+    /** What the updates targeted (Plan.scope); absent: the whole stack. */
+    scope?: ChangeScope;
 }
 
 /**
@@ -77,7 +83,8 @@ export interface RunResult {
  * run, a refusal or a failure puts the stack config back as it was: only an applied change stays.
  */
 export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier | undefined, o: RunOptions): Promise<RunResult> {
-    const base = { operation: plan.operation, summary: plan.summary, stack: stack.name, edits: plan.edits };
+    const { scope } = plan;
+    const base = { operation: plan.operation, summary: plan.summary, stack: stack.name, edits: plan.edits, scope };
     if (plan.noop) {
         o.report(`nothing to change: ${plan.summary} is already the desired state`);
         return { ...base, outcome: "no-change" };
@@ -85,12 +92,13 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     const after = Object.fromEntries(plan.changes.map((c) => [c.key, c.after]));
     for (const line of describeEdits(plan.edits)) o.report(`  ${line}`);
 
+    if (scope) o.report(`scope: ${scope.describe}; the update leaves the rest of the stack as it is`);
     const restoreConfig = await stack.writeConfig(after);
     let diff: string | undefined;
     if (o.previewOnly || o.askFirst) {
         try {
             o.report("previewing ...");
-            diff = await stack.preview(plan.refresh);
+            diff = await stack.preview(plan.refresh, scope);
             o.report(diff);
             if (o.previewOnly) {
                 await restoreConfig();
@@ -108,7 +116,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
     let asUpdated: RolloutState[];
     try {
         const message = auditMessage(o.tag, plan.summary);
-        const applied = plan.refresh ? await stack.upWithRefresh(message) : await stack.up(message);
+        const applied = plan.refresh ? await stack.upWithRefresh(message, scope) : await stack.up(message, scope);
         version = applied.version;
         asUpdated = applied.rollouts ?? [];
         if (diff === undefined) {
@@ -117,7 +125,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
         }
         if (plan.settle) {
             o.report(`settling: ${plan.settle} ...`);
-            const settling = await stack.upWithRefresh(auditMessage(o.tag, `${plan.summary} (settle)`));
+            const settling = await stack.upWithRefresh(auditMessage(o.tag, `${plan.summary} (settle)`), scope);
             version = settling.version;
             // What the settling update changed again, it read last.
             const later = new Set((settling.rollouts ?? []).map((r) => r.name));
@@ -157,7 +165,7 @@ export async function runChange(plan: Plan, stack: StackPort, verifier: Verifier
         let revertVersion: number | undefined;
         try {
             const message = auditMessage({ ...o.tag, operation: "revert" }, `revert ${plan.operation}: ${plan.summary}`);
-            revertVersion = await (await stack.up(message)).version;
+            revertVersion = await (await stack.up(message, scope)).version;
         } catch (error) {
             throw new OperationFailedError(
                 `verification failed (${detail}) and the revert update failed too: ${(error as Error).message.split("\n")[0]}; run ` +

@@ -1,6 +1,7 @@
 import { ConfigError, parsePlatformConfig } from "../../config/load";
 import type { PlatformConfig } from "../../config/schema";
 import { InvalidInputError } from "../errors";
+import { scopeOfEdits } from "./scope";
 import type { CurrentConfig, Plan } from "./types";
 
 /** A JSON deep copy: raw config is plain data. */
@@ -57,5 +58,6 @@ export function planEdits(
         changes: topKeys.map((key) => ({ key, before: current.raw[key], after: next[key] })),
         rollouts: noop ? [] : rollouts(config),
         noop,
+        scope: noop ? undefined : scopeOfEdits(applied, config),
     };
 }

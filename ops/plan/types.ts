@@ -1,4 +1,5 @@
 import type { PlatformConfig } from "../../config/schema";
+import type { ChangeScope } from "./scope";
 
 /** A stack's config as a command found it: read from the stack file once, validated once. */
 export interface CurrentConfig {
@@ -37,4 +38,6 @@ export interface Plan {
     settle?: string;
     /** The update refreshes first: what changed out of band is put back (drift --fix). */
     refresh?: boolean;
+    /** The resources the update may touch; undefined: the whole stack (ops/plan/scope.ts). */
+    scope?: ChangeScope;
 }

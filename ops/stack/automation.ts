@@ -11,6 +11,7 @@ import { InvalidInputError, UnavailableError } from "../errors";
 import { findKubeconfig } from "../kube/client";
 import { requireStackFile, snapshotStackFile, writeStackConfigValues } from "./stackFile";
 import type { StackPort, UpResult } from "../change/lifecycle";
+import type { ChangeScope } from "../plan/scope";
 import { rolloutsAsUpdated } from "./updatedRollouts";
 import { finishedUpdateVersion, historyDuringUpdate, type HistoryEntry, numberFromListing, stackHistory } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
@@ -44,7 +45,7 @@ export interface AutomationStack extends StackPort {
     /** A refresh recorded in the history under this message: the state takes in what really exists. */
     refresh(message?: string): Promise<void>;
     /** An update that first refreshes, so out-of-band changes are put back to the declared state. */
-    upWithRefresh(message: string): Promise<UpResult>;
+    upWithRefresh(message: string, scope?: ChangeScope): Promise<UpResult>;
     history(limit?: number): Promise<HistoryEntry[]>;
 }
 
@@ -82,7 +83,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         throw engineError(error, { stack: o.stack, backend, kubeconfig });
     };
     /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
-    const runUp = async (message: string, refresh: boolean): Promise<UpResult> => {
+    const runUp = async (message: string, refresh: boolean, scope?: ChangeScope): Promise<UpResult> => {
         const events: AutomationEvent[] = [];
         let summary: UpdateSummary | undefined;
         // Read once the update holds the stack's lock (its first event), while it runs.
@@ -92,7 +93,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
             listing ??= historyDuringUpdate(stack).catch(() => undefined);
         };
         try {
-            const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent });
+            const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent, ...targeting(scope) });
             if (!o.program) preloadPlatformProgram();
             summary = (await running).summary;
         } catch (error) {
@@ -108,10 +109,10 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         const engineEvents = events as unknown as EngineEvent[];
         return { version, diff: renderDiff(summarizeEvents(engineEvents)), rollouts: rolloutsAsUpdated(engineEvents) };
     };
-    const previewEvents = async (policyPacks?: string[], refresh?: boolean): Promise<EngineEvent[]> => {
+    const previewEvents = async (policyPacks?: string[], refresh?: boolean, scope?: ChangeScope): Promise<EngineEvent[]> => {
         const events: AutomationEvent[] = [];
         try {
-            await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput, policyPacks, refresh });
+            await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput, policyPacks, refresh, ...targeting(scope) });
         } catch (error) {
             failed(error);
         }
@@ -145,14 +146,20 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
                 failed(error);
             }
         },
-        upWithRefresh: (message) => runUp(message, true),
-        async preview(refresh) {
-            return renderDiff(summarizeEvents(await previewEvents(undefined, refresh)));
+        upWithRefresh: (message, scope) => runUp(message, true, scope),
+        async preview(refresh, scope) {
+            return renderDiff(summarizeEvents(await previewEvents(undefined, refresh, scope)));
         },
-        up: (message) => runUp(message, false),
+        up: (message, scope) => runUp(message, false, scope),
         history: (limit = 50) => stackHistory(stack, limit),
     };
 }
+
+/**
+ * The engine options of a scoped change: its targets, and whatever depends on them (a replaced
+ * object's dependents must follow it). No scope: the whole stack.
+ */
+const targeting = (scope?: ChangeScope) => (scope ? { target: scope.targets, targetDependents: true } : {});
 
 /** The platform program, loaded on first use: commands that only read a stack never load the providers' SDKs. */
 const runPlatformProgram: PulumiFn = () => (require("../../platform/program") as typeof import("../../platform/program")).platformProgram();

@@ -35,11 +35,21 @@ describe("the local stack end to end", () => {
             .digest("hex");
     const deployment = (name: string) => project.kube.apps.readNamespacedDeployment({ name, namespace: NAMESPACE });
 
-    /** Runs a change command with --yes, checks it applied, and records its time beside a bare `pulumi up` of the same change. */
-    async function change(args: string[]): Promise<{ uidsBefore: Record<string, string>; revisionsBefore: Record<string, string> }> {
+    /**
+     * Runs a change command with --yes, checks it applied, and records its time beside a bare `pulumi up` of the same change.
+     * A scoped change (an update targeting only what it changes) must leave the stack where a whole-stack update would:
+     * a full preview right after it shows no change.
+     */
+    async function change(
+        args: string[],
+        scope?: string,
+    ): Promise<{ uidsBefore: Record<string, string>; revisionsBefore: Record<string, string> }> {
         const uidsBefore = await liveUids(project.kube);
         const revisionsBefore = await revisions(project.kube);
-        const measured = await measureChange(project, stack, args);
+        const measured = await measureChange(project, stack, args, async (result) => {
+            expect(result.scope?.describe, `${args.join(" ")}: the targets of its update`).toBe(scope);
+            if (scope) expect(summarizeEvents(await stack.previewEvents()).changes, "left behind by the scoped update").toEqual([]);
+        });
         expect(measured.run.code, `${args.join(" ")}: ${measured.run.stderr}`).toBe(0);
         expect(measured.result?.outcome).toBe("applied");
         // A change that settles (an HPA removed) is compared with a bare up plus the same settling update.
@@ -144,7 +154,7 @@ describe("the local stack end to end", () => {
     });
 
     it("scales a fixed count in place: same Deployment, no new pods template, a PDB once more than one must run", async () => {
-        const { uidsBefore, revisionsBefore } = await change(["scale", "router", "3"]);
+        const { uidsBefore, revisionsBefore } = await change(["scale", "router", "3"], "service router");
         await expectSameObjects(uidsBefore);
         expect((await deployment("router")).spec?.replicas).toBe(3);
         expect(await rolled(revisionsBefore)).toEqual([]);
@@ -153,13 +163,13 @@ describe("the local stack end to end", () => {
     });
 
     it("hands replicas to an HPA with --min/--max, and back to the config, creating and removing HPA and PDB", async () => {
-        const auto = await change(["scale", "router", "--min", "2", "--max", "4"]);
+        const auto = await change(["scale", "router", "--min", "2", "--max", "4"], "service router");
         await expectSameObjects(auto.uidsBefore);
         const hpa = await project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE });
         expect([hpa.spec?.minReplicas, hpa.spec?.maxReplicas]).toEqual([2, 4]);
         expect(await rolled(auto.revisionsBefore)).toEqual([]);
 
-        const fixed = await change(["scale", "router", "1", "--fixed"]);
+        const fixed = await change(["scale", "router", "1", "--fixed"], "service router");
         await expectSameObjects(fixed.uidsBefore);
         await expect(
             project.kube.autoscaling.readNamespacedHorizontalPodAutoscaler({ name: "router", namespace: NAMESPACE }),
@@ -171,14 +181,17 @@ describe("the local stack end to end", () => {
     });
 
     it("changes resources as a rolling update of that service only", async () => {
-        const { uidsBefore, revisionsBefore } = await change(["resources", "router", "--cpu", "600m", "--memory", "300Mi"]);
+        const { uidsBefore, revisionsBefore } = await change(
+            ["resources", "router", "--cpu", "600m", "--memory", "300Mi"],
+            "service router",
+        );
         await expectSameObjects(uidsBefore);
         expect(await rolled(revisionsBefore)).toEqual(["router"]);
         expect((await deployment("router")).spec?.template.spec?.containers[0].resources?.limits).toEqual({ cpu: "600m", memory: "300Mi" });
     });
 
     it("restarts one service: its pods roll, nothing else changes", async () => {
-        const { uidsBefore, revisionsBefore } = await change(["restart", "mcp-memory"]);
+        const { uidsBefore, revisionsBefore } = await change(["restart", "mcp-memory"], "service mcp-memory");
         await expectSameObjects(uidsBefore);
         expect(await rolled(revisionsBefore)).toEqual(["mcp-memory"]);
     });
@@ -207,24 +220,24 @@ describe("the local stack end to end", () => {
     });
 
     it("changes the rate limit and the circuit breaker as rolling updates of the gateway, its ConfigMap updated in place", async () => {
-        const rate = await change(["rate-limit", "250", "--burst", "500"]);
+        const rate = await change(["rate-limit", "250", "--burst", "500"], "service gateway");
         await expectSameObjects(rate.uidsBefore);
         expect(await rolled(rate.revisionsBefore)).toEqual(["gateway"]);
         const tuning = await project.kube.core.readNamespacedConfigMap({ name: "gateway-config", namespace: NAMESPACE });
         expect(Object.values(tuning.data ?? {})).toEqual(expect.arrayContaining(["250", "500"]));
 
-        const breaker = await change(["circuit-breaker", "errorThresholdPercent=25,openSeconds=60"]);
+        const breaker = await change(["circuit-breaker", "errorThresholdPercent=25,openSeconds=60"], "service gateway");
         await expectSameObjects(breaker.uidsBefore);
         expect(await rolled(breaker.revisionsBefore)).toEqual(["gateway"]);
     });
 
     it("locks the namespace down and lifts it, rolling no pods", async () => {
-        const on = await change(["lockdown", "on"]);
+        const on = await change(["lockdown", "on"], "every NetworkPolicy");
         await expectSameObjects(on.uidsBefore);
         const policy = await project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE });
         expect(policy.spec?.podSelector).toEqual({});
         expect(await rolled(on.revisionsBefore)).toEqual([]);
-        const off = await change(["lockdown", "off"]);
+        const off = await change(["lockdown", "off"], "every NetworkPolicy");
         await expectSameObjects(off.uidsBefore);
         await expect(
             project.kube.networking.readNamespacedNetworkPolicy({ name: "emergency-lockdown", namespace: NAMESPACE }),
@@ -232,7 +245,7 @@ describe("the local stack end to end", () => {
     });
 
     it("goes into maintenance and out, with status and health working in between", async () => {
-        const on = await change(["maintenance", "on"]);
+        const on = await change(["maintenance", "on"], "services gateway, router, mcp-memory");
         expect(config()["mcp:maintenance"]).toBe(true);
         await expectSameObjects(on.uidsBefore);
         for (const writer of ["gateway", "router", "mcp-memory"]) expect((await deployment(writer)).spec?.replicas).toBe(0);
@@ -246,7 +259,7 @@ describe("the local stack end to end", () => {
             "mcp-memory: not reached through the cluster: no ready pod behind Service mcp-system/mcp-memory; check mcp-ops status",
         );
 
-        const off = await change(["maintenance", "off"]);
+        const off = await change(["maintenance", "off"], "services gateway, router, mcp-memory");
         expect(config()["mcp:maintenance"]).toBe(false);
         await expectSameObjects(off.uidsBefore);
         expect((await deployment("gateway")).spec?.replicas).toBe(2);
@@ -335,6 +348,27 @@ describe("the local stack end to end", () => {
         const clean = await project.cli(["drift"]);
         expect(clean.code, clean.stdout).toBe(0);
         expect(clean.stdout.trim()).toBe("no drift: the cluster matches the declared state");
+    });
+
+    it("leaves what drifted outside a scoped change alone, for drift to find", async () => {
+        await project.kube.apps.patchNamespacedDeploymentScale({
+            name: "gateway",
+            namespace: NAMESPACE,
+            body: [{ op: "replace", path: "/spec/replicas", value: 4 }],
+        });
+        const scaled = await project.cli(["scale", "router", "3", "--yes", "--json"]);
+        expect(scaled.code, scaled.stderr).toBe(0);
+        expect(JSON.parse(scaled.stdout).scope.describe).toBe("service router");
+        expect((await deployment("gateway")).spec?.replicas, "the scoped update left the gateway alone").toBe(4);
+
+        const drift = await project.cli(["drift", "--json"]);
+        expect(drift.code, drift.stderr).toBe(1);
+        const report = JSON.parse(drift.stdout) as Array<{ name: string; fields: Array<{ field: string; live: unknown }> }>;
+        expect(report.map((r) => r.name)).toEqual(["gateway-deployment"]);
+        expect(report[0].fields).toContainEqual(expect.objectContaining({ field: "spec.replicas", live: 4 }));
+        const fix = await project.cli(["drift", "--fix", "--yes"]);
+        expect(fix.code, fix.stderr).toBe(0);
+        expect((await project.cli(["drift"])).code).toBe(0);
     });
 
     it("lets one of three parallel changes through; the others name the holder and leave the stack file alone", async () => {

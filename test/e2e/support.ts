@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { LocalWorkspace, PulumiCommand } from "@pulumi/pulumi/automation";
 import { type KubeClient, kubeConfigFrom, loadKubeClient, localKubeconfigPath } from "../../ops/kube/client";
+import type { ChangeScope } from "../../ops/plan/scope";
 import { type AutomationStack, openStack } from "../../ops/stack/automation";
 import { ensureFileBackend, stackEnvironment } from "../../ops/stack/environment";
 import { platformProgram } from "../../platform/program";
@@ -136,7 +137,7 @@ export interface MeasuredChange {
     /** The command's run: exit code, output, wall time. */
     run: CliRun;
     /** Its JSON result (a RunResult), when it applied. */
-    result?: { outcome: string; settled?: string; version?: number };
+    result?: { outcome: string; settled?: string; version?: number; scope?: ChangeScope };
     /** A bare `pulumi up` of the same config change, through the Automation API in this process. */
     bareUpMs?: number;
     /** The bare up plus the refreshing up it needs when the change settles (an HPA removed), both timed. */
@@ -148,7 +149,13 @@ export interface MeasuredChange {
  * the stack file is put back and brought up, then the command's file is brought up again and
  * timed. The stack ends as the command left it.
  */
-export async function measureChange(project: E2eProject, stack: AutomationStack, args: string[]): Promise<MeasuredChange> {
+export async function measureChange(
+    project: E2eProject,
+    stack: AutomationStack,
+    args: string[],
+    /** Runs after the command, before any baseline update: what the command left is still there to look at. */
+    afterCommand?: (result: NonNullable<MeasuredChange["result"]>) => Promise<void>,
+): Promise<MeasuredChange> {
     const file = join(project.dir, "Pulumi.local.yaml");
     const before = project.stackFile();
     const run = await project.cli([...args, "--yes", "--json"]);
@@ -156,6 +163,7 @@ export async function measureChange(project: E2eProject, stack: AutomationStack,
     // A rotation prints one result per phase it ran.
     const printed = JSON.parse(run.stdout) as NonNullable<MeasuredChange["result"]> | Array<NonNullable<MeasuredChange["result"]>>;
     const result = Array.isArray(printed) ? printed[printed.length - 1] : printed;
+    await afterCommand?.(result);
     const after = project.stackFile();
     writeFileSync(file, before);
     await stack.up("baseline: the same change, reversed");

@@ -62,6 +62,24 @@ describe("the change lifecycle", () => {
         expect(seen).toEqual([[["router"], undefined, asUpdated]]);
     });
 
+    it("keeps the preview, the update and the revert to the plan's scope, and says so", async () => {
+        const { stack } = recordingStack();
+        const scopes: unknown[] = [];
+        const { preview, up } = stack;
+        stack.preview = async (refresh, scope) => (scopes.push(["preview", scope?.describe]), preview(refresh));
+        stack.up = async (message, scope) => (scopes.push(["up", scope?.describe]), up(message));
+        const lines: string[] = [];
+        const error = await runChange(plan(), stack, verifier(false), opts({ report: (l) => lines.push(l) })).catch((e) => e);
+        expect(error).toBeInstanceOf(VerificationFailedError);
+        expect(scopes).toEqual([
+            ["preview", "service router"],
+            ["up", "service router"],
+            ["up", "service router"],
+        ]);
+        expect(lines).toContain("scope: service router; the update leaves the rest of the stack as it is");
+        expect(error.result.scope.describe).toBe("service router");
+    });
+
     it("writes config, previews, confirms, updates with an audit message and verifies, in that order", async () => {
         const { stack, calls } = recordingStack();
         const result = await runChange(plan(), stack, verifier(true), opts());

@@ -1,0 +1,140 @@
+/**
+ * npm run bench:scale — the local stack with N extra MCP servers (N = 10, 50, 200; BENCH_SCALE_SIZES
+ * overrides): preview, create, a no-change preview and up, an ops change and destroy, each timed on
+ * one private local cluster in one run. The ops change (`mcp-ops scale router …`) is set beside
+ * the same config change applied by a bare whole-stack update and by a bare update with the
+ * command's own targets. The extra servers sit on the simulated nodes. Nothing is asserted.
+ */
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { parse, stringify } from "yaml";
+import type { ChangeScope } from "../ops/plan/scope";
+import { summarizeEvents } from "../ops/review/summarize";
+import { e2eProject, type E2eProject } from "../test/e2e/support";
+
+const SIZES = (process.env.BENCH_SCALE_SIZES ?? "10,50,200").split(",").map(Number);
+
+interface Row {
+    servers: number;
+    resources: number;
+    previewMs: number;
+    createMs: number;
+    noChangePreviewMs: number;
+    noChangeUpMs: number;
+    changeMs: number;
+    bareFullMs: number;
+    bareTargetedMs: number;
+    destroyMs: number;
+}
+
+const timed = async (run: () => Promise<unknown>): Promise<number> => {
+    const started = Date.now();
+    await run();
+    return Date.now() - started;
+};
+
+/** The checked-in local stack file with `extra` more MCP servers, on the simulated nodes. */
+function stackFileWith(extra: number, base: string): string {
+    const doc = parse(base);
+    const services = doc.config["mcp:services"];
+    for (let i = 0; i < extra; i++) {
+        services[`mcp-extra-${String(i).padStart(3, "0")}`] = {
+            ...services["mcp-filesystem"],
+            image: services.gateway.image,
+            placement: { nodeSelector: { type: "kwok" } },
+        };
+    }
+    return stringify(doc);
+}
+
+async function measure(project: E2eProject, extra: number, base: string): Promise<Row> {
+    const file = join(project.dir, "Pulumi.local.yaml");
+    writeFileSync(file, stackFileWith(extra, base));
+    const stack = await project.stack();
+    const previewMs = await timed(() => stack.previewEvents());
+    const createMs = await timed(() => stack.up(`bench: create with ${extra} extra servers`));
+    const resources = (await stack.stack.exportStack()).deployment.resources.length;
+    const noChangePreviewMs = await timed(async () => {
+        const changes = summarizeEvents(await stack.previewEvents()).changes;
+        if (changes.length > 0) throw new Error(`a second preview still changes ${changes.length} resources`);
+    });
+    const noChangeUpMs = await timed(() => stack.up("bench: no change"));
+
+    const before = project.stackFile();
+    const run = await project.cli(["scale", "router", "2", "--yes", "--json"]);
+    const result = JSON.parse(run.stdout || "{}") as { outcome?: string; scope?: ChangeScope };
+    if (run.code !== 0 || result.outcome !== "applied" || !result.scope) {
+        throw new Error(`mcp-ops scale router 2 did not apply as a scoped change: ${run.stderr}`);
+    }
+    const after = project.stackFile();
+    // Each baseline applies the same config change from the same starting point.
+    const bare = async (scope?: ChangeScope) => {
+        writeFileSync(file, before);
+        await stack.up("baseline: the change reversed");
+        writeFileSync(file, after);
+        return timed(() => stack.up("baseline: the same change, bare", scope));
+    };
+    const bareFullMs = await bare();
+    const bareTargetedMs = await bare(result.scope);
+
+    const destroyMs = await timed(() => stack.stack.destroy());
+    return {
+        servers: extra,
+        resources,
+        previewMs,
+        createMs,
+        noChangePreviewMs,
+        noChangeUpMs,
+        changeMs: run.ms,
+        bareFullMs,
+        bareTargetedMs,
+        destroyMs,
+    };
+}
+
+const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
+
+function print(rows: Row[]): void {
+    console.log(
+        "servers | resources | preview (ms/resource) | create (ms/resource) | no-change preview / up | " +
+            "mcp-ops scale | bare full up | bare targeted up | vs full | vs targeted | destroy",
+    );
+    for (const r of rows) {
+        console.log(
+            [
+                String(r.servers).padStart(7),
+                String(r.resources).padStart(9),
+                `${s(r.previewMs)} (${(r.previewMs / r.resources).toFixed(1)})`.padStart(21),
+                `${s(r.createMs)} (${(r.createMs / r.resources).toFixed(0)})`.padStart(20),
+                `${s(r.noChangePreviewMs)} / ${s(r.noChangeUpMs)}`.padStart(22),
+                s(r.changeMs).padStart(13),
+                s(r.bareFullMs).padStart(12),
+                s(r.bareTargetedMs).padStart(16),
+                `${(r.changeMs / r.bareFullMs).toFixed(2)}x`.padStart(7),
+                `${(r.changeMs / r.bareTargetedMs).toFixed(2)}x`.padStart(11),
+                s(r.destroyMs).padStart(7),
+            ].join(" | "),
+        );
+    }
+}
+
+async function main(): Promise<void> {
+    console.log("starting a private local cluster ...");
+    const project = await e2eProject();
+    try {
+        const base = project.stackFile();
+        const rows: Row[] = [];
+        for (const extra of SIZES) {
+            console.log(`${extra} extra MCP servers ...`);
+            rows.push(await measure(project, extra, base));
+        }
+        print(rows);
+    } finally {
+        await project.close();
+    }
+}
+
+main().catch((error) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+});
