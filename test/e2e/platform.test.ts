@@ -131,7 +131,8 @@ describe("the local stack end to end", () => {
         const status = await project.cli(["status", "--json"]);
         expect(status.code, status.stderr).toBe(0);
         const report = JSON.parse(status.stdout);
-        expect(report.workloads).toHaveLength(8);
+        // Seven Deployments (the Redis exporter among them) and two StatefulSets.
+        expect(report.workloads).toHaveLength(9);
         const simulated = (workloads: any[]) => workloads.filter((w) => w.simulated).map((w) => w.name);
         // The gateway and router are the user's images: on the simulated nodes. The rest runs on the real node.
         expect(simulated(report.workloads).sort()).toEqual(["gateway", "router"]);
@@ -215,7 +216,8 @@ describe("the local stack end to end", () => {
         expect(run.stderr).toContain("health after the roll: ");
         await expectSameObjects(uidsBefore);
         expect(sha((await read()).data?.value) !== valueBefore, "the redis password changed").toBe(true);
-        expect(await rolled(revisionsBefore)).toEqual(["gateway", "router"]);
+        // Every reader of the Redis password rolls once: the gateway and router, and the Redis exporter.
+        expect(await rolled(revisionsBefore)).toEqual(["gateway", "redis-exporter", "router"]);
         expect(await redisRevision()).toBe(revisionBefore);
     });
 
@@ -435,7 +437,12 @@ describe("the local stack end to end", () => {
         const recover = await project.cli(["recover", "--yes", "--reason", "killed in the e2e suite", "--json"]);
         expect(recover.code, recover.stderr).toBe(0);
         const report = JSON.parse(recover.stdout);
-        expect(report.locksRemoved).toHaveLength(2);
+        // The checkout's record of the change (its stack file put back), the change lock in the team store, the engine's lock.
+        expect(report.locksRemoved).toEqual([
+            expect.stringMatching(/; stack file put back as it was before that change$/),
+            expect.stringMatching(/^change lock of mcp-ops on /),
+            expect.stringMatching(new RegExp(` pid ${lock.pid} `)),
+        ]);
         expect(report.refreshed).toBe(true);
         expect(stackFile()).toBe(before);
 
