@@ -15,20 +15,11 @@ export interface ChangeScope {
     targets: string[];
 }
 
-/** A service's fields that only its own McpService component reads. */
-const SERVICE_OWN_FIELDS = new Set([
-    "replicas",
-    "minReplicas",
-    "maxReplicas",
-    "targetCpuUtilization",
-    "targetMemoryUtilization",
-    "scaleDownStabilizationSeconds",
-    "resources",
-    "restartEpoch",
-    "tuning",
-    "env",
-    "image",
-]);
+/**
+ * The service fields ops commands edit that only the service's own McpService component reads
+ * (`scale`, `resources`, `restart`). A field joins this list with a case in changeScope.test.ts.
+ */
+const SERVICE_OWN_FIELDS = new Set(["replicas", "minReplicas", "maxReplicas", "resources", "restartEpoch"]);
 
 /** Any stack, any project: the targets are the same whichever stack the change runs on. */
 const ANY_STACK = "urn:pulumi:*::*::";
