@@ -16,6 +16,7 @@ import { rolloutsAsUpdated } from "./updatedRollouts";
 import { finishedUpdateVersion, historyDuringUpdate, type HistoryEntry, numberFromListing, stackHistory } from "./history";
 import { type EngineEvent, summarizeEvents } from "../review/summarize";
 import { engineError } from "./engineErrors";
+import { retryLockCheckRace } from "./lockCheckRace";
 import { ensureFileBackend, stackEnvironment } from "./environment";
 import { findPulumiCli, pulumiCli } from "./pulumiCli";
 import { withRolloutWait } from "./rolloutWait";
@@ -84,18 +85,22 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     };
     /** An update (optionally refreshing first), numbered as the history numbers it, with the diff of its own events. */
     const runUp = async (message: string, refresh: boolean, scope?: ChangeScope): Promise<UpResult> => {
-        const events: AutomationEvent[] = [];
+        let events: AutomationEvent[] = [];
         let summary: UpdateSummary | undefined;
         // Read once the update holds the stack's lock (its first event), while it runs.
         let listing: Promise<UpdateSummary[] | undefined> | undefined;
-        const onEvent = (e: AutomationEvent) => {
-            events.push(e);
-            listing ??= historyDuringUpdate(stack).catch(() => undefined);
-        };
         try {
-            const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent, ...targeting(scope) });
-            if (!o.program) preloadPlatformProgram();
-            summary = (await running).summary;
+            summary = await retryLockCheckRace(async (sawEvent) => {
+                events = [];
+                const onEvent = (e: AutomationEvent) => {
+                    sawEvent();
+                    events.push(e);
+                    listing ??= historyDuringUpdate(stack).catch(() => undefined);
+                };
+                const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent, ...targeting(scope) });
+                if (!o.program) preloadPlatformProgram();
+                return (await running).summary;
+            }, o.onOutput);
         } catch (error) {
             failed(error);
         }
@@ -141,7 +146,7 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
         },
         async refresh(message) {
             try {
-                await stack.refresh({ message, onOutput: o.onOutput });
+                await retryLockCheckRace((sawEvent) => stack.refresh({ message, onOutput: o.onOutput, onEvent: sawEvent }), o.onOutput);
             } catch (error) {
                 failed(error);
             }
