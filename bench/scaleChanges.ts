@@ -4,9 +4,9 @@
  * one private local cluster in one run. The ops change (`mcp-ops scale router …`) is set beside
  * the same config change applied by a bare whole-stack update and by a bare update with the
  * command's own targets. The extra servers sit on the simulated nodes, and so do the prober and
- * the exporters: a prober on the real node does not finish its first round of 200 unreachable
- * servers within its startup allowance, which would fail the create. Nothing is asserted; each
- * row prints as soon as it is measured.
+ * the exporters: a prober on the real node is started only after its first round, which with 200
+ * servers that never answer lasts 250 s of timeouts, and the create would measure that wait. Nothing
+ * is asserted; each row prints as soon as it is measured.
  */
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -1,7 +1,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { Placement } from "../config/placement";
-import type { ProbeConfig } from "../config/probeTargets";
+import { longestRoundMs, type ProbeConfig } from "../config/probeTargets";
 import { checksum } from "./checksum";
 import { workloadLabels } from "./labels";
 import { declareMonitoringWorkload } from "./monitoringWorkload";
@@ -23,6 +23,19 @@ export interface ProberArgs {
 }
 
 const CONFIG_DIR = "/etc/mcp-prober";
+
+const STARTUP_PERIOD_SECONDS = 5;
+/** Two minutes to start, and at least a minute more than a first round where every server times out. */
+const MIN_STARTUP_MS = 120_000;
+const STARTUP_MARGIN_MS = 60_000;
+
+/**
+ * The startup probe's failure threshold: a prober is started once its first round has completed, and
+ * a round of many unreachable servers takes a while (200 servers, 4 at a time, 5 s each: 250 s), so the
+ * allowance grows with the fleet instead of restarting the prober before it ever finishes a round.
+ */
+export const startupChecks = (probe: ProbeConfig): number =>
+    Math.ceil(Math.max(MIN_STARTUP_MS, longestRoundMs(probe) + STARTUP_MARGIN_MS) / (STARTUP_PERIOD_SECONDS * 1000));
 
 /**
  * The platform's MCP-aware monitoring: `mcp-ops health --serve` in the cluster, checking every MCP
@@ -66,7 +79,7 @@ export class Prober extends pulumi.ComponentResource {
                 env: Object.entries(args.tokens).map(([envName, ref]) => envFromSecret(envName, ref)),
                 resources: { requests: { cpu: "50m", memory: "96Mi" }, limits: { cpu: "250m", memory: "256Mi" } },
                 // Started and ready once a round of checks has completed; alive while it serves metrics.
-                startupProbe: probe("/healthz", 5, 24),
+                startupProbe: probe("/healthz", STARTUP_PERIOD_SECONDS, startupChecks(args.probe)),
                 readinessProbe: probe("/healthz", 10),
                 livenessProbe: probe("/metrics", 20),
                 volumeMounts: [{ name: "targets", mountPath: CONFIG_DIR, readOnly: true }],

@@ -51,6 +51,13 @@ export interface ProbeConfig {
     concurrency: number;
 }
 
+/**
+ * The longest one round of checks can take: servers are checked `concurrency` at once, and each
+ * server's checks (REST and MCP together) end within `timeoutMs`; the components are checked beside them.
+ */
+export const longestRoundMs = (p: Pick<ProbeConfig, "servers" | "concurrency" | "timeoutMs">): number =>
+    Math.ceil(p.servers.length / Math.max(1, p.concurrency)) * p.timeoutMs;
+
 /** How checks run unless told otherwise, in the prober and in `mcp-ops health` alike. The slow bound is the p95 alert's. */
 export const CHECK_DEFAULTS = { timeoutMs: 5000, slowMs: 2000, concurrency: 4 } as const;
 

@@ -60,6 +60,20 @@ describe("Prober", () => {
         );
     });
 
+    it("gives its first round of checks time to finish, however many servers it checks", async () => {
+        const startup = async (servers: number) => {
+            const many = { ...probe, servers: Array.from({ length: servers }, (_, i) => ({ ...probe.servers[0], name: `s${i}` })) };
+            const container = (await declareComponent(() => new Prober("prober", { ...args, probe: many }))).one(K8S.deployment).inputs.spec
+                .template.spec.containers[0];
+            return container.startupProbe.periodSeconds * container.startupProbe.failureThreshold;
+        };
+        // A round where every server times out: servers / 4 at a time × 5 s.
+        expect(await startup(1)).toBe(120);
+        expect(await startup(48)).toBe(120);
+        expect(await startup(200)).toBeGreaterThanOrEqual((200 / 4) * 5 + 60);
+        expect(await startup(200)).toBeLessThan((200 / 4) * 5 + 70);
+    });
+
     it("is scraped through its own Service and ServiceMonitor, at its probing interval", async () => {
         const d = await declareComponent(() => new Prober("prober", args));
         expect(d.one(K8S.service).inputs.spec.ports).toEqual([
