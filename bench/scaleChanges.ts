@@ -1,17 +1,20 @@
 /**
  * npm run bench:scale — the local stack with N extra MCP servers (N = 10, 50, 200; BENCH_SCALE_SIZES
  * overrides): preview, create, a no-change preview and up, an ops change and destroy, each timed on
- * one private local cluster in one run. The ops change (`mcp-ops scale router …`) is set beside
- * the same config change applied by a bare whole-stack update and by a bare update with the
- * command's own targets. The extra servers sit on the simulated nodes, and so do the prober and
+ * one private local cluster in one run. The create (at the platform's parallelism) is set beside
+ * the same create at the engine's default; the ops change (`mcp-ops scale router …`) beside the
+ * same config change applied by a bare whole-stack update and by a bare update with the command's
+ * own targets. The extra servers sit on the simulated nodes, and so do the prober and
  * the exporters: a prober on the real node is started only after its first round, which with 200
  * servers that never answer lasts 250 s of timeouts, and the create would measure that wait. Nothing
  * is asserted; each row prints as soon as it is measured.
  */
 import { writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { parse, stringify } from "yaml";
 import type { ChangeScope } from "../ops/plan/scope";
+import { ENGINE_PARALLELISM } from "../ops/stack/environment";
 import { summarizeEvents } from "../ops/review/summarize";
 import { e2eProject, type E2eProject } from "../test/e2e/support";
 
@@ -22,6 +25,8 @@ interface Row {
     resources: number;
     previewMs: number;
     createMs: number;
+    /** The same create at the engine's own default parallelism (4 per CPU): the create's baseline. */
+    defaultCreateMs: number;
     noChangePreviewMs: number;
     noChangeUpMs: number;
     changeMs: number;
@@ -52,9 +57,23 @@ function stackFileWith(extra: number, base: string): string {
     return stringify(doc);
 }
 
+/** The create as the engine would run it unasked (a stack opened reads PULUMI_PARALLEL from the environment), then destroyed. */
+async function createAtEngineDefault(project: E2eProject, extra: number): Promise<number> {
+    process.env.PULUMI_PARALLEL = String(4 * availableParallelism());
+    try {
+        const stack = await project.stack();
+        const ms = await timed(() => stack.up(`bench: create with ${extra} extra servers, engine default parallelism`));
+        await stack.stack.destroy();
+        return ms;
+    } finally {
+        delete process.env.PULUMI_PARALLEL;
+    }
+}
+
 async function measure(project: E2eProject, extra: number, base: string): Promise<Row> {
     const file = join(project.dir, "Pulumi.local.yaml");
     writeFileSync(file, stackFileWith(extra, base));
+    const defaultCreateMs = await createAtEngineDefault(project, extra);
     const stack = await project.stack();
     const previewMs = await timed(() => stack.previewEvents());
     const createMs = await timed(() => stack.up(`bench: create with ${extra} extra servers`));
@@ -88,6 +107,7 @@ async function measure(project: E2eProject, extra: number, base: string): Promis
         resources,
         previewMs,
         createMs,
+        defaultCreateMs,
         noChangePreviewMs,
         noChangeUpMs,
         changeMs: run.ms,
@@ -100,7 +120,8 @@ async function measure(project: E2eProject, extra: number, base: string): Promis
 const s = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
 
 const HEADER =
-    "servers | resources | preview (ms/resource) | create (ms/resource) | no-change preview / up | " +
+    `servers | resources | preview (ms/resource) | create at parallelism ${ENGINE_PARALLELISM} (ms/resource) | ` +
+    "create at the engine's default (ratio) | no-change preview / up | " +
     "mcp-ops scale | bare full up | bare targeted up | vs full | vs targeted | destroy";
 
 function print(rows: Row[]): void {
@@ -111,6 +132,7 @@ function print(rows: Row[]): void {
                 String(r.resources).padStart(9),
                 `${s(r.previewMs)} (${(r.previewMs / r.resources).toFixed(1)})`.padStart(21),
                 `${s(r.createMs)} (${(r.createMs / r.resources).toFixed(0)})`.padStart(20),
+                `${s(r.defaultCreateMs)} (${(r.createMs / r.defaultCreateMs).toFixed(2)}x)`.padStart(42),
                 `${s(r.noChangePreviewMs)} / ${s(r.noChangeUpMs)}`.padStart(22),
                 s(r.changeMs).padStart(13),
                 s(r.bareFullMs).padStart(12),
