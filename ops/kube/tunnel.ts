@@ -19,6 +19,24 @@ export interface Tunnel {
 /** The Service's pods run on simulated nodes: there is nothing to reach, and nothing failed. */
 export class SimulatedPodsError extends UnavailableError {}
 
+type PodLike = {
+    metadata?: { deletionTimestamp?: Date | string };
+    status?: { phase?: string; conditions?: Array<{ type: string; status: string }> };
+};
+
+/**
+ * The pods a tunnel may lead to: running and ready, and not being deleted. A pod shutting down
+ * after a rollout still reports Ready until its containers stop, and answers with its shutdown
+ * (as a Service, which stops sending it traffic, would never show a client).
+ */
+export const servingPods = <P extends PodLike>(pods: P[]): P[] =>
+    pods.filter(
+        (p) =>
+            !p.metadata?.deletionTimestamp &&
+            p.status?.phase === "Running" &&
+            p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
+    );
+
 export async function openTunnel(kubeconfig: string, namespace: string, service: string, port: number): Promise<Tunnel> {
     const k8s = await loadKubeClient();
     const kc = await kubeConfigFrom(kubeconfig);
@@ -33,9 +51,7 @@ export async function openTunnel(kubeconfig: string, namespace: string, service:
     if (selector.length === 0 || !servicePort)
         throw new UnavailableError(`Service ${namespace}/${service} selects no pods on port ${port}`);
     const pods = await core.listNamespacedPod({ namespace, labelSelector: selector.join(",") });
-    const ready = pods.items.filter(
-        (p) => p.status?.phase === "Running" && p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
-    );
+    const ready = servingPods(pods.items);
     if (ready.length === 0) throw new UnavailableError(`no ready pod behind Service ${namespace}/${service}; check mcp-ops status`);
     const pod = ready[0];
     const node = pod.spec?.nodeName ? await core.readNode({ name: pod.spec.nodeName }).catch(() => undefined) : undefined;
