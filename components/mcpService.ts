@@ -75,6 +75,11 @@ export function replicaPlan(args: Pick<McpServiceArgs, "replicas" | "autoscaling
     return { replicas, minimum: replicas };
 }
 
+/** A service's in-cluster URL. */
+export function serviceUrl(name: pulumi.Input<string>, namespace: pulumi.Input<string>, port: number): pulumi.Output<string> {
+    return pulumi.interpolate`http://${name}.${namespace}.svc.cluster.local:${port}`;
+}
+
 /**
  * One platform service (gateway, router or an MCP server): its ServiceAccount, tuning
  * ConfigMap, Deployment, Service, HPA, PodDisruptionBudget and NetworkPolicy. Object names in
@@ -243,7 +248,7 @@ export class McpService extends pulumi.ComponentResource {
 
         this.deploymentName = deployment.metadata.name;
         this.serviceName = service.metadata.name;
-        this.url = pulumi.interpolate`http://${service.metadata.name}.${service.metadata.namespace}.svc.cluster.local:${args.port}`;
+        this.url = serviceUrl(service.metadata.name, service.metadata.namespace, args.port);
         this.registerOutputs({ deploymentName: this.deploymentName, serviceName: this.serviceName, url: this.url });
     }
 }

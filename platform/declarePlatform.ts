@@ -1,10 +1,10 @@
-import type * as pulumi from "@pulumi/pulumi";
+import * as pulumi from "@pulumi/pulumi";
 import { ALERT_RULES } from "../components/alertRules";
 import { Alerts } from "../components/alerts";
 import { type BackupDestination, Backups } from "../components/backups";
 import { GatewayCertificate } from "../components/certificates";
 import { ExternalSecret } from "../components/externalSecret";
-import { McpService } from "../components/mcpService";
+import { McpService, serviceUrl } from "../components/mcpService";
 import { NamespaceBaseline } from "../components/networkBaseline";
 import { Postgres } from "../components/postgres";
 import { PostgresExporter, sslModeOf } from "../components/postgresExporter";
@@ -55,8 +55,17 @@ export interface PlatformOutputs {
 
 const roleOf = (name: string) => (name === "gateway" || name === "router" ? name : "mcp-server");
 
-/** Declares the whole platform from validated config. `index.ts` and the Automation API both call it. */
-export function declarePlatform(config: PlatformConfig, credentials: ExternalCredentials = {}): PlatformOutputs {
+/**
+ * Declares the platform from validated config. `index.ts` and the Automation API both call it.
+ * `onlyServices`: the program of a change scoped to these services (ops/plan/scope.ts) declares
+ * them and every shared component but not the rest of the fleet, whose resources the engine, not
+ * targeted, carries over as recorded; the stack's outputs stay the same either way.
+ */
+export function declarePlatform(
+    config: PlatformConfig,
+    credentials: ExternalCredentials = {},
+    onlyServices?: readonly string[],
+): PlatformOutputs {
     const owned: pulumi.ComponentResourceOptions = { transformations: [takeFieldOwnership] };
     const baseline = new NamespaceBaseline(
         "platform",
@@ -127,6 +136,12 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
                   }
                 : undefined;
         const replicas = stopped ? 0 : service.replicas;
+        const replicaOutput = autoscaling ? `hpa ${autoscaling.minReplicas}-${autoscaling.maxReplicas}` : String(replicas ?? 1);
+        if (onlyServices && !onlyServices.includes(name)) {
+            // The names McpService gives its Deployment and Service: the service's own.
+            services[name] = { url: serviceUrl(name, namespace, service.port), deployment: pulumi.output(name), replicas: replicaOutput };
+            continue;
+        }
         const env: Record<string, pulumi.Input<string>> = { ...service.env };
         const secretEnv: Record<string, SecretRef> = {};
         for (const [envName, secretName] of Object.entries(service.secretEnv)) secretEnv[envName] = secrets[secretName];
@@ -172,11 +187,7 @@ export function declarePlatform(config: PlatformConfig, credentials: ExternalCre
             },
             usesStores(service.calls),
         );
-        services[name] = {
-            url: component.url,
-            deployment: component.deploymentName,
-            replicas: autoscaling ? `hpa ${autoscaling.minReplicas}-${autoscaling.maxReplicas}` : String(replicas ?? 1),
-        };
+        services[name] = { url: component.url, deployment: component.deploymentName, replicas: replicaOutput };
     }
 
     const backups = config.backups.enabled ? declareBackups(config, namespace, redis, postgres, secrets, usesStores(STORES)) : undefined;

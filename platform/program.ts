@@ -12,6 +12,18 @@ export const platformProgram: PulumiFn = async () => {
 };
 
 /**
+ * The program of a change scoped to these services: the same, without the rest of the fleet
+ * (declarePlatform's `onlyServices`). Only for an update or preview that targets no more than
+ * them: an update targeting everything would delete what this program leaves out.
+ */
+export const servicesProgram =
+    (services: readonly string[]): PulumiFn =>
+    async () => {
+        const { config, credentials } = loadStackConfig();
+        return declarePlatform(config, credentials, services) as unknown as Record<string, unknown>;
+    };
+
+/**
  * Reads and validates the running stack's `mcp:` config before any resource is declared.
  * A bad config ends the program with every problem listed and no stack trace.
  */

@@ -4,15 +4,21 @@ import type { Plan } from "./types";
 
 /**
  * The part of the stack an ops change can alter, as the engine's update targets (URN globs: `*`
- * within one URN segment, `**` across segments). An update given these targets runs the whole
- * program but asks the provider about the targeted resources only: an ops change costs what it
- * changes, not the size of the fleet. test/unit/changeScope.test.ts runs the program on both configs
+ * within one URN segment, `**` across segments). An update given these targets asks the provider
+ * about the targeted resources only, and a change to services runs only their part of the fleet's
+ * program: an ops change costs what it changes, not the size of the fleet. test/unit/changeScope.test.ts runs the program on both configs
  * of every scoped change and checks that each resource whose declared inputs differ is targeted.
  */
 export interface ChangeScope {
     /** What is targeted, for the operator: "service router", "every NetworkPolicy". */
     describe: string;
     targets: string[];
+    /**
+     * When the targets are these services' components and nothing else: the update's program
+     * declares only them of the fleet (platform/program.ts servicesProgram), so its cost stays that
+     * of the services it changes instead of growing with every server the platform runs.
+     */
+    services?: string[];
 }
 
 /**
@@ -35,6 +41,7 @@ const NETWORK_POLICY_TYPE = "kubernetes:networking.k8s.io/v1:NetworkPolicy";
 const serviceScope = (names: string[]): ChangeScope => ({
     describe: `service${names.length === 1 ? "" : "s"} ${names.join(", ")}`,
     targets: names.flatMap((name) => componentTargets(SERVICE_TYPE, name)),
+    services: names,
 });
 
 /**
@@ -69,5 +76,7 @@ function scopeOfPath(path: string[], config: PlatformConfig): ChangeScope | unde
 
 function mergeScopes(scopes: ChangeScope[]): ChangeScope {
     const describe = [...new Set(scopes.map((s) => s.describe))].join("; ");
-    return { describe, targets: [...new Set(scopes.flatMap((s) => s.targets))] };
+    const targets = [...new Set(scopes.flatMap((s) => s.targets))];
+    if (scopes.some((s) => s.services === undefined)) return { describe, targets };
+    return { describe, targets, services: [...new Set(scopes.flatMap((s) => s.services!))] };
 }

@@ -53,8 +53,12 @@ export interface AutomationStack extends StackPort {
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     requireStackFile(o.stack, o.projectDir);
     const cli = await pulumiCli(o.pulumi ?? findPulumiCli());
-    const platform = o.rolloutWaitSeconds === undefined ? runPlatformProgram : withRolloutWait(o.rolloutWaitSeconds, runPlatformProgram);
-    const program = o.program ?? platform;
+    /** What an update or preview of this scope runs: the given program, else the platform (only the scope's services when it names them). */
+    const programFor = (scope?: ChangeScope): PulumiFn => {
+        if (o.program) return o.program;
+        const platform = scope?.services ? runServicesProgram(scope.services) : runPlatformProgram;
+        return o.rolloutWaitSeconds === undefined ? platform : withRolloutWait(o.rolloutWaitSeconds, platform);
+    };
     const envVars: Record<string, string> = { ...stackEnvironment(o.projectDir, o.stack), ...o.env };
     // The engine finds the plugins that come with the CLI (language hosts, the policy-pack analyzer) on PATH.
     envVars.PATH = [cli.pluginDir, envVars.PATH ?? process.env.PATH ?? ""].join(delimiter);
@@ -65,7 +69,12 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     if (kubeconfig) envVars.KUBECONFIG = kubeconfig;
     let stack: Stack;
     try {
-        const workspace = await LocalWorkspace.create({ workDir: o.projectDir, pulumiCommand: cli.command, envVars, program });
+        const workspace = await LocalWorkspace.create({
+            workDir: o.projectDir,
+            pulumiCommand: cli.command,
+            envVars,
+            program: programFor(),
+        });
         stack = await Stack.select(o.stack, workspace);
     } catch (error) {
         if (error instanceof StackNotFoundError) {
@@ -97,7 +106,14 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
                     events.push(e);
                     listing ??= historyDuringUpdate(stack).catch(() => undefined);
                 };
-                const running = stack.up({ message, refresh, onOutput: o.onOutput, onEvent, ...targeting(scope) });
+                const running = stack.up({
+                    message,
+                    refresh,
+                    onOutput: o.onOutput,
+                    onEvent,
+                    program: programFor(scope),
+                    ...targeting(scope),
+                });
                 if (!o.program) preloadPlatformProgram();
                 return (await running).summary;
             }, o.onOutput);
@@ -117,7 +133,14 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     const previewEvents = async (policyPacks?: string[], refresh?: boolean, scope?: ChangeScope): Promise<EngineEvent[]> => {
         const events: AutomationEvent[] = [];
         try {
-            await stack.preview({ onEvent: (e) => events.push(e), onOutput: o.onOutput, policyPacks, refresh, ...targeting(scope) });
+            await stack.preview({
+                onEvent: (e) => events.push(e),
+                onOutput: o.onOutput,
+                policyPacks,
+                refresh,
+                program: programFor(scope),
+                ...targeting(scope),
+            });
         } catch (error) {
             failed(error);
         }
@@ -167,7 +190,12 @@ export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
 const targeting = (scope?: ChangeScope) => (scope ? { target: scope.targets, targetDependents: true } : {});
 
 /** The platform program, loaded on first use: commands that only read a stack never load the providers' SDKs. */
-const runPlatformProgram: PulumiFn = () => (require("../../platform/program") as typeof import("../../platform/program")).platformProgram();
+const loadProgram = () => require("../../platform/program") as typeof import("../../platform/program");
+const runPlatformProgram: PulumiFn = () => loadProgram().platformProgram();
+const runServicesProgram =
+    (services: string[]): PulumiFn =>
+    () =>
+        loadProgram().servicesProgram(services)();
 
 /**
  * The engine takes a few hundred milliseconds after `pulumi up` starts before it runs the program;

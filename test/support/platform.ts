@@ -51,10 +51,10 @@ export interface Deployment {
 }
 
 /** Runs the program against recording mocks and returns what it registered. */
-export async function deploy(config: PlatformConfig, credentials?: ExternalCredentials): Promise<Deployment> {
+export async function deploy(config: PlatformConfig, credentials?: ExternalCredentials, onlyServices?: string[]): Promise<Deployment> {
     const resources = await recordResources(config.environment);
     const urns = recordUrns();
-    const outputs = declarePlatform(config, credentials);
+    const outputs = declarePlatform(config, credentials, onlyServices);
     await settle(resources);
     const ofType = (type: string) => resources.filter((r) => r.type === type);
     return {

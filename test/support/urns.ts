@@ -4,6 +4,10 @@ import * as pulumi from "@pulumi/pulumi";
 export interface UrnRecord {
     urn: string;
     aliases: string[];
+    /** Its parent's URN ("" under the stack). */
+    parent: string;
+    /** What it depends on, as the engine records it: explicit and property dependencies, deletedWith. */
+    dependencies: string[];
 }
 
 interface AliasSpec {
@@ -19,6 +23,9 @@ interface RegisterRequest {
     getName(): string;
     getParent(): string;
     getAliasesList(): Array<{ getUrn(): string; getSpec(): AliasSpec | undefined }>;
+    getDependenciesList(): string[];
+    getPropertydependenciesMap(): { forEach(each: (deps: { getUrnsList(): string[] }) => void): void };
+    getDeletedwith(): string;
 }
 interface Monitor {
     registerResource(req: RegisterRequest, callback: unknown): unknown;
@@ -55,7 +62,11 @@ export function recordUrns(): UrnRecord[] {
                 spec.getProject() || project,
             );
         });
-        records.push({ urn: own, aliases });
+        const dependsOn = new Set([...req.getDependenciesList(), req.getDeletedwith()]);
+        req.getPropertydependenciesMap().forEach((deps) => deps.getUrnsList().forEach((dep) => dependsOn.add(dep)));
+        dependsOn.delete("");
+        const dependencies = [...dependsOn].map((dep) => engineUrnOf.get(dep) ?? dep);
+        records.push({ urn: own, aliases, parent, dependencies });
         // The mock answers with its own URN; later children name it as their parent.
         const mockParentType = req.getParent() ? req.getParent().split("::")[2].split("$").pop() : undefined;
         const mockType = mockParentType ? `${mockParentType}$${req.getType()}` : req.getType();

@@ -1,3 +1,4 @@
+import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it } from "vitest";
 import { parsePlatformConfig } from "../../config/load";
 import { planCircuitBreaker } from "../../ops/commands/circuit-breaker";
@@ -11,6 +12,7 @@ import { planRotationPhase } from "../../ops/plan/rotation";
 import type { ChangeScope } from "../../ops/plan/scope";
 import type { CurrentConfig, Plan } from "../../ops/plan/types";
 import { currentStackConfig, deploy, rawStackConfig } from "../support/platform";
+import type { UrnRecord } from "../support/urns";
 
 /** The engine's reading of a target glob (pkg/resource/deploy: `**` spans segments, `*` stays within one). */
 function targetMatcher(glob: string): RegExp {
@@ -109,5 +111,80 @@ describe("an ops change updates only what it changes", () => {
     it("leaves changes that reach across the platform to a whole-stack update", () => {
         expect(planRotationPhase(local(), ["redis-password"], "add", now).scope).toBeUndefined();
         expect(planScaleReplicas(local(), "router", 1).scope, "no change, no scope").toBeUndefined();
+    });
+});
+
+/** A value with every Output in it resolved, as the stack's outputs are recorded. */
+const resolved = (value: object) => new Promise((resolve) => pulumi.output(value).apply(resolve));
+
+/**
+ * What the engine lets a targeted update delete when the program does not declare it: the targets
+ * and whatever depends on them or is their child, transitively (step_generator.go getTargetDependents).
+ */
+function reachOf(records: UrnRecord[], targets: string[]): Set<string> {
+    const reach = new Set(targets);
+    for (let grew = true; grew;) {
+        grew = false;
+        for (const r of records) {
+            if (reach.has(r.urn) || !(reach.has(r.parent) || r.dependencies.some((dep) => reach.has(dep)))) continue;
+            reach.add(r.urn);
+            grew = true;
+        }
+    }
+    return reach;
+}
+
+/** Runs the full program and the one of the scope's services on the config after the change. */
+async function bothPrograms(plan: Plan) {
+    const config = parsePlatformConfig(plan.config);
+    const full = await deploy(config);
+    const fullOutputs = await resolved(full.outputs);
+    const partial = await deploy(config, undefined, plan.scope!.services);
+    return { full, fullOutputs, partial, declared: new Set(partial.urns.map((r) => r.urn)) };
+}
+
+describe("a change to services runs only their part of the program", () => {
+    const serviceChanges = scopedChanges.filter(([, stack, planOf]) => planOf(stack()).scope?.services);
+
+    it("covers the changes that scope to services", () => {
+        expect(serviceChanges.map(([name]) => name)).toEqual(
+            scopedChanges.map(([name]) => name).filter((name) => !name.startsWith("lockdown")),
+        );
+    });
+
+    it.each(serviceChanges)(
+        "%s: declares what it targets and what depends on it, with the same stack outputs",
+        async (_name, stack, planOf) => {
+            const plan = planOf(stack());
+            const { full, fullOutputs, partial, declared } = await bothPrograms(plan);
+            const targets = full.urns.map((r) => r.urn).filter((urn) => targeted(plan.scope!, urn));
+            expect(targets.length).toBeGreaterThan(0);
+            const undeclared = [...reachOf(full.urns, targets)].filter((urn) => !declared.has(urn));
+            expect(undeclared, "a scoped update would delete these; declare them in the services program").toEqual([]);
+            const fullUrns = new Set(full.urns.map((r) => r.urn));
+            expect(
+                [...declared].filter((urn) => !fullUrns.has(urn)),
+                "declared only by the services program",
+            ).toEqual([]);
+            const leftOut = [...fullUrns].filter((urn) => !declared.has(urn));
+            expect(
+                leftOut.filter((urn) => !urn.includes("::mcp:service:McpService")),
+                "left out beyond the fleet's services",
+            ).toEqual([]);
+            expect(await resolved(partial.outputs)).toEqual(fullOutputs);
+        },
+    );
+
+    it("finds what depends on a target but is left out (the check can fail)", async () => {
+        const plan = planScaleReplicas(local(), "router", 3);
+        const { full, declared } = await bothPrograms(plan);
+        const namespace = full.urns.find((r) => r.urn.endsWith("Namespace::platform-namespace"))!.urn;
+        const undeclared = [...reachOf(full.urns, [namespace])].filter((urn) => !declared.has(urn));
+        expect(undeclared.some((urn) => urn.endsWith("::mcp-memory-deployment"))).toBe(true);
+    });
+
+    it("declares as much for a change to the router with 40 more MCP servers as without them", async () => {
+        const declaredFor = async (current: CurrentConfig) => (await bothPrograms(planScaleReplicas(current, "router", 3))).declared.size;
+        expect(await declaredFor(fleet(40))).toBe(await declaredFor(local()));
     });
 });
