@@ -19,6 +19,7 @@ export function define(command: Command, ctx: CommandContext): void {
             print(o.json, result, () =>
                 [
                     `locks removed: ${result.locksRemoved.join("; ") || "none"}`,
+                    `pending creates adopted (kept if the object exists): ${result.pendingAdopted.map((p) => p.id).join(", ") || "none"}`,
                     `pending operations cleared: ${result.pendingCleared.map((p) => p.urn).join(", ") || "none"}`,
                     `refreshed: ${result.refreshed}`,
                 ].join("\n"),

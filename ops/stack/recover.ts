@@ -1,10 +1,13 @@
 import { ConcurrentUpdateError } from "@pulumi/pulumi/automation";
 import { describeLock, type EngineLock, engineLockHolders, isStale, LockConflictError } from "./locks";
+import { type PendingResolution, resolvePendingOperations } from "./pendingCreates";
 import type { AutomationStack } from "./automation";
 
 export interface RecoverReport {
     locksRemoved: string[];
-    pendingCleared: Array<{ type: string; urn: string }>;
+    /** Creates that may have reached the cluster: recorded with their IDs for the refresh to read (ops/stack/pendingCreates.ts). */
+    pendingAdopted: PendingResolution["adopted"];
+    pendingCleared: PendingResolution["cleared"];
     refreshed: boolean;
 }
 
@@ -18,22 +21,24 @@ export interface RecoverOptions {
 }
 
 /**
- * After an update was killed: clears the pending operations it left in the state and refreshes so
- * the state matches what really exists. Objects whose creation was interrupted are adopted by the
- * next update (server-side apply), which is why clearing is enough. The engine's lock is found the
+ * After an update was killed: resolves the pending operations it left in the state (a create that
+ * may have reached the cluster is adopted, the rest cleared) and refreshes, so the state matches
+ * what really exists and the next update neither trips over an object it already made nor loses
+ * track of one. The engine's lock is found the
  * way the engine reports it, by refusing to take it (whatever the backend); it is removed with
  * `pulumi cancel` only when its process is gone from this host, or with `force`.
  */
 export async function recoverStack(stack: AutomationStack, options: RecoverOptions = {}): Promise<RecoverReport> {
-    const report: RecoverReport = { locksRemoved: [], pendingCleared: [], refreshed: false };
+    const report: RecoverReport = { locksRemoved: [], pendingAdopted: [], pendingCleared: [], refreshed: false };
     const repair = async () => {
         const state = await stack.stack.exportStack();
-        const deployment = state.deployment as { pending_operations?: Array<{ resource: { urn: string; type: string } }> };
+        const deployment = state.deployment as Parameters<typeof resolvePendingOperations>[0];
         // Importing takes the engine's lock, as a refresh does: either tells whether a dead update still holds it.
         if (deployment.pending_operations?.length) {
-            report.pendingCleared = deployment.pending_operations.map((p) => ({ type: p.resource.type, urn: p.resource.urn }));
-            deployment.pending_operations = [];
+            const resolved = resolvePendingOperations(deployment);
             await stack.stack.importStack(state);
+            report.pendingAdopted = resolved.adopted;
+            report.pendingCleared = resolved.cleared;
         }
         if (options.refresh ?? true) {
             await stack.refresh(options.message);
