@@ -4,18 +4,16 @@
  * one private local cluster in one run. The create (at the platform's parallelism) is set beside
  * the same create at the engine's default; the ops change (`mcp-ops scale router …`) beside the
  * same config change applied by a bare whole-stack update and by a bare update with the command's
- * own targets. The extra servers sit on the simulated nodes, and so do the prober and
- * the exporters: a prober on the real node is started only after its first round, which with 200
- * servers that never answer lasts 250 s of timeouts, and the create would measure that wait. Nothing
- * is asserted; each row prints as soon as it is measured.
+ * own targets. The extra servers sit on the simulated nodes (test/e2e/fleet.ts). Nothing is
+ * asserted; each row prints as soon as it is measured.
  */
 import { writeFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join } from "node:path";
-import { parse, stringify } from "yaml";
 import type { ChangeScope } from "../ops/plan/scope";
 import { ENGINE_PARALLELISM } from "../ops/stack/environment";
 import { summarizeEvents } from "../ops/review/summarize";
+import { withExtraServers } from "../test/e2e/fleet";
 import { e2eProject, type E2eProject } from "../test/e2e/support";
 
 const SIZES = (process.env.BENCH_SCALE_SIZES ?? "10,50,200").split(",").map(Number);
@@ -41,22 +39,6 @@ const timed = async (run: () => Promise<unknown>): Promise<number> => {
     return Date.now() - started;
 };
 
-/** The checked-in local stack file with `extra` more MCP servers, on the simulated nodes. */
-function stackFileWith(extra: number, base: string): string {
-    const doc = parse(base);
-    const services = doc.config["mcp:services"];
-    for (let i = 0; i < extra; i++) {
-        // A copy each: shared objects would be written as YAML aliases, and readers cap how many a file may hold.
-        services[`mcp-extra-${String(i).padStart(3, "0")}`] = {
-            ...structuredClone(services["mcp-filesystem"]),
-            image: services.gateway.image,
-            placement: { nodeSelector: { type: "kwok" } },
-        };
-    }
-    doc.config["mcp:monitoring"].placement = { nodeSelector: { type: "kwok" } };
-    return stringify(doc);
-}
-
 /** The create as the engine would run it unasked (a stack opened reads PULUMI_PARALLEL from the environment), then destroyed. */
 async function createAtEngineDefault(project: E2eProject, extra: number): Promise<number> {
     process.env.PULUMI_PARALLEL = String(4 * availableParallelism());
@@ -72,7 +54,7 @@ async function createAtEngineDefault(project: E2eProject, extra: number): Promis
 
 async function measure(project: E2eProject, extra: number, base: string): Promise<Row> {
     const file = join(project.dir, "Pulumi.local.yaml");
-    writeFileSync(file, stackFileWith(extra, base));
+    writeFileSync(file, withExtraServers(extra, base));
     const defaultCreateMs = await createAtEngineDefault(project, extra);
     const stack = await project.stack();
     const previewMs = await timed(() => stack.previewEvents());
