@@ -5,6 +5,7 @@
  */
 import { writeStackConfigValues } from "../ops/stack/stackFile";
 import { e2eProject, measureChange } from "../test/e2e/support";
+import { median } from "./median";
 
 /** The change commands, with values that differ from round to round so that every round changes something. */
 const commands = (round: number): string[][] => [
@@ -27,8 +28,6 @@ const commands = (round: number): string[][] => [
 
 /** Rounds of every command; each command's figure is its median over the rounds. */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
 async function main(): Promise<void> {
     console.log("starting a private local cluster and deploying the local stack ...");
@@ -62,8 +61,8 @@ async function main(): Promise<void> {
             const baseline = list[0].settled ? "bare up + settle" : "bare up";
             const each = list.map((r) => r.ms / r.bare);
             const spread = `${Math.min(...each).toFixed(2)}–${Math.max(...each).toFixed(2)}`;
-            const ms = String(median(list.map((r) => r.ms))).padStart(6);
-            const bare = String(median(list.map((r) => r.bare))).padStart(6);
+            const ms = String(Math.round(median(list.map((r) => r.ms)))).padStart(6);
+            const bare = String(Math.round(median(list.map((r) => r.bare)))).padStart(6);
             console.log(`  mcp-ops ${name.padEnd(52)} ${ms} ms   ${baseline.padStart(16)} ${bare} ms   ${ratio.toFixed(2)}x (${spread})`);
         }
         ratios.sort((a, b) => a - b);

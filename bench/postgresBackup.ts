@@ -12,11 +12,10 @@ import { join } from "node:path";
 import { Client } from "pg";
 import { runCli } from "../test/support/cli";
 import { createSessionsTable, startPostgresServer } from "../test/support/postgresServer";
+import { median } from "./median";
 
 const ROWS = Number(process.env.ROWS ?? 1_000_000);
 const ROUNDS = Number(process.env.ROUNDS ?? 3);
-
-const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 async function timed(work: () => Promise<unknown> | unknown): Promise<number> {
     const start = process.hrtime.bigint();
