@@ -5,9 +5,10 @@ import type { Plan } from "./types";
 /**
  * The part of the stack an ops change can alter, as the engine's update targets (URN globs: `*`
  * within one URN segment, `**` across segments). An update given these targets asks the provider
- * about the targeted resources only, and a change to services runs only their part of the fleet's
- * program: an ops change costs what it changes, not the size of the fleet. test/unit/changeScope.test.ts runs the program on both configs
- * of every scoped change and checks that each resource whose declared inputs differ is targeted.
+ * about the targeted resources only, and a change to services runs only their part of the
+ * program: an ops change costs what it changes, not the size of the fleet.
+ * test/unit/changeScope.test.ts runs the program on both configs of every scoped change and checks
+ * that each resource whose declared inputs differ is targeted.
  */
 export interface ChangeScope {
     /** What is targeted, for the operator: "service router", "every NetworkPolicy". */

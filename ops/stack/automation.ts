@@ -53,7 +53,7 @@ export interface AutomationStack extends StackPort {
 export async function openStack(o: OpenStackOptions): Promise<AutomationStack> {
     requireStackFile(o.stack, o.projectDir);
     const cli = await pulumiCli(o.pulumi ?? findPulumiCli());
-    /** What an update or preview of this scope runs: the given program, else the platform (only the scope's services when it names them). */
+    /** What an update or preview of this scope runs: the given program, else the platform (of the scope's services, if it names them). */
     const programFor = (scope?: ChangeScope): PulumiFn => {
         if (o.program) return o.program;
         const platform = scope?.services ? runServicesProgram(scope.services) : runPlatformProgram;

@@ -5,7 +5,7 @@
  * every later update fail on it. Such a create is adopted instead: it becomes a state entry with
  * the object's ID, which the refresh that follows reads, keeping it when the object exists and
  * dropping it when it does not. (`pulumi refresh --import-pending-creates` marks the operation as
- * an import, which this engine version then discards with the other pending operations.)
+ * an import; with the CLI this project pins, the refresh then dropped it, object unrecorded.)
  */
 
 export interface PendingOperation {

@@ -24,9 +24,9 @@ export interface RecoverOptions {
  * After an update was killed: resolves the pending operations it left in the state (a create that
  * may have reached the cluster is adopted, the rest cleared) and refreshes, so the state matches
  * what really exists and the next update neither trips over an object it already made nor loses
- * track of one. The engine's lock is found the
- * way the engine reports it, by refusing to take it (whatever the backend); it is removed with
- * `pulumi cancel` only when its process is gone from this host, or with `force`.
+ * track of one. The engine's lock is found the way the engine reports it, by refusing to take it
+ * (whatever the backend); it is removed with `pulumi cancel` only when its process is gone from
+ * this host, or with `force`.
  */
 export async function recoverStack(stack: AutomationStack, options: RecoverOptions = {}): Promise<RecoverReport> {
     const report: RecoverReport = { locksRemoved: [], pendingAdopted: [], pendingCleared: [], refreshed: false };
