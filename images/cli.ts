@@ -7,7 +7,7 @@ const USAGE = `Usage: npm run images -- [name...] [--out <dir>] [--fresh]
 
 Builds the images as OCI archives (<out>/<name>.oci.tar), each with an SPDX SBOM (<name>.spdx.json),
 and lists them in <out>/images.json. Default: all images, into .local/images.
-  --fresh        make the Debian root filesystems anew (they are cached by their package lists)
+  --fresh        make the Debian root filesystems anew (cached by the package versions the mirror has now)
   --ref <name>   print the image's reference and exit
 
 Images: ${IMAGES.map((i) => i.name).join(", ")}`;

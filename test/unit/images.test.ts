@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { isPinnedImage, MCP_OPS_IMAGE } from "../../config/images";
 import { backupsSchema, monitoringSchema } from "../../config/schema";
 import { IMAGES, imageByName } from "../../images/catalog";
+import { simulatedInstalls } from "../../images/debianResolve";
 import { installedPackages } from "../../images/rootfs";
 import { debianPackages, npmPackages, spdxDocument } from "../../images/sbom";
 import { REPO_ROOT } from "../support/platform";
@@ -70,5 +71,21 @@ describe("image SBOM", () => {
         expect(doc.spdxVersion).toBe("SPDX-2.3");
         expect(doc.creationInfo.created).toBe("2023-11-14T22:13:20Z");
         expect(doc.packages[0].externalRefs[0].referenceLocator).toBe("pkg:npm/%40a/b@1.0.0");
+    });
+});
+
+describe("a Debian root's packages as the mirror has them now", () => {
+    it("are the installs of apt's simulation, as sorted name-version lines, without the configure lines or progress", () => {
+        const output = [
+            "I: running apt-get update...",
+            "Inst libssl3t64 (3.5.10-1~deb13u1 Debian-Security:13/stable-security [amd64])",
+            "Conf libssl3t64 (3.5.10-1~deb13u1 Debian-Security:13/stable-security [amd64])",
+            "Inst gcc-14-base (14.2.0-19 Debian:13.8/stable [amd64])",
+            "Inst libc6 (2.41-12+deb13u5 Debian:13.8/stable [amd64]) []",
+            "Inst gcc-14-base (14.2.0-19 Debian:13.8/stable [amd64])",
+            "I: success in 3.8770 seconds",
+        ].join("\n");
+        expect(simulatedInstalls(output)).toEqual(["gcc-14-base 14.2.0-19", "libc6 2.41-12+deb13u5", "libssl3t64 3.5.10-1~deb13u1"]);
+        expect(simulatedInstalls("I: no essential packages -- skipping...\n")).toEqual([]);
     });
 });
