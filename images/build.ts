@@ -16,9 +16,9 @@ export interface BuildOptions {
     names: string[];
     /** Where the OCI archives, SBOMs and images.json go. Default <repo>/.local/images. */
     outDir: string;
-    /** Make the Debian root filesystems anew instead of taking them from the cache. */
+    /** Make the Debian root filesystems and the npm packages anew instead of taking them from the cache. */
     fresh: boolean;
-    /** Cache of root filesystems. Default $MCP_IMAGE_CACHE or ~/.cache/mcp-platform/images. */
+    /** Cache of root filesystems and npm packages. Default $MCP_IMAGE_CACHE or ~/.cache/mcp-platform/images. */
     cacheDir: string;
     log: (line: string) => void;
 }
@@ -121,7 +121,7 @@ function buildOne(image: ImageSpec, o: BuildOptions & { epoch: number; toolchain
         }
         const stage = join(work, "stage");
         mkdirSync(stage);
-        fillContent(image.content, stage, { repo, toolchainBin: o.toolchainBin, log: o.log });
+        fillContent(image.content, stage, { repo, toolchainBin: o.toolchainBin, cacheDir: o.cacheDir, fresh: o.fresh, log: o.log });
         for (const app of ["opt/mcp-ops", "opt/mcp-servers"]) packages.push(...npmPackages(join(stage, app)));
         const content = join(work, "content.tar");
         reproducibleTar(stage, content, o.epoch);

@@ -7,7 +7,8 @@ const USAGE = `Usage: npm run images -- [name...] [--out <dir>] [--fresh]
 
 Builds the images as OCI archives (<out>/<name>.oci.tar), each with an SPDX SBOM (<name>.spdx.json),
 and lists them in <out>/images.json. Default: all images, into .local/images.
-  --fresh        make the Debian root filesystems anew (cached by the package versions the mirror has now)
+  --fresh        make the Debian root filesystems and npm packages anew (cached by the package versions
+                 the mirror has now, and by the lock files)
   --ref <name>   print the image's reference and exit
 
 Images: ${IMAGES.map((i) => i.name).join(", ")}`;
