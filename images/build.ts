@@ -21,6 +21,8 @@ export interface BuildOptions {
     /** Cache of root filesystems and npm packages. Default $MCP_IMAGE_CACHE or ~/.cache/mcp-platform/images. */
     cacheDir: string;
     log: (line: string) => void;
+    /** Where each image's scratch folder goes while it is built (removed after). Default the system's temporary folder. */
+    scratchDir?: string;
 }
 
 export interface BuiltImage {
@@ -108,7 +110,7 @@ function readSummary(file: string): BuiltImage[] {
 
 function buildOne(image: ImageSpec, o: BuildOptions & { epoch: number; toolchainBin: string; registry: ScratchRegistry }): BuiltImage {
     const started = Date.now();
-    const work = mkdtempSync(join(tmpdir(), `mcp-image-${image.name}-`));
+    const work = mkdtempSync(join(o.scratchDir ?? tmpdir(), `mcp-image-${image.name}-`));
     try {
         const layers: string[] = [];
         const packages: SbomPackage[] = [];
