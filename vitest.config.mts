@@ -2,6 +2,8 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
     test: {
+        // A Pulumi home of the run's own: the CLI's workspace files and logs go with it.
+        globalSetup: ["test/pulumiHomeSetup.ts"],
         projects: [
             {
                 test: {
