@@ -2,7 +2,7 @@ import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { StoreName } from "../config/schema";
 import { alsoAccepted, type Generations } from "../platform/credentialGenerations";
-import { workloadLabels, selectorLabels } from "./labels";
+import { selectorLabels, TRUSTED_LABEL, workloadLabels } from "./labels";
 import { workloadNetworkPolicy } from "./networkPolicy";
 import { podPlacement } from "./placement";
 import type { Placement } from "../config/placement";
@@ -66,7 +66,9 @@ export function declareStoreCredentials(name: string, args: StoreCredentialsArgs
                 backoffLimit: 3,
                 activeDeadlineSeconds: 600,
                 template: {
-                    metadata: { labels },
+                    // Trusted during a lockdown: a breach is when credentials are rotated, and the Job's own
+                    // egress policy still lets it reach its store and nothing else.
+                    metadata: { labels: { ...labels, [TRUSTED_LABEL]: "true" } },
                     spec: {
                         restartPolicy: "Never",
                         automountServiceAccountToken: false,

@@ -202,6 +202,37 @@ describe("the local stack's running pods", () => {
         await kubectl(["delete", "-n", NAMESPACE, "pod/untrusted", "--wait=false"]);
     });
 
+    it("rotates the Redis password during a lockdown: the credentials Job is trusted, and the store takes the new value", async () => {
+        const before = await secret("redis-password");
+        const on = await project.cli(["lockdown", "on", "--yes", "--reason", "e2e: breach"]);
+        expect(on.code, on.stderr).toBe(0);
+        try {
+            const rotated = await project.cli(["rotate", "redis-password", "--yes", "--reason", "e2e: breach"]);
+            expect(rotated.code, rotated.stderr).toBe(0);
+        } finally {
+            const off = await project.cli(["lockdown", "off", "--yes", "--reason", "e2e: done"]);
+            expect(off.code, off.stderr).toBe(0);
+        }
+        const after = await secret("redis-password");
+        expect(after).not.toBe(before);
+        const forward = await portForward(clusterDir(), NAMESPACE, "svc/redis", 6379);
+        const login = (password: string) =>
+            new Redis({ port: forward.port, password, lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
+        const [current, retired] = [login(after), login(before)];
+        const refusals: string[] = [];
+        retired.on("error", (error: Error) => refusals.push(error.message));
+        try {
+            await current.connect();
+            expect(await current.ping()).toBe("PONG");
+            await expect(retired.connect()).rejects.toThrow();
+            expect(refusals.join("\n")).toMatch(/WRONGPASS/);
+        } finally {
+            current.disconnect();
+            retired.disconnect();
+            forward.close();
+        }
+    });
+
     it("runs the scheduled backups for real, and the monthly drill CronJobs restore and verify the newest of each", async () => {
         for (const store of ["redis", "postgres"]) {
             const run = await project.cli(["backup", "now", store, "--json"]);

@@ -80,6 +80,7 @@ export const K8S = {
     deployment: "kubernetes:apps/v1:Deployment",
     statefulSet: "kubernetes:apps/v1:StatefulSet",
     cronJob: "kubernetes:batch/v1:CronJob",
+    job: "kubernetes:batch/v1:Job",
     service: "kubernetes:core/v1:Service",
     serviceAccount: "kubernetes:core/v1:ServiceAccount",
     configMap: "kubernetes:core/v1:ConfigMap",

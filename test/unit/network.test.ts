@@ -122,6 +122,21 @@ describe("emergency lockdown", () => {
         for (const policy of others) expect(policy.inputs.spec.ingress ?? [], policy.name).toEqual([]);
     });
 
+    it("keeps each store's credentials Job trusted, reaching its own store only, so a rotation still applies", async () => {
+        const d = await deploy(editedConfig("local", (r) => (r.security = { lockdown: true, trustedCidrs: [] })));
+        for (const store of ["redis", "postgres"]) {
+            const job = d
+                .ofType(K8S.job)
+                .find((j) => j.inputs.spec.template.metadata.labels["app.kubernetes.io/name"] === `${store}-credentials`)!;
+            expect(job.inputs.spec.template.metadata.labels[TRUSTED_LABEL], store).toBe("true");
+            const egress = policyNamed(d, `${store}-credentials`).inputs.spec.egress;
+            expect(
+                egress.flatMap((rule: any) => selectedNames(rule.to)),
+                store,
+            ).toEqual([store]);
+        }
+    });
+
     it("removes the policy and restores ingress when switched off", async () => {
         const d = await deploy(stackConfig("local"));
         expect(policyNamed(d, "emergency-lockdown")).toBeUndefined();
