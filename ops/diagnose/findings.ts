@@ -126,9 +126,15 @@ export function findingsOf(f: ServiceFacts, changes: ServiceChange[]): Finding[]
                 `mcp-ops resources ${f.service} --cpu <more>`,
             );
     }
+    // A warning about a pod from before it last became Ready (a mount retried, a probe failing while
+    // it started) is past: it stays in the events, but degrades nothing.
+    const readySince = new Map(f.pods.filter((p) => p.readySince).map((p) => [`pod/${p.name}`, Date.parse(p.readySince!)]));
+    const past = (e: (typeof f.events)[number]) => e.at !== undefined && Date.parse(e.at) < (readySince.get(e.object) ?? -Infinity);
     const warnings = f.events.filter((e) => e.type === "Warning");
-    if (warnings.length > 0)
-        add("DEGRADED", `${warnings.length} warning event(s), newest: ${warnings[0].reason}: ${warnings[0].message.split("\n")[0]}`);
+    const current = warnings.filter((e) => !past(e));
+    if (current.length > 0)
+        add("DEGRADED", `${current.length} warning event(s), newest: ${current[0].reason}: ${current[0].message.split("\n")[0]}`);
+    else if (warnings.length > 0) add("NOTE", `${warnings.length} warning event(s) from before the pods became ready`);
 
     if (simulated)
         add("NOTE", "its pods run on simulated nodes: Ready is reported, but no container runs, so no log, usage or answer exists");

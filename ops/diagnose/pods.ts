@@ -23,6 +23,8 @@ export interface PodFacts {
     node?: string;
     phase?: string;
     ready: boolean;
+    /** When it last became Ready, if it is. */
+    readySince?: string;
     /** On a simulated node: reported Ready, but no container runs. */
     simulated: boolean;
     containers: ContainerFacts[];
@@ -33,11 +35,13 @@ const when = (date: Date | string | undefined) => (date === undefined ? undefine
 /** A pod's status as an on-call reads it first: readiness, each container's state, restarts and last termination. */
 export function podFacts(pod: V1Pod, simulatedNodes: Set<string>): PodFacts {
     const statuses = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+    const ready = pod.status?.conditions?.find((c) => c.type === "Ready" && c.status === "True");
     return {
         name: pod.metadata?.name ?? "?",
         node: pod.spec?.nodeName,
         phase: pod.status?.phase,
-        ready: pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false,
+        ready: ready !== undefined,
+        readySince: when(ready?.lastTransitionTime),
         simulated: pod.spec?.nodeName !== undefined && simulatedNodes.has(pod.spec.nodeName),
         containers: statuses.map((c) => {
             const { running, waiting, terminated } = c.state ?? {};

@@ -257,6 +257,31 @@ describe("findings", () => {
         ]);
     });
 
+    it("counts a warning about a pod from before it became ready as past, and any later one, or the workload's, as current", () => {
+        const readyAt = "2026-12-06T12:00:10Z";
+        const started = pod("router-7d9f8-abcde", {
+            conditions: [{ type: "Ready", status: "True", lastTransitionTime: readyAt as never }],
+        });
+        const warning = (object: string, at: string) => ({
+            at,
+            type: "Warning",
+            reason: "FailedMount",
+            object,
+            message: "timed out",
+            count: 1,
+        });
+        const facts = (events: ServiceFacts["events"]) => healthyFacts({ pods: [podFacts(started, new Set())], events });
+
+        const before = findingsOf(facts([warning("pod/router-7d9f8-abcde", "2026-12-06T12:00:02Z")]), []);
+        expect(before).toEqual([{ severity: "NOTE", what: "1 warning event(s) from before the pods became ready", next: undefined }]);
+        expect(diagnosisStatus(before)).toBe("HEALTHY");
+
+        const after = findingsOf(facts([warning("pod/router-7d9f8-abcde", "2026-12-06T12:05:00Z")]), []);
+        expect(after.map((f) => [f.severity, f.what])).toEqual([["DEGRADED", "1 warning event(s), newest: FailedMount: timed out"]]);
+        const workload = findingsOf(facts([warning("deployment/router", "2026-12-06T12:00:02Z")]), []);
+        expect(workload.map((f) => f.severity)).toEqual(["DEGRADED"]);
+    });
+
     it("says what was not checked, without calling it a problem: simulated pods, DNS, usage", () => {
         const simulated = [podFacts(pod("router-1", {}, "kwok-node-a"), new Set(["kwok-node-a"]))];
         const findings = findingsOf(
